@@ -1,0 +1,37 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+export type { PrismaClient };
+
+/** A Prisma client over node-postgres (no Rust engine needed). The caller owns it and must `$disconnect()`. */
+export function createPrisma(databaseUrl: string): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+}
+
+/** A database that cannot be reached, described by host and port only (never the password). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+/** Turns a connection failure into one line naming host, port and database. */
+export function describeConnectionError(error: unknown, databaseUrl: string): Error {
+  const code = (error as { code?: string } | undefined)?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  let where = 'the database';
+  try {
+    const url = new URL(databaseUrl);
+    where = `PostgreSQL at ${url.hostname}:${url.port || '5432'} (database "${url.pathname.slice(1) || 'postgres'}")`;
+  } catch {
+    /* an unparseable URL was already rejected by config */
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'refused the connection; is PostgreSQL running?',
+    ENOTFOUND: 'has a host name that does not resolve',
+    ETIMEDOUT: 'did not answer in time',
+    '28P01': 'rejected the password',
+    '28000': 'rejected the user',
+    '3D000': 'has no such database; create it or fix DATABASE_URL',
+  };
+  const reason = code ? reasons[code] : undefined;
+  if (!reason) return error instanceof Error ? error : new Error(String(error));
+  return new DatabaseUnavailableError(`Cannot use ${where}: it ${reason}`);
+}
