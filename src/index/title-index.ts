@@ -1,0 +1,409 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import hnswlib from 'hnswlib-node';
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+/** HNSW graph parameters; defaults follow hnswlib's recommendations for ~100-dimensional data. */
+export interface TitleIndexOptions {
+  /** Outgoing links per node (default 16). */
+  m?: number;
+  /** Candidate list size while building (default 200). */
+  efConstruction?: number;
+  /** Candidate list size while searching (default 100); raised to k for queries asking for more. */
+  ef?: number;
+  /** Seed of hnswlib's level generator, so builds are reproducible (default 100). */
+  randomSeed?: number;
+}
+
+/** One search hit: the title and its real inner-product score with the query (what the model scores). */
+export interface TitleMatch {
+  titleId: number;
+  score: number;
+}
+
+/** Decides whether a title may be returned; applied inside the graph search, so k results still come back. */
+export type TitleFilter = (titleId: number) => boolean;
+
+/** What a caller expects a stored index to hold; anything given is checked on load. */
+export interface IndexExpectation {
+  dimension: number;
+  /** Row order of the model's title vectors; the index's id map must match it exactly. */
+  titleIds?: readonly number[];
+  versionId?: number;
+}
+
+/** Stored index bytes that do not fit the model or version they are loaded for. */
+export class IndexMismatchError extends Error {
+  override name = 'IndexMismatchError';
+}
+
+const MAGIC = 'TBHNSW01';
+const FORMAT_VERSION = 1;
+/** Spare norm when the largest vector grows, so a stream of slightly larger titles does not rebuild each time. */
+const NORM_HEADROOM = 1.05;
+const MIN_CAPACITY = 64;
+
+interface Header {
+  format: number;
+  versionId: number | null;
+  dimension: number;
+  maxNorm: number;
+  m: number;
+  efConstruction: number;
+  ef: number;
+  randomSeed: number;
+  count: number;
+}
+
+/**
+ * Approximate maximum-inner-product search over title vectors with hnswlib.
+ *
+ * The model scores by inner product of unnormalised vectors, which HNSW's `ip` space handles poorly
+ * (it is not a metric). Each title x is stored as [x, sqrt(M^2 - |x|^2)] with M the largest norm and
+ * each query q as [q, 0], so every stored point has norm M and squared L2 distance equals
+ * M^2 + |q|^2 - 2 q.x: nearest in L2 is largest inner product. Scores returned are exact inner products
+ * recomputed from the raw vectors, which the L2 space keeps unmodified (hnswlib's cosine space would
+ * normalise them).
+ */
+export class TitleIndex {
+  readonly dimension: number;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly randomSeed: number;
+  /** Default search breadth; each query uses max(ef, k). */
+  ef: number;
+  /** Model version the index was built for, once saved. */
+  versionId: number | undefined;
+
+  private hnsw: Hnsw;
+  private maxNorm: number;
+  private capacity: number;
+  /** label -> title id; labels are dense 0..count-1. */
+  private ids: number[] = [];
+  private labels = new Map<number, number>();
+  /** Raw title vectors by label, capacity x dimension. */
+  private vectors: Float32Array;
+
+  private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw) {
+    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dimension}.`);
+    this.dimension = dimension;
+    this.m = positiveInt(options.m ?? 16, 'm');
+    this.efConstruction = positiveInt(options.efConstruction ?? 200, 'efConstruction');
+    this.ef = positiveInt(options.ef ?? 100, 'ef');
+    this.randomSeed = options.randomSeed ?? 100;
+    this.maxNorm = maxNorm;
+    this.capacity = Math.max(capacity, MIN_CAPACITY);
+    this.vectors = new Float32Array(this.capacity * dimension);
+    if (hnsw) {
+      this.hnsw = hnsw;
+    } else {
+      this.hnsw = new HierarchicalNSW('l2', dimension + 1);
+      this.hnsw.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed);
+    }
+  }
+
+  /** An empty index; titles are added with {@link add} and capacity grows as needed. */
+  static empty(dimension: number, options: TitleIndexOptions = {}): TitleIndex {
+    return new TitleIndex(dimension, options, 0, MIN_CAPACITY);
+  }
+
+  /**
+   * Builds an index over `titleIds.length` row-major vectors (the layout of {@link TrainedModel.titleVectors}).
+   * `onProgress` is called every 10,000 titles with the number added so far.
+   */
+  static build(
+    titleIds: readonly number[],
+    vectors: Float32Array,
+    dimension: number,
+    options: TitleIndexOptions = {},
+    onProgress?: (added: number) => void,
+  ): TitleIndex {
+    checkRows(titleIds, vectors, dimension);
+    let maxNorm = 0;
+    for (let row = 0; row < titleIds.length; row++) maxNorm = Math.max(maxNorm, norm(vectors, row * dimension, dimension));
+    const index = new TitleIndex(dimension, options, maxNorm * NORM_HEADROOM, titleIds.length);
+    for (let row = 0; row < titleIds.length; row++) {
+      index.insert(titleIds[row]!, vectors.subarray(row * dimension, (row + 1) * dimension));
+      if (onProgress && (row + 1) % 10_000 === 0) onProgress(row + 1);
+    }
+    return index;
+  }
+
+  /** Number of titles in the index. */
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Title ids in label order (the id map). */
+  get titleIds(): readonly number[] {
+    return this.ids;
+  }
+
+  has(titleId: number): boolean {
+    return this.labels.has(titleId);
+  }
+
+  /** The raw (untransformed) vector of a title, or undefined when it is not indexed. */
+  vectorOf(titleId: number): Float32Array | undefined {
+    const label = this.labels.get(titleId);
+    if (label === undefined) return undefined;
+    return this.vectors.subarray(label * this.dimension, (label + 1) * this.dimension);
+  }
+
+  /**
+   * Adds a title, or replaces its vector when it is already indexed. Capacity doubles when full. A vector
+   * longer than the transform's norm bound rebuilds the graph (every stored point's extra coordinate
+   * depends on that bound); this is rare because the bound keeps 5% headroom.
+   */
+  add(titleId: number, vector: ArrayLike<number>): void {
+    if (!Number.isInteger(titleId)) throw new RangeError(`Title id must be an integer, got ${titleId}.`);
+    if (vector.length !== this.dimension) {
+      throw new RangeError(`Title ${titleId} has a vector of dimension ${vector.length}; this index holds dimension ${this.dimension}.`);
+    }
+    const length = norm(vector, 0, this.dimension);
+    if (!Number.isFinite(length)) throw new RangeError(`Title ${titleId} has a vector with a non-finite value.`);
+    if (length > this.maxNorm) {
+      this.rebuild(length * NORM_HEADROOM);
+    }
+    this.insert(titleId, vector);
+  }
+
+  /**
+   * The k titles with the largest inner product with `query`, best first, with exact scores.
+   * `filter` excludes titles inside the graph search, so up to k allowed titles come back.
+   */
+  search(query: ArrayLike<number>, k: number, filter?: TitleFilter): TitleMatch[] {
+    this.checkQuery(query);
+    const wanted = Math.min(Math.max(0, Math.floor(k)), this.size);
+    if (wanted === 0) return [];
+    this.hnsw.setEf(Math.max(this.ef, wanted));
+    const point = new Array<number>(this.dimension + 1);
+    for (let i = 0; i < this.dimension; i++) point[i] = query[i]!;
+    point[this.dimension] = 0;
+    const ids = this.ids;
+    const labelFilter = filter ? (label: number) => filter(ids[label]!) : undefined;
+    const { neighbors } = this.hnsw.searchKnn(point, wanted, labelFilter);
+    const matches = neighbors.map((label) => ({ titleId: ids[label]!, score: this.dot(query, label) }));
+    return matches.sort(byScore);
+  }
+
+  /** The exact top k by inner product (brute force), for measuring the graph's recall. */
+  exactSearch(query: ArrayLike<number>, k: number, filter?: TitleFilter): TitleMatch[] {
+    this.checkQuery(query);
+    const wanted = Math.min(Math.max(0, Math.floor(k)), this.size);
+    if (wanted === 0) return [];
+    // A bounded min-heap would be faster for large k; k is small next to the title count.
+    const best: TitleMatch[] = [];
+    let floor = -Infinity;
+    for (let label = 0; label < this.ids.length; label++) {
+      const titleId = this.ids[label]!;
+      if (filter && !filter(titleId)) continue;
+      const score = this.dot(query, label);
+      if (best.length < wanted) {
+        best.push({ titleId, score });
+        if (best.length === wanted) {
+          best.sort(byScore);
+          floor = best[wanted - 1]!.score;
+        }
+      } else if (score > floor) {
+        let at = wanted - 1;
+        while (at > 0 && best[at - 1]!.score < score) {
+          best[at] = best[at - 1]!;
+          at--;
+        }
+        best[at] = { titleId, score };
+        floor = best[wanted - 1]!.score;
+      }
+    }
+    return best.sort(byScore);
+  }
+
+  /**
+   * The index as bytes: a small header, the id map and hnswlib's own file format (written through a
+   * temporary file because hnswlib only writes to paths).
+   */
+  toBytes(versionId: number | undefined = this.versionId): Uint8Array {
+    const header: Header = {
+      format: FORMAT_VERSION,
+      versionId: versionId ?? null,
+      dimension: this.dimension,
+      maxNorm: this.maxNorm,
+      m: this.m,
+      efConstruction: this.efConstruction,
+      ef: this.ef,
+      randomSeed: this.randomSeed,
+      count: this.ids.length,
+    };
+    const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+    const idBytes = Buffer.from(Int32Array.from(this.ids).buffer);
+    const graph = withTempFile((path) => {
+      this.hnsw.writeIndexSync(path);
+      return readFileSync(path);
+    });
+    const prefix = Buffer.alloc(MAGIC.length + 4);
+    prefix.write(MAGIC, 0, 'latin1');
+    prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
+    return new Uint8Array(Buffer.concat([prefix, headerBytes, idBytes, graph]));
+  }
+
+  /**
+   * Reads bytes written by {@link toBytes}, checking them against what the caller expects: dimension,
+   * id map (same titles in the same order as the model's rows) and version. Throws
+   * {@link IndexMismatchError} naming the first difference.
+   */
+  static fromBytes(bytes: Uint8Array, expected: IndexExpectation, options: Pick<TitleIndexOptions, 'ef'> = {}): TitleIndex {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buffer.length < MAGIC.length + 4 || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+      throw new IndexMismatchError('These bytes are not a tastebud title index (bad magic); the artifact is corrupt or of another kind.');
+    }
+    const headerLength = buffer.readUInt32LE(MAGIC.length);
+    const headerStart = MAGIC.length + 4;
+    let header: Header;
+    try {
+      header = JSON.parse(buffer.toString('utf8', headerStart, headerStart + headerLength)) as Header;
+    } catch {
+      throw new IndexMismatchError('The title index header is unreadable; the artifact is corrupt.');
+    }
+    if (header.format !== FORMAT_VERSION) {
+      throw new IndexMismatchError(`Title index format ${header.format} is not supported (this build reads format ${FORMAT_VERSION}); rebuild the index.`);
+    }
+    if (header.dimension !== expected.dimension) {
+      throw new IndexMismatchError(`Title index has dimension ${header.dimension} but the model has dimension ${expected.dimension}; rebuild the index for this model.`);
+    }
+    if (expected.versionId !== undefined && header.versionId !== expected.versionId) {
+      throw new IndexMismatchError(`Title index belongs to model version ${header.versionId ?? 'none'}, not ${expected.versionId}.`);
+    }
+    const idStart = headerStart + headerLength;
+    const idEnd = idStart + header.count * 4;
+    if (idEnd > buffer.length) throw new IndexMismatchError('The title index is truncated (id map incomplete).');
+    const ids = Array.from(new Int32Array(buffer.buffer.slice(buffer.byteOffset + idStart, buffer.byteOffset + idEnd)));
+    if (expected.titleIds) checkIdMap(ids, expected.titleIds);
+
+    const hnsw = new HierarchicalNSW('l2', header.dimension + 1);
+    withTempFile((path) => {
+      writeFileSync(path, buffer.subarray(idEnd));
+      hnsw.readIndexSync(path);
+    });
+    if (hnsw.getNumDimensions() !== header.dimension + 1 || hnsw.getCurrentCount() !== header.count) {
+      throw new IndexMismatchError(
+        `Title index graph holds ${hnsw.getCurrentCount()} points of dimension ${hnsw.getNumDimensions() - 1}, but its header says ${header.count} of dimension ${header.dimension}.`,
+      );
+    }
+    const index = new TitleIndex(
+      header.dimension,
+      { m: header.m, efConstruction: header.efConstruction, ef: options.ef ?? header.ef, randomSeed: header.randomSeed },
+      header.maxNorm,
+      hnsw.getMaxElements(),
+      hnsw,
+    );
+    index.versionId = header.versionId ?? undefined;
+    for (let label = 0; label < ids.length; label++) {
+      const titleId = ids[label]!;
+      if (index.labels.has(titleId)) throw new IndexMismatchError(`Title index lists title ${titleId} twice; the artifact is corrupt.`);
+      index.labels.set(titleId, label);
+      index.ids.push(titleId);
+      // The L2 space stores points as given, so the first `dimension` coordinates are the raw vector.
+      index.vectors.set(hnsw.getPoint(label).slice(0, header.dimension), label * header.dimension);
+    }
+    return index;
+  }
+
+  private insert(titleId: number, vector: ArrayLike<number>): void {
+    let label = this.labels.get(titleId);
+    if (label === undefined) {
+      label = this.ids.length;
+      if (label >= this.capacity) this.grow(this.capacity * 2);
+      this.ids.push(titleId);
+      this.labels.set(titleId, label);
+    }
+    this.vectors.set(vector, label * this.dimension);
+    this.hnsw.addPoint(this.transformed(label), label);
+  }
+
+  private transformed(label: number): number[] {
+    const d = this.dimension;
+    const point = new Array<number>(d + 1);
+    let squared = 0;
+    for (let i = 0; i < d; i++) {
+      const value = this.vectors[label * d + i]!;
+      point[i] = value;
+      squared += value * value;
+    }
+    point[d] = Math.sqrt(Math.max(0, this.maxNorm * this.maxNorm - squared));
+    return point;
+  }
+
+  private grow(capacity: number): void {
+    this.hnsw.resizeIndex(capacity);
+    const vectors = new Float32Array(capacity * this.dimension);
+    vectors.set(this.vectors);
+    this.vectors = vectors;
+    this.capacity = capacity;
+  }
+
+  private rebuild(maxNorm: number): void {
+    this.maxNorm = maxNorm;
+    this.hnsw = new HierarchicalNSW('l2', this.dimension + 1);
+    this.hnsw.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed);
+    for (let label = 0; label < this.ids.length; label++) this.hnsw.addPoint(this.transformed(label), label);
+  }
+
+  private dot(query: ArrayLike<number>, label: number): number {
+    const d = this.dimension;
+    const offset = label * d;
+    let sum = 0;
+    for (let i = 0; i < d; i++) sum += query[i]! * this.vectors[offset + i]!;
+    return sum;
+  }
+
+  private checkQuery(query: ArrayLike<number>): void {
+    if (query.length !== this.dimension) {
+      throw new RangeError(`Query vector has dimension ${query.length}; this index holds dimension ${this.dimension}.`);
+    }
+  }
+}
+
+function byScore(a: TitleMatch, b: TitleMatch): number {
+  return b.score - a.score || a.titleId - b.titleId;
+}
+
+function norm(values: ArrayLike<number>, offset: number, length: number): number {
+  let squared = 0;
+  for (let i = 0; i < length; i++) squared += values[offset + i]! * values[offset + i]!;
+  return Math.sqrt(squared);
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`HNSW ${name} must be a positive integer, got ${value}.`);
+  return value;
+}
+
+function checkRows(titleIds: readonly number[], vectors: Float32Array, dimension: number): void {
+  if (vectors.length !== titleIds.length * dimension) {
+    throw new RangeError(`Expected ${titleIds.length} x ${dimension} = ${titleIds.length * dimension} values, got ${vectors.length}.`);
+  }
+  if (new Set(titleIds).size !== titleIds.length) throw new RangeError('Title ids must be unique to build an index.');
+}
+
+function checkIdMap(actual: readonly number[], expected: readonly number[]): void {
+  if (actual.length !== expected.length) {
+    throw new IndexMismatchError(`Title index holds ${actual.length} titles but the model has ${expected.length}; rebuild the index for this model.`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new IndexMismatchError(`Title index id map differs from the model at row ${i} (index has title ${actual[i]}, model has ${expected[i]}); rebuild the index for this model.`);
+    }
+  }
+}
+
+function withTempFile<T>(use: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'tastebud-hnsw-'));
+  try {
+    return use(join(dir, 'index.bin'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

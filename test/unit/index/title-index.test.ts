@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { IndexMismatchError, TitleIndex } from '../../../src/index/title-index.ts';
+
+/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Vectors with very different norms, where plain cosine and inner product disagree. */
+function titleVectors(count: number, dimension: number, seed: number): { ids: number[]; vectors: Float32Array } {
+  const next = random(seed);
+  const ids = Array.from({ length: count }, (_, i) => 1000 + i * 3);
+  const vectors = new Float32Array(count * dimension);
+  for (let row = 0; row < count; row++) {
+    const scale = 0.2 + next() * 3;
+    for (let i = 0; i < dimension; i++) vectors[row * dimension + i] = (next() * 2 - 1) * scale;
+  }
+  return { ids, vectors };
+}
+
+function query(dimension: number, next: () => number): Float32Array {
+  return Float32Array.from({ length: dimension }, () => next() * 2 - 1);
+}
+
+const dimension = 8;
+
+describe('TitleIndex', () => {
+  it('finds the same top-k as exact inner product (MIPS transform)', () => {
+    const { ids, vectors } = titleVectors(400, dimension, 1);
+    const index = TitleIndex.build(ids, vectors, dimension, { efConstruction: 100 });
+    const next = random(2);
+    let agree = 0;
+    let total = 0;
+    for (let q = 0; q < 30; q++) {
+      const vector = query(dimension, next);
+      const approximate = index.search(vector, 10);
+      const exact = index.exactSearch(vector, 10);
+      expect(approximate).toHaveLength(10);
+      const exactIds = new Set(exact.map((m) => m.titleId));
+      agree += approximate.filter((m) => exactIds.has(m.titleId)).length;
+      total += 10;
+      // Scores are real inner products, best first.
+      const best = approximate[0]!;
+      const row = ids.indexOf(best.titleId);
+      const dot = Array.from(vector).reduce((sum, v, i) => sum + v * vectors[row * dimension + i]!, 0);
+      expect(best.score).toBeCloseTo(dot, 4);
+      for (let i = 1; i < approximate.length; i++) expect(approximate[i - 1]!.score).toBeGreaterThanOrEqual(approximate[i]!.score);
+    }
+    expect(agree / total).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('ranks by inner product, not by cosine', () => {
+    // A long vector at a wider angle beats a short one pointing straight at the query.
+    const index = TitleIndex.build([1, 2], Float32Array.from([0.1, 0, 3, 2]), 2);
+    expect(index.search([1, 0], 1)[0]).toEqual({ titleId: 2, score: 3 });
+  });
+
+  it('keeps k results when a filter excludes titles', () => {
+    const { ids, vectors } = titleVectors(200, dimension, 3);
+    const index = TitleIndex.build(ids, vectors, dimension);
+    const results = index.search(query(dimension, random(4)), 10, (id) => id % 2 === 0);
+    expect(results).toHaveLength(10);
+    expect(results.every((m) => m.titleId % 2 === 0)).toBe(true);
+  });
+
+  it('grows capacity as titles are added and replaces a re-added title', () => {
+    const index = TitleIndex.empty(dimension, { efConstruction: 50 });
+    const { ids, vectors } = titleVectors(300, dimension, 5);
+    ids.forEach((id, row) => index.add(id, vectors.subarray(row * dimension, (row + 1) * dimension)));
+    expect(index.size).toBe(300);
+    // A far longer vector than any so far forces the norm bound up; search must still be exact-ranked.
+    const long = Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? 50 : 0));
+    index.add(99_999, long);
+    expect(index.search(Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? 1 : 0)), 1)[0]!.titleId).toBe(99_999);
+    index.add(99_999, Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? -50 : 0)));
+    expect(index.size).toBe(301);
+    expect(index.vectorOf(99_999)![0]).toBe(-50);
+    // One vector ten times longer than the rest squeezes the others together after the transform,
+    // which costs the graph some recall; it must stay high.
+    const next = random(6);
+    let agree = 0;
+    for (let q = 0; q < 50; q++) {
+      const vector = query(dimension, next);
+      const found = new Set(index.search(vector, 5).map((m) => m.titleId));
+      agree += index.exactSearch(vector, 5).filter((m) => found.has(m.titleId)).length;
+    }
+    expect(agree / 250).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('round-trips through bytes with its id map, vectors and version', () => {
+    const { ids, vectors } = titleVectors(150, dimension, 7);
+    const index = TitleIndex.build(ids, vectors, dimension, { m: 8, ef: 40 });
+    const bytes = index.toBytes(42);
+    const loaded = TitleIndex.fromBytes(bytes, { dimension, titleIds: ids, versionId: 42 });
+    expect(loaded.versionId).toBe(42);
+    expect(loaded.titleIds).toEqual(ids);
+    expect(loaded.ef).toBe(40);
+    expect(loaded.m).toBe(8);
+    expect(loaded.vectorOf(ids[17]!)).toEqual(vectors.subarray(17 * dimension, 18 * dimension));
+    const vector = query(dimension, random(8));
+    expect(loaded.search(vector, 10)).toEqual(index.search(vector, 10));
+    // The loaded index can still grow.
+    loaded.add(1, new Float32Array(dimension).fill(0.1));
+    expect(loaded.has(1)).toBe(true);
+  });
+
+  it('rejects bytes that do not match the model', () => {
+    const { ids, vectors } = titleVectors(50, dimension, 9);
+    const bytes = TitleIndex.build(ids, vectors, dimension).toBytes(5);
+    expect(() => TitleIndex.fromBytes(bytes, { dimension: dimension + 1 })).toThrow(/dimension 8 but the model has dimension 9/);
+    expect(() => TitleIndex.fromBytes(bytes, { dimension, titleIds: ids.slice(1) })).toThrow(/holds 50 titles but the model has 49/);
+    const swapped = [...ids];
+    [swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!];
+    expect(() => TitleIndex.fromBytes(bytes, { dimension, titleIds: swapped })).toThrow(IndexMismatchError);
+    expect(() => TitleIndex.fromBytes(bytes, { dimension, versionId: 6 })).toThrow(/version 5, not 6/);
+    expect(() => TitleIndex.fromBytes(new Uint8Array(40), { dimension })).toThrow(/bad magic/);
+  });
+
+  it('rejects vectors of the wrong dimension', () => {
+    const index = TitleIndex.empty(dimension);
+    expect(() => index.add(1, [1, 2])).toThrow(/dimension 2; this index holds dimension 8/);
+    expect(() => index.search([1], 3)).toThrow(/Query vector has dimension 1/);
+    expect(index.search(new Float32Array(dimension), 3)).toEqual([]);
+  });
+});
