@@ -1,0 +1,21 @@
+/** Title text embeddings: what is embedded, the encoder, the project's own model, and storage. */
+export { titleText, textHash, DEFAULT_MAX_TAGS, type TitleTextSource, type TitleTextOptions } from './title-text.ts';
+export {
+  createTitleEncoder,
+  locateModel,
+  missingModelFiles,
+  EmbeddingModelUnavailableError,
+  DEFAULT_EMBEDDING_MODEL,
+  DEFAULT_MODELS_DIR,
+  DEFAULT_BATCH_SIZE,
+  MODEL_FILES,
+  type TitleEncoder,
+  type TitleEncoderOptions,
+  type ModelLocation,
+} from './encoder.ts';
+export { vectorToBytes, bytesToVector } from './vector-bytes.ts';
+export { makeTinyModel, SAMPLE_TITLE_TEXTS, type TinyModel } from './tiny-model.ts';
+export { makeModel, makeModelFromMovieLens, parseMovieLensTitles, writeModelFiles, type MadeModel, type MovieLensModelOptions } from './make-model.ts';
+export { learnWordVectors, buildVocabulary, type WordVectors, type WordVectorOptions } from './word-vectors.ts';
+export { buildStaticModelFiles, type ModelFiles } from './static-model.ts';
+export { updateTitleEmbeddings, loadTitleEmbeddings, type UpdateEmbeddingsOptions, type UpdateEmbeddingsResult } from './store.ts';
