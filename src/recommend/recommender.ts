@@ -1,0 +1,371 @@
+import type { TitleIndex } from '../index/title-index.ts';
+import type { TrainedModel } from '../model/types.ts';
+import {
+  displayName,
+  NotFoundError,
+  type CatalogSource,
+  type RatedTitle,
+  type Recommendation,
+  type RecommendOptions,
+  type SimilarTitle,
+  type TitleInfo,
+  type UserHistory,
+  type UserSource,
+} from './types.ts';
+
+/** Tuning knobs of the recommender; every one has a default. */
+export interface RecommenderSettings {
+  /** Candidates fetched from the index per title asked for, before reranking (default 8). */
+  overFetch: number;
+  /** Weight of variety against model score when reranking, 0 (score only) to 1 (default 0.2). */
+  diversity: number;
+  /** Ratings this close to the user's newest one count as "recent" (default 180 days). */
+  recentWindowDays: number;
+  /** Share of the user vector taken from recent ratings alone, so tastes can drift (default 0.35). */
+  recentWeight: number;
+  /** Fewer recent ratings than this are too few to steer the vector (default 3). */
+  minRecentRatings: number;
+  /** A rating at or above this (and the user's own mean) counts as "liked" for reasons (default 3.5). */
+  likedThreshold: number;
+  /** Minimum cosine between a suggestion and a liked title to name that title as the reason (default 0.3). */
+  reasonSimilarity: number;
+  /** Pseudo-ratings at the global mean when ranking popular titles, so a few 5-star ratings do not win (default 20). */
+  popularityPrior: number;
+  /** Largest count a request may ask for (default 100). */
+  maxCount: number;
+}
+
+export const defaultRecommenderSettings: RecommenderSettings = {
+  overFetch: 8,
+  diversity: 0.2,
+  recentWindowDays: 180,
+  recentWeight: 0.35,
+  minRecentRatings: 3,
+  likedThreshold: 3.5,
+  reasonSimilarity: 0.3,
+  popularityPrior: 20,
+  maxCount: 100,
+};
+
+/** What the recommender reads; all of it is in memory except the user source. */
+export interface RecommenderSources {
+  model: Pick<TrainedModel, 'dimension' | 'userVector'>;
+  /** Title vectors of the same model version. */
+  index: TitleIndex;
+  catalog: CatalogSource;
+  users: UserSource;
+  /** The model version, to tell whether a stored user vector is current. */
+  versionId?: number;
+  settings?: Partial<RecommenderSettings>;
+}
+
+const DAY_MS = 86_400_000;
+const MIN_CANDIDATES = 50;
+
+/**
+ * Personal recommendations and similar titles from one model version. Pure: the model, index,
+ * catalog and user source are passed in, so it runs the same in the bot, the CLI and tests.
+ */
+export class Recommender {
+  readonly settings: RecommenderSettings;
+  private readonly model: RecommenderSources['model'];
+  private readonly index: TitleIndex;
+  private readonly catalog: CatalogSource;
+  private readonly users: UserSource;
+  private readonly versionId: number | undefined;
+  private popularOrder: { title: TitleInfo; popularity: number }[] | undefined;
+  private genres: Map<string, string> | undefined;
+
+  constructor(sources: RecommenderSources) {
+    if (sources.index.dimension !== sources.model.dimension) {
+      throw new RangeError(`Index dimension ${sources.index.dimension} does not match model dimension ${sources.model.dimension}.`);
+    }
+    this.model = sources.model;
+    this.index = sources.index;
+    this.catalog = sources.catalog;
+    this.users = sources.users;
+    this.versionId = sources.versionId;
+    this.settings = { ...defaultRecommenderSettings, ...sources.settings };
+  }
+
+  /** Recommendations for a user by database id; throws {@link NotFoundError} for an unknown user. */
+  async recommend(userId: number, options: RecommendOptions): Promise<Recommendation[]> {
+    const history = await this.users.history(userId);
+    if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+    return this.recommendFor(history, options);
+  }
+
+  /**
+   * Recommendations for a user whose history is already loaded: candidates from the index around the
+   * user vector, minus rated, hidden and off-filter titles, reranked for a little variety, each with a
+   * reason. Users without usable ratings get popular titles across genres.
+   */
+  recommendFor(history: UserHistory, options: RecommendOptions): Recommendation[] {
+    const count = this.checkCount(options.count);
+    const matches = this.filterFor(options);
+    const rated = new Set(history.ratings.map((r) => r.titleId));
+    const hidden = new Set(history.hidden);
+    const allowed = (titleId: number) => !rated.has(titleId) && !hidden.has(titleId) && matches(titleId);
+
+    const known = history.ratings.filter((r) => this.index.has(r.titleId));
+    const vector = known.length > 0 ? this.userVector({ ...history, ratings: known }) : undefined;
+    if (!vector || isZero(vector)) return this.popular(count, allowed);
+
+    const candidates = this.index.search(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed);
+    const chosen = this.rerank(candidates, count);
+    const explain = this.explainer(known);
+    return chosen.map(({ titleId, score }) => {
+      const title = this.catalog.get(titleId)!;
+      return { ...describe(title), score, ...explain(title) };
+    });
+  }
+
+  /**
+   * The user's vector: the model's fold-in of all ratings (or the stored one, when it was computed by
+   * this version from the same number of ratings), mixed with the fold-in of the recent ratings alone so
+   * recent tastes weigh more than old ones. "Recent" is measured from the user's newest rating, so a
+   * user who pauses for a year keeps their profile.
+   */
+  userVector(history: Pick<UserHistory, 'ratings' | 'storedVector'>): Float32Array {
+    const { ratings, storedVector } = history;
+    const stored =
+      storedVector &&
+      storedVector.versionId === this.versionId &&
+      storedVector.ratingsCount === ratings.length &&
+      storedVector.vector.length === this.model.dimension
+        ? storedVector.vector
+        : undefined;
+    const all = stored ?? this.model.userVector(ratings);
+    if (ratings.length === 0) return all;
+    let newest = -Infinity;
+    for (const r of ratings) newest = Math.max(newest, r.ratedAt);
+    const since = newest - this.settings.recentWindowDays * DAY_MS;
+    const recent = ratings.filter((r) => r.ratedAt >= since);
+    if (recent.length < this.settings.minRecentRatings || recent.length === ratings.length) return all;
+    const recentVector = this.model.userVector(recent);
+    const w = this.settings.recentWeight;
+    const mixed = new Float32Array(all.length);
+    for (let i = 0; i < all.length; i++) mixed[i] = (1 - w) * all[i]! + w * recentVector[i]!;
+    return mixed;
+  }
+
+  /**
+   * The titles nearest to one title in the model's space (cosine of title vectors), excluding the title
+   * itself. A title nobody rated still has a vector from its text, so it gets neighbours too.
+   */
+  similar(titleId: number, count: number): SimilarTitle[] {
+    const wanted = this.checkCount(count);
+    const title = this.catalog.get(titleId);
+    if (!title) throw new NotFoundError('title', titleId, `No title with id ${titleId}.`);
+    const vector = this.index.vectorOf(titleId);
+    if (!vector) {
+      throw new NotFoundError(
+        'title',
+        titleId,
+        `${displayName(title)} (id ${titleId}) is not in the loaded model; it was added after training and appears once the model is retrained.`,
+      );
+    }
+    const length = norm(vector);
+    const candidates = this.index.search(vector, Math.max(wanted * 10, 100), (id) => id !== titleId && this.catalog.get(id) !== undefined);
+    return candidates
+      .map(({ titleId: id }) => ({ id, similarity: cosine(vector, length, this.index.vectorOf(id)!) }))
+      .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+      .slice(0, wanted)
+      .map(({ id, similarity }) => {
+        const { titleId: _, ...rest } = describe(this.catalog.get(id)!);
+        return { titleId: id, ...rest, similarity };
+      });
+  }
+
+  /**
+   * Well-rated, much-rated titles, spread over genres: a Bayesian mean (shrunk toward the catalogue
+   * mean) times log(1 + rating count), then greedily picked with a penalty for genres already shown.
+   */
+  popular(count: number, allowed: (titleId: number) => boolean = () => true): Recommendation[] {
+    const order = this.popularity();
+    const pool: { title: TitleInfo; popularity: number }[] = [];
+    const poolSize = count * 10;
+    for (const entry of order) {
+      if (allowed(entry.title.id)) pool.push(entry);
+      if (pool.length >= poolSize) break;
+    }
+    const shown = new Map<string, number>();
+    const picked: Recommendation[] = [];
+    while (picked.length < count && pool.length > 0) {
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let i = 0; i < pool.length; i++) {
+        const { title, popularity } = pool[i]!;
+        const repeats = Math.max(0, ...title.genres.map((g) => shown.get(g) ?? 0));
+        const value = popularity * 0.7 ** repeats;
+        if (value > bestValue) {
+          bestValue = value;
+          best = i;
+        }
+      }
+      const { title, popularity } = pool.splice(best, 1)[0]!;
+      // Name the genre this pick adds variety in: the one shown least so far.
+      const genre = [...title.genres].sort((a, b) => (shown.get(a) ?? 0) - (shown.get(b) ?? 0))[0];
+      for (const g of title.genres) shown.set(g, (shown.get(g) ?? 0) + 1);
+      const reason = genre && !genre.startsWith('(') ? `popular in ${genre}` : 'popular with everyone';
+      picked.push({ ...describe(title), score: popularity, reason });
+    }
+    return picked;
+  }
+
+  private popularity(): { title: TitleInfo; popularity: number }[] {
+    if (this.popularOrder) return this.popularOrder;
+    const titles = this.catalog.all();
+    let sum = 0;
+    let n = 0;
+    for (const t of titles) {
+      if (t.ratingMean !== null && t.ratingCount > 0) {
+        sum += t.ratingMean * t.ratingCount;
+        n += t.ratingCount;
+      }
+    }
+    const globalMean = n > 0 ? sum / n : 3;
+    const prior = this.settings.popularityPrior;
+    this.popularOrder = titles
+      .map((title) => {
+        const count = title.ratingMean === null ? 0 : title.ratingCount;
+        const mean = (prior * globalMean + count * (title.ratingMean ?? 0)) / (prior + count);
+        return { title, popularity: mean * Math.log1p(count) };
+      })
+      .sort((a, b) => b.popularity - a.popularity || a.title.id - b.title.id);
+    return this.popularOrder;
+  }
+
+  /** Maximal marginal relevance: each pick trades model score against likeness to the picks before it. */
+  private rerank(candidates: { titleId: number; score: number }[], count: number): { titleId: number; score: number }[] {
+    if (candidates.length <= 1) return candidates.slice(0, count);
+    const top = candidates[0]!.score;
+    const bottom = candidates[candidates.length - 1]!.score;
+    const spread = top - bottom || 1;
+    const pool = candidates.map((c) => {
+      const vector = this.index.vectorOf(c.titleId)!;
+      return { ...c, relevance: (c.score - bottom) / spread, vector, length: norm(vector), genres: this.catalog.get(c.titleId)!.genres };
+    });
+    const closest = new Float64Array(pool.length);
+    const chosen: typeof pool = [];
+    const lambda = 1 - this.settings.diversity;
+    while (chosen.length < count && pool.length > 0) {
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let i = 0; i < pool.length; i++) {
+        const value = lambda * pool[i]!.relevance - (1 - lambda) * closest[i]!;
+        if (value > bestValue) {
+          bestValue = value;
+          best = i;
+        }
+      }
+      const pick = pool[best]!;
+      chosen.push(pick);
+      pool.splice(best, 1);
+      closest.copyWithin(best, best + 1);
+      for (let i = 0; i < pool.length; i++) {
+        const other = pool[i]!;
+        const likeness = 0.5 * Math.max(0, cosine(pick.vector, pick.length, other.vector, other.length)) + 0.5 * jaccard(pick.genres, other.genres);
+        if (likeness > closest[i]!) closest[i] = likeness;
+      }
+    }
+    return chosen.map(({ titleId, score }) => ({ titleId, score }));
+  }
+
+  /** Builds the "because you liked ..." function for one user's ratings. */
+  private explainer(ratings: readonly RatedTitle[]): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
+    const mean = ratings.reduce((sum, r) => sum + r.value, 0) / ratings.length;
+    const threshold = Math.max(this.settings.likedThreshold, Math.min(mean, 4.5));
+    const liked = ratings
+      .filter((r) => r.value >= threshold && this.catalog.get(r.titleId))
+      .sort((a, b) => b.ratedAt - a.ratedAt)
+      .slice(0, 100)
+      .map((r) => {
+        const vector = this.index.vectorOf(r.titleId)!;
+        return { title: this.catalog.get(r.titleId)!, vector, length: norm(vector) };
+      });
+    const genreCounts = new Map<string, number>();
+    for (const { title } of liked) for (const g of title.genres) genreCounts.set(g, (genreCounts.get(g) ?? 0) + 1);
+    return (title) => {
+      const vector = this.index.vectorOf(title.id)!;
+      const length = norm(vector);
+      let best: (typeof liked)[number] | undefined;
+      let bestSimilarity = this.settings.reasonSimilarity;
+      // Most recent first, so ties go to what the user liked lately.
+      for (const candidate of liked) {
+        const similarity = cosine(vector, length, candidate.vector, candidate.length);
+        if (similarity > bestSimilarity) {
+          bestSimilarity = similarity;
+          best = candidate;
+        }
+      }
+      if (best) return { reason: `because you liked ${displayName(best.title)}`, becauseTitleId: best.title.id };
+      const genre = title.genres
+        .filter((g) => (genreCounts.get(g) ?? 0) > 0 && !g.startsWith('('))
+        .sort((a, b) => genreCounts.get(b)! - genreCounts.get(a)!)[0];
+      return { reason: genre ? `because you like ${genre}` : 'matches your ratings overall' };
+    };
+  }
+
+  private filterFor(options: RecommendOptions): (titleId: number) => boolean {
+    const kind = options.kind;
+    let genre: string | undefined;
+    if (options.genre !== undefined) {
+      genre = this.knownGenres().get(options.genre.trim().toLowerCase());
+      if (!genre) {
+        const known = [...this.knownGenres().values()].filter((g) => !g.startsWith('(')).sort();
+        throw new RangeError(`Unknown genre "${options.genre}"; known genres: ${known.join(', ')}.`);
+      }
+    }
+    return (titleId) => {
+      const title = this.catalog.get(titleId);
+      if (!title) return false;
+      if (kind !== undefined && title.kind !== kind) return false;
+      if (genre !== undefined && !title.genres.includes(genre)) return false;
+      return true;
+    };
+  }
+
+  private knownGenres(): Map<string, string> {
+    if (!this.genres) {
+      this.genres = new Map();
+      for (const title of this.catalog.all()) for (const g of title.genres) this.genres.set(g.toLowerCase(), g);
+    }
+    return this.genres;
+  }
+
+  private checkCount(count: number): number {
+    if (!Number.isInteger(count) || count < 1 || count > this.settings.maxCount) {
+      throw new RangeError(`Count must be a whole number from 1 to ${this.settings.maxCount}, got ${count}.`);
+    }
+    return count;
+  }
+}
+
+function describe(title: TitleInfo): Pick<Recommendation, 'titleId' | 'name' | 'year' | 'genres' | 'kind'> {
+  return { titleId: title.id, name: title.name, year: title.year, genres: title.genres, kind: title.kind };
+}
+
+function norm(vector: ArrayLike<number>): number {
+  let squared = 0;
+  for (let i = 0; i < vector.length; i++) squared += vector[i]! * vector[i]!;
+  return Math.sqrt(squared);
+}
+
+function isZero(vector: Float32Array): boolean {
+  return vector.every((v) => v === 0);
+}
+
+function cosine(a: ArrayLike<number>, aLength: number, b: ArrayLike<number>, bLength = norm(b)): number {
+  if (aLength === 0 || bLength === 0) return 0;
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot / (aLength * bLength);
+}
+
+function jaccard(a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0 && b.length === 0) return 0;
+  let shared = 0;
+  for (const g of a) if (b.includes(g)) shared++;
+  return shared / (a.length + b.length - shared);
+}
