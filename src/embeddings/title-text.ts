@@ -32,12 +32,12 @@ function distinct(values: readonly string[], limit: number): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of values) {
+    if (out.length >= limit) break;
     const value = raw.trim().replace(/\s+/g, ' ');
     const key = value.toLowerCase();
     if (!value || seen.has(key)) continue;
     seen.add(key);
     out.push(value);
-    if (out.length >= limit) break;
   }
   return out;
 }
