@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '../db/client.ts';
+import type { ModelStatus, ModelVersion } from '../generated/prisma/client.ts';
+import { TitleIndex, type TitleIndexOptions } from '../index/title-index.ts';
+import type { TrainedModel } from '../model/types.ts';
+
+export type { ModelStatus, ModelVersion };
+
+/** A model version that cannot be stored, found or loaded as asked; the message says which and why. */
+export class ModelStoreError extends Error {
+  override name = 'ModelStoreError';
+}
+
+/** A stored artifact whose bytes no longer match the checksum or size recorded with them. */
+export class ArtifactIntegrityError extends ModelStoreError {
+  override name = 'ArtifactIntegrityError';
+}
+
+/** Turns stored parts back into a model; the model package provides it, so this one needs no TF.js. */
+export type DeserializeModel = (parts: Map<string, Uint8Array>) => TrainedModel;
+
+/** Artifact names: the model's own parts are stored under this prefix, next to the shared ones. */
+export const ARTIFACT = {
+  modelPrefix: 'model/',
+  titleIds: 'title-ids',
+  titleVectors: 'title-vectors',
+  index: 'index',
+} as const;
+
+/** What {@link saveModelVersion} records about a trained model. */
+export interface NewModelVersion {
+  model: TrainedModel;
+  index: TitleIndex;
+  metrics?: Record<string, unknown>;
+  params?: Record<string, unknown>;
+  /** Training loss per epoch. */
+  lossHistory?: number[];
+  trainingRatings?: number;
+  trainingUsers?: number;
+  trainingTitles?: number;
+  durationMs?: number;
+  /** Defaults to candidate; use {@link promoteModelVersion} to make a version active. */
+  status?: Exclude<ModelStatus, 'active'>;
+  statusReason?: string;
+}
+
+/** A version loaded back: its row, the model and its index, ready to recommend from. */
+export interface LoadedModelVersion {
+  version: ModelVersion;
+  model: TrainedModel;
+  index: TitleIndex;
+}
+
+/** Serialised transactions may hold large artifacts; the default 5 s is not enough for ~10 MB. */
+const TRANSACTION = { timeout: 120_000, maxWait: 10_000 } as const;
+/** Key of the advisory lock that serialises status changes, so two promotions cannot both win. */
+const PROMOTION_LOCK = 7_405_071;
+
+/**
+ * Stores a model version and all its artifacts (the model's serialised parts, title ids, title vectors
+ * and the HNSW index, each with sha256 and size) in one transaction, so a half-written version is never
+ * visible. Returns the new version id.
+ */
+export async function saveModelVersion(prisma: PrismaClient, input: NewModelVersion): Promise<number> {
+  const { model, index } = input;
+  if (index.dimension !== model.dimension) {
+    throw new ModelStoreError(`Index dimension ${index.dimension} does not match model dimension ${model.dimension}.`);
+  }
+  if (model.titleVectors.length !== model.titleIds.length * model.dimension) {
+    throw new ModelStoreError(`Model has ${model.titleIds.length} titles but ${model.titleVectors.length} vector values (dimension ${model.dimension}).`);
+  }
+  const parts = model.serialize();
+  return prisma.$transaction(async (tx) => {
+    const version = await tx.modelVersion.create({
+      data: {
+        status: input.status ?? 'candidate',
+        statusReason: input.statusReason ?? null,
+        architecture: model.architecture,
+        backend: model.backend,
+        dimension: model.dimension,
+        params: (input.params ?? {}) as object,
+        metrics: (input.metrics ?? {}) as object,
+        lossHistory: input.lossHistory ?? [],
+        trainingRatings: input.trainingRatings ?? 0,
+        trainingUsers: input.trainingUsers ?? 0,
+        trainingTitles: input.trainingTitles ?? model.titleIds.length,
+        durationMs: input.durationMs === undefined ? null : Math.round(input.durationMs),
+      },
+    });
+    const artifacts = new Map<string, Uint8Array>();
+    for (const [name, data] of parts) artifacts.set(ARTIFACT.modelPrefix + name, data);
+    artifacts.set(ARTIFACT.titleIds, int32Bytes(model.titleIds));
+    artifacts.set(ARTIFACT.titleVectors, float32Bytes(model.titleVectors));
+    artifacts.set(ARTIFACT.index, index.toBytes(version.id));
+    // One row at a time: a single multi-row insert of every artifact would build one huge bind message.
+    for (const [name, data] of artifacts) {
+      const bytes = new Uint8Array(data);
+      await tx.modelArtifact.create({ data: { versionId: version.id, name, sha256: sha256(bytes), size: bytes.byteLength, data: bytes } });
+    }
+    index.versionId = version.id;
+    return version.id;
+  }, TRANSACTION);
+}
+
+/**
+ * Loads a version's artifacts, verifies every checksum and size, deserialises the model and loads the
+ * index (checked against the model's dimension and title order). Throws {@link ModelStoreError} for an
+ * unknown or incomplete version and {@link ArtifactIntegrityError} for corrupted bytes.
+ */
+export async function loadModelVersion(
+  prisma: PrismaClient,
+  versionId: number,
+  deserializeModel: DeserializeModel,
+  indexOptions: Pick<TitleIndexOptions, 'ef'> = {},
+): Promise<LoadedModelVersion> {
+  const version = await prisma.modelVersion.findUnique({ where: { id: versionId } });
+  if (!version) throw new ModelStoreError(`No model version ${versionId}.`);
+  const rows = await prisma.modelArtifact.findMany({ where: { versionId }, select: { name: true, sha256: true, size: true, data: true } });
+  const artifacts = new Map<string, Uint8Array>();
+  for (const row of rows) {
+    const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+    if (data.byteLength !== row.size) {
+      throw new ArtifactIntegrityError(`Artifact "${row.name}" of model version ${versionId} has ${data.byteLength} bytes, but ${row.size} were stored; retrain or restore it.`);
+    }
+    if (sha256(data) !== row.sha256) {
+      throw new ArtifactIntegrityError(`Artifact "${row.name}" of model version ${versionId} does not match its sha256 checksum; retrain or restore it.`);
+    }
+    artifacts.set(row.name, data);
+  }
+  const need = (name: string) => {
+    const data = artifacts.get(name);
+    if (!data) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no "${name}" artifact; it was not saved completely.`);
+    return data;
+  };
+  const modelParts = new Map<string, Uint8Array>();
+  for (const [name, data] of artifacts) if (name.startsWith(ARTIFACT.modelPrefix)) modelParts.set(name.slice(ARTIFACT.modelPrefix.length), data);
+  if (modelParts.size === 0) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no model parts; it was not saved completely.`);
+  const model = deserializeModel(modelParts);
+  if (model.dimension !== version.dimension) {
+    throw new ModelStoreError(`Model version ${versionId} records dimension ${version.dimension} but its stored model has dimension ${model.dimension}.`);
+  }
+  const titleIds = Array.from(readInt32(need(ARTIFACT.titleIds)));
+  if (titleIds.length !== model.titleIds.length || titleIds.some((id, row) => id !== model.titleIds[row])) {
+    throw new ModelStoreError(`Model version ${versionId}: the stored title ids do not match the model's title order.`);
+  }
+  const index = TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions);
+  return { version, model, index };
+}
+
+/** The stored title ids and vectors of a version, without deserialising the model (no TF.js needed). */
+export async function loadTitleVectors(prisma: PrismaClient, versionId: number): Promise<{ titleIds: number[]; vectors: Float32Array }> {
+  const rows = await prisma.modelArtifact.findMany({ where: { versionId, name: { in: [ARTIFACT.titleIds, ARTIFACT.titleVectors] } } });
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const read = (name: string) => {
+    const row = byName.get(name);
+    if (!row) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact.`);
+    const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+    if (data.byteLength !== row.size || sha256(data) !== row.sha256) throw new ArtifactIntegrityError(`Artifact "${name}" of model version ${versionId} is corrupt (checksum or size mismatch).`);
+    return data;
+  };
+  return { titleIds: Array.from(readInt32(read(ARTIFACT.titleIds))), vectors: readFloat32(read(ARTIFACT.titleVectors)) };
+}
+
+/** The version every bot and worker should serve, or null before the first promotion. */
+export async function activeModelVersion(prisma: PrismaClient): Promise<ModelVersion | null> {
+  return prisma.modelVersion.findFirst({ where: { status: 'active' }, orderBy: { promotedAt: 'desc' } });
+}
+
+/**
+ * Records a status other than active (training -> candidate, rejected, failed, ...), with an optional
+ * reason. Activation goes through {@link promoteModelVersion} so there is always at most one active.
+ */
+export async function setModelStatus(prisma: PrismaClient, versionId: number, status: Exclude<ModelStatus, 'active'>, reason?: string): Promise<ModelVersion> {
+  if ((status as ModelStatus) === 'active') throw new ModelStoreError('Use promoteModelVersion to make a version active.');
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${PROMOTION_LOCK})`);
+    const found = await tx.modelVersion.findUnique({ where: { id: versionId }, select: { status: true } });
+    if (!found) throw new ModelStoreError(`No model version ${versionId}.`);
+    if (found.status === 'active') {
+      throw new ModelStoreError(`Model version ${versionId} is active; promote another version or roll back before changing its status.`);
+    }
+    return tx.modelVersion.update({ where: { id: versionId }, data: { status, statusReason: reason ?? null } });
+  }, TRANSACTION);
+}
+
+/**
+ * Makes a version the active one and retires the previously active version, in one transaction under
+ * an advisory lock, so exactly one version is active afterwards even when two hosts promote at once.
+ * Only versions whose artifacts were saved (candidate, retired, rejected, active) can be promoted.
+ */
+export async function promoteModelVersion(prisma: PrismaClient, versionId: number, reason?: string): Promise<ModelVersion> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${PROMOTION_LOCK})`);
+    const target = await tx.modelVersion.findUnique({ where: { id: versionId } });
+    if (!target) throw new ModelStoreError(`No model version ${versionId}.`);
+    if (target.status === 'training' || target.status === 'failed') {
+      throw new ModelStoreError(`Model version ${versionId} is ${target.status}; only a finished version (candidate, retired or rejected) can be promoted.`);
+    }
+    await tx.modelVersion.updateMany({ where: { status: 'active', id: { not: versionId } }, data: { status: 'retired', statusReason: `replaced by version ${versionId}` } });
+    return tx.modelVersion.update({ where: { id: versionId }, data: { status: 'active', promotedAt: new Date(), statusReason: reason ?? null } });
+  }, TRANSACTION);
+}
+
+/**
+ * Rolls back to the version that was active before the current one: the current version becomes
+ * rejected (so a later rollback does not return to it) and the most recently promoted retired version
+ * becomes active again. Returns the version now active.
+ */
+export async function rollbackModelVersion(prisma: PrismaClient, reason = 'rolled back'): Promise<ModelVersion> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${PROMOTION_LOCK})`);
+    const current = await tx.modelVersion.findFirst({ where: { status: 'active' } });
+    if (!current) throw new ModelStoreError('No model version is active, so there is nothing to roll back.');
+    const previous = await tx.modelVersion.findFirst({
+      where: { status: 'retired', promotedAt: { not: null }, id: { not: current.id } },
+      orderBy: [{ promotedAt: 'desc' }, { id: 'desc' }],
+    });
+    if (!previous) throw new ModelStoreError(`Model version ${current.id} is the only one ever active; there is no earlier version to roll back to.`);
+    await tx.modelVersion.updateMany({ where: { status: 'active' }, data: { status: 'rejected', statusReason: reason } });
+    return tx.modelVersion.update({ where: { id: previous.id }, data: { status: 'active', promotedAt: new Date(), statusReason: `restored by rollback from version ${current.id}` } });
+  }, TRANSACTION);
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function int32Bytes(values: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setInt32(i * 4, v, true));
+  return bytes;
+}
+
+function float32Bytes(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return bytes;
+}
+
+function readInt32(bytes: Uint8Array): Int32Array {
+  if (bytes.byteLength % 4 !== 0) throw new ArtifactIntegrityError(`An int32 artifact must be a multiple of 4 bytes, got ${bytes.byteLength}.`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Int32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
+}
+
+function readFloat32(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new ArtifactIntegrityError(`A float32 artifact must be a multiple of 4 bytes, got ${bytes.byteLength}.`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
