@@ -13,6 +13,12 @@ export class UserError extends Error {
   override name = 'UserError';
 }
 
+/** Domain errors carry their own name and a message meant for people; a bare TypeError and friends are bugs. */
+function isProgrammingError(error: unknown): boolean {
+  if (error instanceof UserError || error instanceof ConfigError) return false;
+  return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
+}
+
 export async function buildProgram(): Promise<Command> {
   const program = new Command('tastebud')
     .description('Self-hosted Discord bot that learns what each member likes and recommends titles')
@@ -35,10 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const expected = error instanceof UserError || error instanceof ConfigError || (error as Error)?.name?.endsWith('Error');
     const message = scrubSecrets(error instanceof Error ? error.message : String(error));
     process.stderr.write(`tastebud: ${message}\n`);
-    if (!expected && error instanceof Error && error.stack) process.stderr.write(`${scrubSecrets(error.stack)}\n`);
+    if (isProgrammingError(error)) process.stderr.write(`${scrubSecrets((error as Error).stack ?? '')}\n`);
     return 1;
   }
 }
