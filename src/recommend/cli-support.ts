@@ -1,0 +1,48 @@
+import { UserError } from '../cli/main.ts';
+import { loadConfig, requireDatabaseUrl } from '../config.ts';
+import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
+import { ModelStoreError } from '../model-store/store.ts';
+import type { MemoryCatalog } from './catalog.ts';
+import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from './prisma-sources.ts';
+import type { Recommender } from './recommender.ts';
+import { NotFoundError } from './types.ts';
+
+/** What the recommend/similar commands work with. */
+export interface RecommenderSession {
+  prisma: PrismaClient;
+  recommender: Recommender;
+  catalog: MemoryCatalog;
+  versionId: number;
+  resolveUserRef: typeof resolveUserRef;
+  resolveTitleRef: typeof resolveTitleRef;
+  toUserError: (error: unknown) => unknown;
+}
+
+/** Errors the person at the terminal can act on become one-line {@link UserError}s; others pass through. */
+function toUserError(error: unknown): unknown {
+  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof RangeError) {
+    return new UserError(error.message);
+  }
+  return error;
+}
+
+/** Connects, loads the active model version and catalogue, runs `work`, and always disconnects. */
+export async function withRecommender(work: (session: RecommenderSession) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  const url = requireDatabaseUrl(config);
+  const prisma = createPrisma(url);
+  try {
+    // Imported here so commands that never load a model do not pay for the model package.
+    const { deserializeDae } = await import('../model/dae-model.ts');
+    let loaded;
+    try {
+      loaded = await loadActiveRecommender(prisma, deserializeDae, { ef: config.hnsw.ef });
+    } catch (error) {
+      const converted = toUserError(error);
+      throw converted === error ? describeConnectionError(error, url) : converted;
+    }
+    await work({ prisma, ...loaded, resolveUserRef, resolveTitleRef, toUserError });
+  } finally {
+    await prisma.$disconnect();
+  }
+}
