@@ -1,0 +1,35 @@
+/** BullMQ queue names shared by producers (bot, outbox dispatcher) and the workers. */
+export const QUEUE = {
+  /** Rebuild one user's vector after their ratings changed; payload {@link UserEmbeddingJob}. */
+  userEmbedding: 'user-embedding',
+  /** Train a new model version; payload {@link RetrainJob}. */
+  retrain: 'retrain',
+  /** Rebuild the title index of the active version; payload {@link ReindexJob}. */
+  reindex: 'reindex',
+} as const;
+
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export interface UserEmbeddingJob {
+  /** Database id of the user (users.id). */
+  userId: number;
+}
+
+export interface RetrainJob {
+  /** Discord id of the admin who asked, or "cron"/"cli". */
+  requestedBy: string;
+}
+
+export interface ReindexJob {
+  requestedBy: string;
+}
+
+/** The deduplication id of a user's embedding job: at most one waiting job per user. */
+export function userEmbeddingDedupId(userId: number): string {
+  return `user:${userId}`;
+}
+
+/** Outbox event kinds and the queue each one goes to. */
+export const OUTBOX_KIND = {
+  userEmbedding: 'user-embedding',
+} as const;
