@@ -125,7 +125,7 @@ export function parseRatingRow(fields: readonly string[]): RowResult<RatingRow> 
   const movielensId = parseId(movie);
   if (movielensId === null) return fail(`movieId "${movie.slice(0, 40)}" is not a positive whole number`);
   const value = /^\d+(\.\d+)?$/.test(rating) ? Number(rating) : Number.NaN;
-  if (!Number.isFinite(value)) return fail(`rating "${rating.slice(0, 40)}" is not a number`);
+  if (!Number.isFinite(value)) return fail(`rating "${rating.slice(0, 40)}" is not a number from 0.5 to 5`);
   if (value < 0.5 || value > 5 || value * 2 !== Math.round(value * 2)) return fail(`rating ${rating} is not between 0.5 and 5 in half steps`);
   const timestamp = /^\d{1,12}$/.test(time) ? Number(time) : Number.NaN;
   if (!Number.isFinite(timestamp)) return fail(`timestamp "${time.slice(0, 40)}" is not whole seconds since 1970`);
