@@ -1,0 +1,85 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+const QUEUE_NAMES = ['user-embedding', 'retrain', 'reindex', 'title-embeddings'] as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return n;
+}
+
+function queueList(value: string): (typeof QUEUE_NAMES)[number][] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`must list queues from: ${QUEUE_NAMES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`);
+  return names as (typeof QUEUE_NAMES)[number][];
+}
+
+/** `tastebud worker`: runs the learning loop's BullMQ workers until SIGTERM or SIGINT. */
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('Run the background workers: user vector rebuilds, scheduled retrains, index rebuilds, title embeddings')
+    .option('--queues <list>', `comma-separated queues to consume (${QUEUE_NAMES.join(', ')})`, queueList)
+    .option('--concurrency <n>', 'user-embedding jobs run side by side', positiveInt, 4)
+    .option('--no-schedule', 'do not register the RETRAIN_CRON job scheduler')
+    .option('--lock-duration-ms <ms>', 'job lock lifetime before a silent worker counts as stalled', positiveInt)
+    .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt)
+    .action(async (opts: { queues?: (typeof QUEUE_NAMES)[number][]; concurrency: number; schedule: boolean; lockDurationMs?: number; stalledIntervalMs?: number }) => {
+      const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
+      const { createPrisma } = await import('../../db/client.ts');
+      const { createLogger } = await import('../../log.ts');
+      const { startWorkerRuntime } = await import('../../worker/runtime.ts');
+      const { startObservabilityServer, standardChecks } = await import('../../observability/server.ts');
+      const { deserializeDae } = await import('../../model/dae-model.ts');
+      const { trainModel } = await import('../../model/train.ts');
+      const { createTitleEncoder } = await import('../../embeddings/encoder.ts');
+      const config = loadConfig();
+      const databaseUrl = requireDatabaseUrl(config);
+      const logger = createLogger(config, 'worker');
+      const prisma = createPrisma(databaseUrl);
+      const runtime = await startWorkerRuntime({
+        prisma,
+        databaseUrl,
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        logger,
+        deserialize: deserializeDae,
+        train: trainModel,
+        backend: config.tfBackend,
+        hnsw: config.hnsw,
+        retrainCron: opts.schedule ? config.retrainCron : null,
+        failedJobRetentionDays: config.failedJobRetentionDays,
+        ...(opts.queues ? { queues: opts.queues } : {}),
+        userEmbeddingConcurrency: opts.concurrency,
+        ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
+        ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
+        openEncoder: () =>
+          createTitleEncoder({ model: config.embeddings.model, modelsDir: config.embeddings.modelsDir, allowRemoteModels: config.embeddings.allowRemoteModels }),
+      });
+      const server = await startObservabilityServer({
+        port: config.workerMetricsPort,
+        registry: runtime.metrics.registry,
+        checks: standardChecks({ prisma, redis: runtime.redis, modelLoaded: () => runtime.serving.current() !== undefined }),
+        logger,
+      });
+      await new Promise<void>((resolve) => {
+        let signals = 0;
+        const stop = (signal: NodeJS.Signals) => {
+          signals += 1;
+          if (signals > 1) {
+            // A second signal: stop waiting; running jobs stall and another worker retries them.
+            logger.warn({ signal }, 'second signal: exiting without waiting for running jobs');
+            process.exit(1);
+          }
+          logger.info({ signal }, 'shutting down: finishing running jobs (send the signal again to exit at once)');
+          resolve();
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+      await runtime.close();
+      await server.close();
+      await prisma.$disconnect();
+    });
+}

@@ -1,0 +1,86 @@
+import { ndcgAt, topK } from '../eval/metrics.ts';
+import type { Rating, TrainedModel } from '../model/types.ts';
+
+/** nDCG@k of one model on a held-out split, and how many users it was measured on. */
+export interface ValidationResult {
+  ndcg: number;
+  users: number;
+  k: number;
+}
+
+export interface ValidationOptions {
+  k?: number;
+  /** Score at most this many users (the first ones by id), to bound the cost on big catalogues (default 5,000). */
+  maxUsers?: number;
+  /** Users scored between yields to the event loop, so job locks keep being renewed (default 32). */
+  yieldEvery?: number;
+}
+
+/**
+ * Validation nDCG@k of `model`: for each user with held-out ratings, fold in their training ratings with
+ * `model.userVector`, score every title the model knows by inner product, drop titles rated in training,
+ * and compare the top k with the held-out titles (binary relevance). Held-out titles the model does not
+ * know count as misses, so a model that predates new titles is not flattered. Users with no training
+ * rating are skipped (no model can rank for them). Exact scoring, no index: the comparison between
+ * versions must not depend on HNSW recall.
+ */
+export async function validationNdcg(
+  model: Pick<TrainedModel, 'titleIds' | 'titleVectors' | 'dimension' | 'userVector'>,
+  train: readonly Rating[],
+  heldOut: readonly Rating[],
+  options: ValidationOptions = {},
+): Promise<ValidationResult> {
+  const k = options.k ?? 10;
+  const maxUsers = options.maxUsers ?? 5_000;
+  const yieldEvery = options.yieldEvery ?? 32;
+  const rowOf = new Map<number, number>();
+  model.titleIds.forEach((id, row) => rowOf.set(id, row));
+  const trainByUser = groupByUser(train);
+  const testByUser = groupByUser(heldOut);
+  const users = [...testByUser.keys()].filter((u) => trainByUser.has(u)).sort((a, b) => a - b).slice(0, maxUsers);
+  const d = model.dimension;
+  const vectors = model.titleVectors;
+  const n = model.titleIds.length;
+  const scores = new Float32Array(n);
+  let total = 0;
+  for (let u = 0; u < users.length; u++) {
+    const userId = users[u]!;
+    const history = trainByUser.get(userId)!;
+    const vector = model.userVector(history);
+    for (let row = 0; row < n; row++) {
+      let dot = 0;
+      const base = row * d;
+      for (let i = 0; i < d; i++) dot += vector[i]! * vectors[base + i]!;
+      scores[row] = dot;
+    }
+    const exclude = new Set<number>();
+    for (const r of history) {
+      const row = rowOf.get(r.titleId);
+      if (row !== undefined) exclude.add(row);
+    }
+    const ranked = topK(scores, k, exclude).map((row) => model.titleIds[row]!);
+    total += ndcgAt(ranked, new Set(testByUser.get(userId)!.map((r) => r.titleId)), k);
+    if ((u + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { ndcg: users.length === 0 ? 0 : total / users.length, users: users.length, k };
+}
+
+/** The promotion rule: a candidate goes live only if it is not worse than the active version. */
+export function promotionDecision(candidateNdcg: number, activeNdcg: number | undefined, tolerance = 0): { promote: boolean; reason: string } {
+  if (activeNdcg === undefined) return { promote: true, reason: 'no active version to compare with' };
+  const fmt = (x: number) => x.toFixed(4);
+  if (candidateNdcg + tolerance >= activeNdcg) {
+    return { promote: true, reason: `validation nDCG@10 ${fmt(candidateNdcg)} is not worse than the active version's ${fmt(activeNdcg)}` };
+  }
+  return { promote: false, reason: `validation nDCG@10 ${fmt(candidateNdcg)} is worse than the active version's ${fmt(activeNdcg)}` };
+}
+
+function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
+  const byUser = new Map<number, Rating[]>();
+  for (const r of ratings) {
+    let list = byUser.get(r.userId);
+    if (!list) byUser.set(r.userId, (list = []));
+    list.push(r);
+  }
+  return byUser;
+}

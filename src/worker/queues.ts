@@ -1,0 +1,40 @@
+import type { KeepJobs } from 'bullmq';
+import type { TrainOptions } from '../model/train.ts';
+import { QUEUE, type ReindexJob, type RetrainJob, type UserEmbeddingJob } from '../queue/names.ts';
+
+/**
+ * Queue for re-embedding new or changed titles. Defined here, not in src/queue/names.ts, until the
+ * queue module adopts it (its owner has been asked to).
+ */
+export const TITLE_EMBEDDINGS_QUEUE = 'title-embeddings';
+
+/** Every queue the worker consumes. */
+export const WORKER_QUEUES = [QUEUE.userEmbedding, QUEUE.retrain, QUEUE.reindex, TITLE_EMBEDDINGS_QUEUE] as const;
+export type WorkerQueueName = (typeof WORKER_QUEUES)[number];
+
+export interface TitleEmbeddingsJob {
+  requestedBy: string;
+}
+
+/** Retrain payload: the shared {@link RetrainJob} plus optional overrides (tests, benchmarks, admin tuning). */
+export interface RetrainJobData extends RetrainJob {
+  /** Training options over {@link defaultTrainOptions}. */
+  train?: Partial<Omit<TrainOptions, 'backend'>>;
+  /** Share of each user's ratings held out to compare the new and the active version (default 0.1). */
+  validationFraction?: number;
+  /** Seed of the held-out split (default 42). */
+  seed?: number;
+}
+
+export type { ReindexJob, UserEmbeddingJob };
+
+/** Id of the job scheduler that queues the nightly retrain. */
+export const RETRAIN_SCHEDULER_ID = 'retrain-cron';
+
+/**
+ * Retention of jobs this module queues itself (the scheduled retrain, title embeddings): failed jobs
+ * are kept for `failedJobRetentionDays` so an admin can see why.
+ */
+export function retentionOptions(failedJobRetentionDays: number): { removeOnComplete: KeepJobs; removeOnFail: KeepJobs } {
+  return { removeOnComplete: { count: 200 }, removeOnFail: { age: failedJobRetentionDays * 86_400 } };
+}

@@ -1,0 +1,209 @@
+import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import { rebuildUserVector } from '../../jobs/user-embedding.ts';
+import { runRetrain, type Trainer } from '../../jobs/retrain.ts';
+import { rebuildActiveIndex } from '../../jobs/reindex.ts';
+import { embedChangedTitles } from '../../jobs/title-embeddings.ts';
+import type { PrismaClient } from '../db/client.ts';
+import type { TitleEncoder } from '../embeddings/encoder.ts';
+import type { TitleIndexOptions } from '../index/title-index.ts';
+import type { Logger } from '../log.ts';
+import type { DeserializeModel } from '../model-store/store.ts';
+import type { BackendPreference } from '../model/backend.ts';
+import { createLoopMetrics, type LoopMetrics } from '../observability/metrics.ts';
+import { QUEUE } from '../queue/names.ts';
+import { publishModelChange } from '../serving/publish.ts';
+import { createServingModel, type ServingModel } from '../serving/serving-model.ts';
+import {
+  RETRAIN_SCHEDULER_ID,
+  retentionOptions,
+  TITLE_EMBEDDINGS_QUEUE,
+  WORKER_QUEUES,
+  type RetrainJobData,
+  type TitleEmbeddingsJob,
+  type UserEmbeddingJob,
+  type WorkerQueueName,
+} from './queues.ts';
+
+export interface WorkerRuntimeOptions {
+  prisma: PrismaClient;
+  databaseUrl: string;
+  redisUrl: string;
+  /** QUEUE_PREFIX: BullMQ key prefix and model-change channel prefix. */
+  prefix: string;
+  logger: Logger;
+  deserialize: DeserializeModel;
+  train: Trainer;
+  backend: BackendPreference;
+  hnsw: TitleIndexOptions;
+  /** RETRAIN_CRON; null leaves the schedule as it is (tests). */
+  retrainCron: string | null;
+  /** FAILED_JOB_RETENTION_DAYS. */
+  failedJobRetentionDays: number;
+  /** Queues this process consumes (default all), so hosts can specialise. */
+  queues?: readonly WorkerQueueName[];
+  /** Rebuilds of different users run side by side (default 4); retrain and reindex always run one at a time. */
+  userEmbeddingConcurrency?: number;
+  /** How long a job's lock lives without renewal before another worker may treat it as stalled (BullMQ default 30 s). */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (BullMQ default 30 s). */
+  stalledIntervalMs?: number;
+  openEncoder?: () => Promise<TitleEncoder>;
+  metrics?: LoopMetrics;
+  /** A serving holder to reuse (else one is created and owned). */
+  serving?: ServingModel;
+}
+
+/** A running worker process: BullMQ workers, the schedule, the served model and the metrics. */
+export interface WorkerRuntime {
+  workers: ReadonlyMap<WorkerQueueName, Worker>;
+  /** Producer handles of the same queues (depth metrics, the schedule, tests). */
+  queues: ReadonlyMap<WorkerQueueName, Queue>;
+  serving: ServingModel;
+  metrics: LoopMetrics;
+  /** The shared Redis connection (also used for readiness pings and publishing). */
+  redis: Redis;
+  /**
+   * Stops taking jobs and waits for running ones to finish (BullMQ worker.close()); with `force`, does not
+   * wait, so running jobs stall and are retried by another worker. Then closes every connection it opened.
+   */
+  close(force?: boolean): Promise<void>;
+}
+
+/**
+ * Starts BullMQ workers for the learning loop's queues: user-embedding (rebuild one user's vector),
+ * retrain (train, compare, promote or reject), reindex (rebuild the active index) and title-embeddings.
+ * Registers the nightly retrain as a BullMQ job scheduler, loads the active model for user rebuilds and
+ * keeps it current through the model-change channel.
+ */
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { prisma, logger, prefix } = options;
+  const metrics = options.metrics ?? createLoopMetrics();
+  const wanted = new Set(options.queues ?? WORKER_QUEUES);
+  // BullMQ workers need maxRetriesPerRequest null: their blocking commands must wait out reconnects.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
+  const ownsServing = !options.serving;
+  const serving =
+    options.serving ??
+    createServingModel({ prisma, redisUrl: options.redisUrl, prefix, deserialize: options.deserialize, logger: logger.child({ component: 'serving' }), ef: options.hnsw.ef ?? 100 });
+  serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
+  const publish = async (versionId: number, kind: 'promote' | 'reindex') => {
+    const receivers = await publishModelChange(redis, prefix, versionId, kind);
+    logger.info({ versionId, kind, receivers }, 'model change published');
+  };
+  const retention = retentionOptions(options.failedJobRetentionDays);
+
+  const queues = new Map<WorkerQueueName, Queue>();
+  for (const name of WORKER_QUEUES) {
+    const queue = new Queue(name, { connection: redis, prefix });
+    queue.on('error', (error: Error) => logger.warn({ err: error, queue: name }, 'queue error'));
+    queues.set(name, queue);
+  }
+  metrics.watchQueues([...queues.values()]);
+
+  const processors: Record<WorkerQueueName, Processor> = {
+    [QUEUE.userEmbedding]: async (job: Job<UserEmbeddingJob>) => rebuildUserVector({ prisma, serving, logger: jobLogger(logger, job) }, job.data.userId),
+    [QUEUE.retrain]: async (job: Job<RetrainJobData>) =>
+      runRetrain(
+        {
+          prisma,
+          databaseUrl: options.databaseUrl,
+          deserialize: options.deserialize,
+          train: options.train,
+          backend: options.backend,
+          hnsw: options.hnsw,
+          publish: (versionId) => publish(versionId, 'promote'),
+          progress: (progress) => job.updateProgress(progress),
+          logger: jobLogger(logger, job),
+        },
+        job.data,
+      ),
+    [QUEUE.reindex]: async (job: Job) =>
+      rebuildActiveIndex({
+        prisma,
+        hnsw: options.hnsw,
+        publish: (versionId) => publish(versionId, 'reindex'),
+        progress: (percent) => job.updateProgress(percent),
+        logger: jobLogger(logger, job),
+      }),
+    [TITLE_EMBEDDINGS_QUEUE]: async (job: Job<TitleEmbeddingsJob>) => {
+      const openEncoder = options.openEncoder;
+      if (!openEncoder) throw new Error('This worker has no title encoder configured; run the title-embeddings queue on a host with EMBEDDING_MODEL available.');
+      return embedChangedTitles({ prisma, openEncoder, progress: (percent) => job.updateProgress(percent), logger: jobLogger(logger, job) });
+    },
+  };
+
+  // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
+  await serving.start();
+
+  const workers = new Map<WorkerQueueName, Worker>();
+  for (const name of WORKER_QUEUES) {
+    if (!wanted.has(name)) continue;
+    const processor = processors[name];
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        const done = metrics.startJob(name);
+        jobLogger(logger, job).info({ data: job.data }, 'job started');
+        try {
+          const result: unknown = await processor(job);
+          done('completed');
+          return result;
+        } catch (error) {
+          done('failed');
+          throw error;
+        }
+      },
+      {
+        connection: redis,
+        prefix,
+        concurrency: name === QUEUE.userEmbedding ? (options.userEmbeddingConcurrency ?? 4) : 1,
+        removeOnComplete: retention.removeOnComplete,
+        removeOnFail: retention.removeOnFail,
+        ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+        ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+      },
+    );
+    worker.on('completed', (job, result) => jobLogger(logger, job).info({ result }, 'job completed'));
+    worker.on('failed', (job, error) => (job ? jobLogger(logger, job) : logger).error({ err: error, attemptsMade: job?.attemptsMade }, 'job failed'));
+    worker.on('stalled', (jobId) => logger.warn({ jobId, queue: name }, 'job stalled (its worker died or blocked); it will be retried or failed'));
+    worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
+    workers.set(name, worker);
+  }
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+
+  if (options.retrainCron !== null && wanted.has(QUEUE.retrain)) {
+    await queues.get(QUEUE.retrain)!.upsertJobScheduler(
+      RETRAIN_SCHEDULER_ID,
+      { pattern: options.retrainCron },
+      { name: 'retrain', data: { requestedBy: 'cron' } satisfies RetrainJobData, opts: { attempts: 2, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
+    );
+    logger.info({ cron: options.retrainCron }, 'retrain scheduled');
+  }
+  logger.info({ queues: [...workers.keys()], prefix }, 'worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    queues,
+    serving,
+    metrics,
+    redis,
+    close(force = false) {
+      closing ??= (async () => {
+        logger.info({ force }, 'worker stopping');
+        await Promise.all([...workers.values()].map((w) => w.close(force)));
+        await Promise.all([...queues.values()].map((q) => q.close()));
+        if (ownsServing) await serving.stop();
+        await redis.quit().catch(() => redis.disconnect());
+        logger.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function jobLogger(logger: Logger, job: Job): Logger {
+  return logger.child({ queue: job.queueName, jobId: job.id, attempt: job.attemptsMade + 1 });
+}
