@@ -1,0 +1,86 @@
+import { topK } from './metrics.ts';
+import type { Rating } from '../model/types.ts';
+
+/** Anything that ranks catalogue titles for a user given that user's training titles. */
+export interface Recommender {
+  readonly name: string;
+  /** Top k title ids, best first, never one of `seen`. */
+  recommend(history: readonly Rating[], k: number): number[];
+}
+
+/** Most-rated titles first (ties by lower title id). */
+export function popularityRecommender(train: readonly Rating[], titleIds: readonly number[]): Recommender {
+  const count = new Map<number, number>();
+  for (const r of train) count.set(r.titleId, (count.get(r.titleId) ?? 0) + 1);
+  const ranked = [...titleIds].sort((a, b) => (count.get(b) ?? 0) - (count.get(a) ?? 0) || a - b);
+  return {
+    name: 'popularity',
+    recommend(history, k) {
+      const seen = new Set(history.map((r) => r.titleId));
+      const out: number[] = [];
+      for (const id of ranked) {
+        if (out.length === k) break;
+        if (!seen.has(id)) out.push(id);
+      }
+      return out;
+    },
+  };
+}
+
+export interface ItemKnnOptions {
+  /** Neighbours kept per title (largest cosine similarities). */
+  neighbours: number;
+}
+
+/**
+ * Item-kNN over binary user-title data: cosine similarity between title columns, each title keeping
+ * its `neighbours` most similar titles; a user's score for title j is the sum of similarities between
+ * j and the titles the user has. Similarities come from sparse co-occurrence counts, so the cost is
+ * sum over users of |history|^2, not titles^2.
+ */
+export function itemKnnRecommender(train: readonly Rating[], titleIds: readonly number[], options: ItemKnnOptions = { neighbours: 100 }): Recommender {
+  const rowOf = new Map(titleIds.map((id, row) => [id, row]));
+  const n = titleIds.length;
+  const byUser = new Map<number, Set<number>>();
+  for (const r of train) {
+    const row = rowOf.get(r.titleId);
+    if (row === undefined) continue;
+    let set = byUser.get(r.userId);
+    if (!set) byUser.set(r.userId, (set = new Set()));
+    set.add(row);
+  }
+  const degree = new Float64Array(n);
+  const cooc: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  for (const set of byUser.values()) {
+    const rows = [...set];
+    for (const a of rows) {
+      degree[a]! += 1;
+      const m = cooc[a]!;
+      for (const b of rows) if (a !== b) m.set(b, (m.get(b) ?? 0) + 1);
+    }
+  }
+  // Keep the top neighbours of each title: neighbours[a] lists (b, sim(a, b)).
+  const neighbours: { rows: Int32Array; sims: Float32Array }[] = cooc.map((m, a) => {
+    const entries = [...m].map(([b, c]) => [b, c / Math.sqrt(degree[a]! * degree[b]!)] as const);
+    entries.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    const kept = entries.slice(0, options.neighbours);
+    return { rows: Int32Array.from(kept, (e) => e[0]), sims: Float32Array.from(kept, (e) => e[1]) };
+  });
+  return {
+    name: `item-kNN (${options.neighbours})`,
+    recommend(history, k) {
+      const scores = new Float32Array(n);
+      const seen = new Set<number>();
+      for (const r of history) {
+        const row = rowOf.get(r.titleId);
+        if (row !== undefined) seen.add(row);
+      }
+      // A title's score sums sim(seen title, title) over the seen titles that keep it as a neighbour.
+      for (const a of seen) {
+        const nb = neighbours[a]!;
+        for (let i = 0; i < nb.rows.length; i++) scores[nb.rows[i]!]! += nb.sims[i]!;
+      }
+      return topK(scores, k, seen).map((row) => titleIds[row]!);
+    },
+  };
+}

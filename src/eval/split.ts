@@ -1,0 +1,69 @@
+import { seededRandom, shuffleInPlace } from '../model/train.ts';
+import type { Rating } from '../model/types.ts';
+
+export interface Split {
+  train: Rating[];
+  test: Rating[];
+}
+
+export interface SplitOptions {
+  /** Share of each user's ratings held out (rounded, at least 1). */
+  testFraction: number;
+  /** Users with fewer ratings than this stay in train only (too little history to hold any out). */
+  minRatings: number;
+  seed: number;
+}
+
+export const defaultSplitOptions: SplitOptions = { testFraction: 0.25, minRatings: 5, seed: 42 };
+
+function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
+  const byUser = new Map<number, Rating[]>();
+  for (const r of ratings) {
+    let list = byUser.get(r.userId);
+    if (!list) byUser.set(r.userId, (list = []));
+    list.push(r);
+  }
+  return byUser;
+}
+
+function heldOutCount(count: number, options: SplitOptions): number {
+  if (count < options.minRatings) return 0;
+  return Math.min(count - 1, Math.max(1, Math.round(count * options.testFraction)));
+}
+
+/**
+ * Per-user stratified random split: each user's ratings (put in title order first, so the result does
+ * not depend on input order) are shuffled with a PRNG seeded by `seed` and the user id, and
+ * round(count x testFraction) of them (at least 1) go to test. Users with fewer than `minRatings`
+ * ratings stay wholly in train.
+ */
+export function stratifiedSplit(ratings: readonly Rating[], options: Partial<SplitOptions> = {}): Split {
+  const opts = { ...defaultSplitOptions, ...options };
+  const split: Split = { train: [], test: [] };
+  const users = [...groupByUser(ratings)].sort(([a], [b]) => a - b);
+  for (const [userId, list] of users) {
+    const ordered = [...list].sort((a, b) => a.titleId - b.titleId || a.ratedAt - b.ratedAt);
+    shuffleInPlace(ordered, seededRandom((opts.seed * 1_000_003 + userId) >>> 0));
+    const held = heldOutCount(ordered.length, opts);
+    split.test.push(...ordered.slice(0, held));
+    split.train.push(...ordered.slice(held));
+  }
+  return split;
+}
+
+/**
+ * Per-user temporal split: each user's latest round(count x testFraction) ratings (ties broken by title
+ * id) go to test, the rest to train; same `minRatings` rule as {@link stratifiedSplit}.
+ */
+export function temporalSplit(ratings: readonly Rating[], options: Partial<SplitOptions> = {}): Split {
+  const opts = { ...defaultSplitOptions, ...options };
+  const split: Split = { train: [], test: [] };
+  const users = [...groupByUser(ratings)].sort(([a], [b]) => a - b);
+  for (const [, list] of users) {
+    const ordered = [...list].sort((a, b) => a.ratedAt - b.ratedAt || a.titleId - b.titleId);
+    const held = heldOutCount(ordered.length, opts);
+    split.train.push(...ordered.slice(0, ordered.length - held));
+    split.test.push(...ordered.slice(ordered.length - held));
+  }
+  return split;
+}
