@@ -12,12 +12,13 @@ import {
   type MessageReaction,
   type PartialMessageReaction,
   type PartialUser,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
   type User,
 } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
 
-const COMMANDS = [
+const COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
   {
     name: 'recommend',
     description: 'Recommend movies',

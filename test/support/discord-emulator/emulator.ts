@@ -47,7 +47,8 @@ export class DiscordEmulator {
       interactions: this.#interactions,
       requests: this.requests,
       interactionDeadlineMs: options.interactionDeadlineMs === undefined ? 3000 : options.interactionDeadlineMs,
-      enforceReactionRateLimit: options.enforceReactionRateLimit ?? false,
+      reactionIntervalMs:
+        options.enforceReactionRateLimit === true ? 250 : options.enforceReactionRateLimit ? options.enforceReactionRateLimit.intervalMs : null,
       gatewayUrl: () => this.gatewayUrl,
     });
     this.#server = createServer((request, response) => {

@@ -28,7 +28,8 @@ export interface RestCore {
   interactions: Map<string, StoredInteraction>;
   requests: RecordedRequest[];
   interactionDeadlineMs: number | null;
-  enforceReactionRateLimit: boolean;
+  /** Milliseconds between reaction adds allowed per channel, or null for no enforcement. */
+  reactionIntervalMs: number | null;
   gatewayUrl(): string;
 }
 
@@ -56,7 +57,6 @@ interface Route {
 
 /** Interaction tokens work for 15 minutes, as on Discord. */
 const INTERACTION_TOKEN_TTL_MS = 15 * 60 * 1000;
-const REACTION_BUCKET_MS = 250;
 
 /**
  * The REST half of the emulator: a route table over the Discord v10 paths discord.js uses, each
@@ -351,7 +351,7 @@ export class RestApi {
       const limited = this.#reactionRateLimit(message.channelId);
       if (limited) return limited;
       if (state.addReaction(message, emoji, state.bot.id)) this.#dispatchReaction(GatewayDispatchEvents.MessageReactionAdd, message, emoji, state.bot.id);
-      return this.core.enforceReactionRateLimit ? { status: 204, headers: reactionBucketHeaders() } : noContent();
+      return this.core.reactionIntervalMs !== null ? { status: 204, headers: reactionBucketHeaders(this.core.reactionIntervalMs) } : noContent();
     });
     this.#on('DELETE', `${reactionBase}/:emoji/:user`, ({ params }) => {
       const message = state.message(params.message!, params.channel);
@@ -577,7 +577,8 @@ export class RestApi {
   }
 
   #reactionRateLimit(channelId: string): RouteResult | null {
-    if (!this.core.enforceReactionRateLimit) return null;
+    const interval = this.core.reactionIntervalMs;
+    if (interval === null) return null;
     const now = Date.now();
     const resetAt = this.#reactionBuckets.get(channelId) ?? 0;
     if (now < resetAt) {
@@ -585,10 +586,10 @@ export class RestApi {
       return {
         status: 429,
         body: { message: 'You are being rate limited.', retry_after: retryAfter, global: false },
-        headers: { ...reactionBucketHeaders(), 'retry-after': retryAfter.toFixed(3), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': retryAfter.toFixed(3), 'x-ratelimit-scope': 'user' },
+        headers: { ...reactionBucketHeaders(interval), 'retry-after': retryAfter.toFixed(3), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': retryAfter.toFixed(3), 'x-ratelimit-scope': 'user' },
       };
     }
-    this.#reactionBuckets.set(channelId, now + REACTION_BUCKET_MS);
+    this.#reactionBuckets.set(channelId, now + interval);
     return null;
   }
 
@@ -640,8 +641,8 @@ export function dispatchReaction(
   }
 }
 
-function reactionBucketHeaders(): Record<string, string> {
-  return { 'x-ratelimit-limit': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': (REACTION_BUCKET_MS / 1000).toFixed(3), 'x-ratelimit-bucket': 'emulator-reactions' };
+function reactionBucketHeaders(intervalMs: number): Record<string, string> {
+  return { 'x-ratelimit-limit': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': (intervalMs / 1000).toFixed(3), 'x-ratelimit-bucket': 'emulator-reactions' };
 }
 
 function readLimit(query: URLSearchParams, fallback: number, max = 100): number {

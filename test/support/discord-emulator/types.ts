@@ -60,8 +60,11 @@ export interface DiscordEmulatorOptions {
   heartbeatIntervalMs?: number;
   /** Time a bot has for the first interaction callback before Discord answers 10062 Unknown interaction (Discord: 3000). `null` disables the check. */
   interactionDeadlineMs?: number | null;
-  /** Enforce Discord's per-channel reaction-add bucket (1 per 250 ms) with 429s. Default off, for speed. */
-  enforceReactionRateLimit?: boolean;
+  /**
+   * Enforce Discord's per-channel reaction-add bucket (1 per 250 ms, i.e. ~4/s) with its bucket headers
+   * and 429 + retry_after when exceeded; `{ intervalMs }` changes the spacing. Default off, for speed.
+   */
+  enforceReactionRateLimit?: boolean | { intervalMs: number };
   /** Host to listen on. Default 127.0.0.1. */
   host?: string;
 }
