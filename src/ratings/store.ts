@@ -233,3 +233,35 @@ export async function userHistory(prisma: PrismaClient, userId: number) {
       : {}),
   };
 }
+
+/** The rating domain as the bot uses it, bound to one database. */
+export interface RatingStore {
+  findMember(discordId: string): Promise<number | undefined>;
+  upsertMember(member: Member): Promise<number>;
+  applyReaction(input: Parameters<typeof applyReaction>[1]): Promise<ReactionOutcome>;
+  rate(member: Member, titleId: number, value: number): Promise<CommandRatingResult>;
+  ratingOf(discordId: string, titleId: number): Promise<number | undefined>;
+  recordSuggestions(member: Member, suggestions: readonly NewSuggestion[]): Promise<void>;
+  forget(discordId: string): Promise<ForgetResult>;
+  profile(discordId: string): Promise<MemberProfile | undefined>;
+  /** Whether other members may see this member's /profile. */
+  isProfilePublic(discordId: string): Promise<boolean>;
+}
+
+/** {@link RatingStore} over PostgreSQL. */
+export function prismaRatingStore(prisma: PrismaClient): RatingStore {
+  return {
+    findMember: (discordId) => findMember(prisma, discordId),
+    upsertMember: (member) => upsertMember(prisma, member),
+    applyReaction: (input) => applyReaction(prisma, input),
+    rate: (member, titleId, value) => rateTitle(prisma, member, titleId, value),
+    ratingOf: (discordId, titleId) => ratingOf(prisma, discordId, titleId),
+    recordSuggestions: (member, suggestions) => recordSuggestions(prisma, member, suggestions),
+    forget: (discordId) => forgetMember(prisma, discordId),
+    profile: (discordId) => memberProfile(prisma, discordId),
+    async isProfilePublic(discordId) {
+      const user = await prisma.user.findUnique({ where: { source_externalId: { source: 'discord', externalId: discordId } }, select: { profilePublic: true } });
+      return user?.profilePublic ?? false;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { PrismaClient } from '../db/client.ts';
+import { searchTitles, SearchQueryError, type TitleKind } from '../catalog/search.ts';
+import type { Logger } from '../log.ts';
+import type { DeserializeModel } from '../model-store/store.ts';
+import { activeModelVersion } from '../model-store/store.ts';
+import { loadActiveRecommender, loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
+import type { Recommendation, UserHistory } from '../recommend/types.ts';
+import type { BotRecommender, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
+
+const SUMMARY = { id: true, name: true, year: true, genres: true, kind: true, ratingCount: true, ratingMean: true } as const;
+
+/** {@link TitleSearch} over the catalogue's trigram search; an empty query lists the most-rated titles. */
+export function catalogTitleSearch(prisma: PrismaClient): TitleSearch {
+  return {
+    async search(query, { kind, limit }) {
+      if (query.trim() === '') {
+        return prisma.title.findMany({ where: kind ? { kind: kind as TitleKind } : {}, orderBy: [{ ratingCount: 'desc' }, { id: 'asc' }], take: limit, select: SUMMARY });
+      }
+      try {
+        return await searchTitles(prisma, query, { ...(kind ? { kind: kind as TitleKind } : {}), limit });
+      } catch (error) {
+        // A query with nothing searchable simply matches nothing; the caller explains.
+        if (error instanceof SearchQueryError) return [];
+        throw error;
+      }
+    },
+    async get(titleId) {
+      return (await prisma.title.findUnique({ where: { id: titleId }, select: SUMMARY })) ?? undefined;
+    },
+  };
+}
+
+export interface ModelRecommenderOptions {
+  deserializeModel: DeserializeModel;
+  logger: Logger;
+  ef?: number;
+  /** How often to look for a newly promoted model version (default 60 s). */
+  refreshMs?: number;
+}
+
+/**
+ * {@link BotRecommender} over the active model version (reloaded when another version is promoted).
+ * Before any version is active, every member gets popular, varied titles.
+ */
+export function modelRecommender(prisma: PrismaClient, options: ModelRecommenderOptions): BotRecommender {
+  const refreshMs = options.refreshMs ?? 60_000;
+  const users = new PrismaUserSource(prisma);
+  let loaded: LoadedRecommender | undefined;
+  let checkedAt = 0;
+  let loading: Promise<LoadedRecommender | undefined> | undefined;
+
+  async function current(): Promise<LoadedRecommender | undefined> {
+    if (Date.now() - checkedAt < refreshMs) return loaded;
+    loading ??= (async () => {
+      try {
+        const active = await activeModelVersion(prisma);
+        if (active && active.id !== loaded?.versionId) {
+          loaded = await loadActiveRecommender(prisma, options.deserializeModel, options.ef === undefined ? {} : { ef: options.ef });
+          options.logger.info({ versionId: loaded.versionId }, 'loaded model version');
+        }
+        checkedAt = Date.now();
+        return loaded;
+      } finally {
+        loading = undefined;
+      }
+    })();
+    return loading;
+  }
+
+  async function historyOf(userId: number | undefined): Promise<UserHistory> {
+    return (userId === undefined ? undefined : await users.history(userId)) ?? { userId: 0, ratings: [], hidden: [] };
+  }
+
+  const toSuggested = (r: Recommendation, catalogTitle: TitleSummary | undefined): SuggestedTitle => ({
+    id: r.titleId,
+    name: r.name,
+    year: r.year,
+    genres: r.genres,
+    kind: r.kind,
+    ratingCount: catalogTitle?.ratingCount ?? 0,
+    ratingMean: catalogTitle?.ratingMean ?? null,
+    reason: r.reason,
+  });
+
+  async function popularWithoutModel(history: UserHistory, count: number, genre?: string, kind?: string) {
+    const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
+    const catalog = await loadCatalog(prisma);
+    const candidates = catalog
+      .all()
+      .filter((t) => !excluded.has(t.id) && (!kind || t.kind === kind) && (!genre || t.genres.some((g) => g.toLowerCase() === genre.toLowerCase())))
+      .sort((a, b) => b.ratingCount * (b.ratingMean ?? 0) - a.ratingCount * (a.ratingMean ?? 0) || a.id - b.id);
+    const shown = new Set<string>();
+    const picked: SuggestedTitle[] = [];
+    // First pass: one title per new genre, for variety; second pass fills up.
+    for (const pass of [0, 1]) {
+      for (const t of candidates) {
+        if (picked.length >= count) break;
+        if (picked.some((p) => p.id === t.id)) continue;
+        if (pass === 0 && t.genres.some((g) => shown.has(g))) continue;
+        t.genres.forEach((g) => shown.add(g));
+        picked.push({ ...t, reason: t.genres[0] && !t.genres[0].startsWith('(') ? `popular in ${t.genres[0]}` : 'popular with everyone' });
+      }
+    }
+    return picked;
+  }
+
+  return {
+    async recommend(userId, { count, genre, kind }) {
+      const history = await historyOf(userId);
+      const model = await current();
+      if (!model) return { titles: await popularWithoutModel(history, count, genre, kind), modelVersionId: null, personal: false };
+      const known = history.ratings.some((r) => model.catalog.get(r.titleId));
+      const recs = model.recommender.recommendFor(history, { count, ...(genre ? { genre } : {}), ...(kind ? { kind } : {}) });
+      return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: known };
+    },
+    async onboarding(userId, count) {
+      const history = await historyOf(userId);
+      const model = await current();
+      if (!model) return { titles: await popularWithoutModel(history, count), modelVersionId: null, personal: false };
+      const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
+      const recs = model.recommender.popular(count, (id) => !excluded.has(id));
+      return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: false };
+    },
+    async similar(titleId, count) {
+      const model = await current();
+      if (!model) return [];
+      return model.recommender.similar(titleId, count).map((s) => {
+        const t = model.catalog.get(s.titleId);
+        return { id: s.titleId, name: s.name, year: s.year, genres: s.genres, kind: s.kind, ratingCount: t?.ratingCount ?? 0, ratingMean: t?.ratingMean ?? null, similarity: s.similarity };
+      });
+    },
+    async genres() {
+      const rows = await prisma.$queryRaw<{ genre: string }[]>`SELECT DISTINCT unnest(genres) AS genre FROM titles ORDER BY 1`;
+      return rows.map((r) => r.genre).filter((g) => !g.startsWith('('));
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
+import type { Config } from '../config.ts';
+import type { PrismaClient } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
+import type { Queues } from '../queue/queues.ts';
+import { prismaRatingStore } from '../ratings/store.ts';
+import { createAdminActions } from './admin-service.ts';
+import { COMMANDS } from './commands/index.ts';
+import type { BotContext } from './context.ts';
+import { createInteractionListener } from './listeners/interactions.ts';
+import { createReactionListener } from './listeners/reactions.ts';
+import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
+import { CommandRateLimiter } from './rate-limit.ts';
+import { registerCommands } from './register.ts';
+import { addScaleReactions } from './suggest.ts';
+
+export interface BotDependencies {
+  config: Pick<Config, 'discord' | 'rateLimit'>;
+  prisma: PrismaClient;
+  queues: Queues;
+  recommender: BotRecommender;
+  search: TitleSearch;
+  logger: Logger;
+  /** Defaults to BullMQ + model_versions through {@link createAdminActions}. */
+  admin?: AdminActions;
+  /** Period of the outbox sweep (default 5 s). */
+  outboxIntervalMs?: number;
+}
+
+export interface Bot {
+  client: Client;
+  /** Logs in (and registers guild commands first when DISCORD_GUILD_ID is set); resolves when ready. */
+  start(): Promise<void>;
+  /** Stops taking events, waits for handlers in flight, stops the outbox sweep and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Builds the bot from its dependencies; nothing global, so tests can run several side by side. */
+export function createBot(deps: BotDependencies): Bot {
+  const { config, logger } = deps;
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
+    partials: [Partials.Message, Partials.Reaction, Partials.User],
+    allowedMentions: { parse: [] },
+    ...(config.discord.apiUrl ? { rest: { api: config.discord.apiUrl } } : {}),
+  });
+  const ratings = prismaRatingStore(deps.prisma);
+  const dispatcher = new OutboxDispatcher({ prisma: deps.prisma, sink: queueSink(deps.queues), logger, intervalMs: deps.outboxIntervalMs });
+  const ctx: BotContext = {
+    ratings,
+    search: deps.search,
+    recommender: deps.recommender,
+    admin: deps.admin ?? createAdminActions(deps.prisma, deps.queues),
+    logger,
+    ratingsChanged: () => dispatcher.kick(),
+    addScaleReactions: (messages) => addScaleReactions(messages, logger),
+  };
+  const limiter = new CommandRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000);
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <A extends unknown[]>(handler: (...args: A) => Promise<void>) => (...args: A) => {
+    const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running));
+  };
+
+  const onInteraction = track(createInteractionListener(COMMANDS, ctx, limiter));
+  const reactionDeps = { ratings, logger, botUserId: () => client.user?.id, ratingsChanged: () => dispatcher.kick() };
+  client.on(Events.InteractionCreate, (interaction: Interaction) => onInteraction(interaction));
+  client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add')));
+  client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove')));
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
+
+  return {
+    client,
+    async start() {
+      const { token, applicationId, guildId, apiUrl } = config.discord;
+      if (!token) throw new Error('DISCORD_TOKEN is not set; the bot cannot log in.');
+      if (guildId) {
+        if (!applicationId) throw new Error('DISCORD_APPLICATION_ID is not set; it is needed to register guild commands.');
+        const count = await registerCommands({ token, applicationId, guildId, apiUrl });
+        logger.info({ guildId, count }, 'registered guild commands');
+      }
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      await client.login(token);
+      await ready;
+      dispatcher.start();
+      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+    },
+    async stop() {
+      client.removeAllListeners(Events.InteractionCreate);
+      client.removeAllListeners(Events.MessageReactionAdd);
+      client.removeAllListeners(Events.MessageReactionRemove);
+      await Promise.allSettled([...inFlight]);
+      await dispatcher.stop();
+      await dispatcher.drain().catch(() => 0);
+      await client.destroy();
+    },
+  };
+}

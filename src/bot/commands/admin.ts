@@ -1,0 +1,73 @@
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { AdminStatus } from '../ports.ts';
+import type { BotCommand, BotContext } from '../context.ts';
+import { clip, LIMITS } from '../messages.ts';
+
+/** Whether the member who ran the interaction holds Manage Server in that channel; false in DMs. */
+export function canAdminister(interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'inGuild'>): boolean {
+  return interaction.inGuild() && (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
+}
+
+/** /admin retrain | reindex | status — Manage Server only, checked on every call. */
+export const command: BotCommand = {
+  definition: new SlashCommandBuilder()
+    .setName('admin')
+    .setDescription('Model maintenance (Manage Server only)')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild)
+    .addSubcommand((s) => s.setName('retrain').setDescription('Queue training of a new model version'))
+    .addSubcommand((s) => s.setName('reindex').setDescription('Queue a rebuild of the title index'))
+    .addSubcommand((s) => s.setName('status').setDescription('Active model, its metrics, queue depths and recent jobs'))
+    .toJSON(),
+  async execute(interaction, ctx) {
+    // default_member_permissions only hides the command; server admins can override it per role, so check here too.
+    if (!canAdminister(interaction)) {
+      ctx.logger.warn({ userId: interaction.user.id, guildId: interaction.guildId }, 'refused /admin without Manage Server');
+      await interaction.reply({ content: 'Only members with the Manage Server permission can use `/admin`.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const sub = interaction.options.getSubcommand(true);
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (sub === 'status') {
+      await interaction.editReply({ content: clip(formatStatus(await ctx.admin.status()), LIMITS.content) });
+      return;
+    }
+    const queue = sub === 'retrain' ? 'retrain' : 'reindex';
+    const jobId = queue === 'retrain' ? await ctx.admin.queueRetrain(interaction.user.id) : await ctx.admin.queueReindex(interaction.user.id);
+    await interaction.editReply({ content: `Queued the ${queue} job (job id ${jobId}). This message will show its progress.` });
+    watchProgress(interaction, ctx, queue, jobId);
+  },
+};
+
+/** Lets a progress poller (when the admin service has one) edit the reply; runs after the handler returns. */
+function watchProgress(interaction: ChatInputCommandInteraction, ctx: BotContext, queue: 'retrain' | 'reindex', jobId: string): void {
+  const watch = ctx.admin.watchJob;
+  if (!watch) return;
+  void watch
+    .call(ctx.admin, queue, jobId, async (text) => {
+      await interaction.editReply({ content: clip(`${queue} job ${jobId}: ${text}`, LIMITS.content) });
+    })
+    .catch((error: unknown) => ctx.logger.warn({ err: error, queue, jobId }, 'job progress reporting stopped'));
+}
+
+/** The /admin status text. */
+export function formatStatus(status: AdminStatus): string {
+  const lines: string[] = [];
+  const m = status.activeModel;
+  if (m) {
+    lines.push(`**Active model:** version ${m.id} (${m.architecture}), trained on ${m.trainingRatings} ratings, promoted ${(m.promotedAt ?? m.createdAt).toISOString()}`);
+    const metrics = m.metrics && typeof m.metrics === 'object' ? Object.entries(m.metrics as Record<string, unknown>) : [];
+    lines.push(`**Metrics:** ${metrics.length > 0 ? metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(4)) : JSON.stringify(v)}`).join(', ') : 'none recorded'}`);
+  } else {
+    lines.push('**Active model:** none yet — run `/admin retrain`. Until then suggestions are popular titles.');
+  }
+  lines.push('**Queues:**');
+  for (const q of status.queues) lines.push(`• ${q.name}: ${Object.entries(q.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(`**Outbox:** ${status.outboxPending} event(s) waiting for Redis`);
+  lines.push('**Recent jobs:**');
+  if (status.recentJobs.length === 0) lines.push('• none');
+  for (const j of status.recentJobs) {
+    lines.push(`• ${j.queue} #${j.id} ${j.state}${j.finishedAt ? ` at ${j.finishedAt.toISOString()}` : ''}${j.failedReason ? ` — ${clip(j.failedReason, 120)}` : ''}`);
+  }
+  return lines.join('\n');
+}

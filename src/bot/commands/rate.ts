@@ -1,0 +1,33 @@
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { checkScore, ScoreError, SCORE_RANGE } from '../../ratings/scale.ts';
+import type { BotCommand } from '../context.ts';
+import { UserFacingError } from '../errors.ts';
+import { displayTitle, formatStars } from '../messages.ts';
+import { memberOf, NO_MENTIONS } from '../suggest.ts';
+import { MAX_TITLE_QUERY, resolveTitle, respondWithTitles } from '../titles.ts';
+
+/** /rate title score — set a rating directly. */
+export const command: BotCommand = {
+  definition: new SlashCommandBuilder()
+    .setName('rate')
+    .setDescription('Rate a title from 1 to 5 stars (halves allowed)')
+    .addStringOption((o) => o.setName('title').setDescription('The title to rate').setRequired(true).setAutocomplete(true).setMaxLength(MAX_TITLE_QUERY))
+    .addNumberOption((o) => o.setName('score').setDescription('1 to 5, e.g. 3.5').setRequired(true).setMinValue(SCORE_RANGE.min).setMaxValue(SCORE_RANGE.max))
+    .toJSON(),
+  async execute(interaction, ctx) {
+    const score = interaction.options.getNumber('score', true);
+    try {
+      checkScore(score);
+    } catch (error) {
+      if (error instanceof ScoreError) throw new UserFacingError(error.message);
+      throw error;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const title = await resolveTitle(ctx.search, interaction.options.getString('title', true));
+    const result = await ctx.ratings.rate(memberOf(interaction.user), title.id, score);
+    ctx.ratingsChanged();
+    const was = result.previous === undefined ? '' : ` (was ${formatStars(result.previous)})`;
+    await interaction.editReply({ content: `Rated **${displayTitle(title)}** ${formatStars(score)}${was}.`, allowedMentions: NO_MENTIONS });
+  },
+  autocomplete: (interaction, ctx) => respondWithTitles(interaction, ctx),
+};

@@ -1,0 +1,32 @@
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Message,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Logger } from '../log.ts';
+import type { RatingStore } from '../ratings/store.ts';
+import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
+
+/** Everything a command handler may use; built once by createBot. */
+export interface BotContext {
+  ratings: RatingStore;
+  search: TitleSearch;
+  recommender: BotRecommender;
+  admin: AdminActions;
+  logger: Logger;
+  /** Call after a rating change committed, so its outbox event reaches the queue at once. */
+  ratingsChanged(): void;
+  /** Adds the scale reactions to suggestion messages, in order (first message first). */
+  addScaleReactions(messages: readonly Message[]): Promise<void>;
+}
+
+/** One slash command: its registration JSON and its handlers. */
+export interface BotCommand {
+  definition: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** Buttons whose custom id starts with `<command name>:` come here. */
+  button?(interaction: ButtonInteraction, ctx: BotContext): Promise<void>;
+}

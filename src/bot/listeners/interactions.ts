@@ -1,0 +1,71 @@
+import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { QueueUnavailableError } from '../../queue/queues.ts';
+import { NotFoundError } from '../../recommend/types.ts';
+import type { BotCommand, BotContext } from '../context.ts';
+import { UserFacingError } from '../errors.ts';
+import { clip, LIMITS } from '../messages.ts';
+import type { CommandRateLimiter } from '../rate-limit.ts';
+
+/** What the member sees when something failed on our side; the details go to the log. */
+export const INTERNAL_ERROR_TEXT = 'Something went wrong on tastebud’s side. Try again in a minute; if it keeps failing, tell a server admin.';
+
+/**
+ * Routes interactions to commands: slash commands and buttons count against the per-user rate limit
+ * (autocomplete does not: it fires on every keystroke). Every handler error is caught here, logged in
+ * full, and answered with a short ephemeral message, so no handler can crash the process.
+ */
+export function createInteractionListener(commands: ReadonlyMap<string, BotCommand>, ctx: BotContext, limiter: CommandRateLimiter) {
+  return async (interaction: Interaction): Promise<void> => {
+    const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user.id });
+    try {
+      if (interaction.isAutocomplete()) {
+        const command = commands.get(interaction.commandName);
+        if (command?.autocomplete) await command.autocomplete(interaction, ctx);
+        else await interaction.respond([]);
+        return;
+      }
+      if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+      const waitMs = limiter.take(interaction.user.id);
+      if (waitMs > 0) {
+        await interaction.reply({ content: `Slow down a little: try again in ${Math.ceil(waitMs / 1000)} s.`, flags: MessageFlags.Ephemeral });
+        return;
+      }
+      if (interaction.isChatInputCommand()) {
+        const command = commands.get(interaction.commandName);
+        if (!command) throw new UserFacingError(`Unknown command /${interaction.commandName}; the bot may be newer or older than its registered commands. Ask an admin to run \`tastebud register-commands\`.`);
+        log.debug({ command: interaction.commandName }, 'command');
+        await command.execute(interaction, ctx);
+        return;
+      }
+      const owner = commands.get(interaction.customId.split(':')[0] ?? '');
+      if (!owner?.button) throw new UserFacingError('This button is no longer handled; run the command again.');
+      await owner.button(interaction, ctx);
+    } catch (error) {
+      const userFacing = error instanceof UserFacingError || error instanceof NotFoundError;
+      if (userFacing) log.info({ reason: (error as Error).message }, 'interaction refused');
+      else log.error({ err: error, command: 'commandName' in interaction ? interaction.commandName : undefined }, 'interaction handler failed');
+      if (interaction.isRepliable()) {
+        const text = userFacing
+          ? error.message
+          : error instanceof QueueUnavailableError
+            ? 'The job queue (Redis) is not reachable right now. Try again in a few minutes.'
+            : INTERNAL_ERROR_TEXT;
+        await answerError(interaction, clip(text, LIMITS.content)).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report the error to the member'));
+      } else if (interaction.isAutocomplete() && !interaction.responded) {
+        await interaction.respond([]).catch(() => {});
+      }
+    }
+  };
+}
+
+/** Replies, edits the deferred reply, or follows up, whichever the interaction still allows. */
+async function answerError(interaction: RepliableInteraction, content: string): Promise<void> {
+  const allowedMentions = { parse: [] as never[] };
+  if (!interaction.deferred && !interaction.replied) {
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions });
+  } else if (interaction.deferred && !interaction.replied) {
+    await interaction.editReply({ content, allowedMentions });
+  } else {
+    await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions });
+  }
+}

@@ -1,0 +1,68 @@
+/** What the bot needs from the rest of tastebud, as small interfaces so commands are testable. */
+
+/** A title as commands show it. */
+export interface TitleSummary {
+  id: number;
+  name: string;
+  year: number | null;
+  genres: readonly string[];
+  kind: string;
+  ratingCount: number;
+  ratingMean: number | null;
+}
+
+/** Title search for autocomplete and for resolving typed titles. */
+export interface TitleSearch {
+  /** Best matches first; an empty query returns well-known titles. */
+  search(query: string, options: { kind?: string | undefined; limit: number }): Promise<TitleSummary[]>;
+  get(titleId: number): Promise<TitleSummary | undefined>;
+}
+
+/** One suggested title with its reason. */
+export interface SuggestedTitle extends TitleSummary {
+  reason: string;
+}
+
+/** What /recommend and /onboard get back. */
+export interface SuggestionBatch {
+  titles: SuggestedTitle[];
+  /** The model version that chose them; null for popularity picks without a model. */
+  modelVersionId: number | null;
+  /** False when the member has no usable ratings and got popular titles instead. */
+  personal: boolean;
+}
+
+/** A title close to another one. */
+export interface SimilarTitleResult extends TitleSummary {
+  similarity: number;
+}
+
+/** Recommendations for Discord members (by database user id; undefined for a member never seen). */
+export interface BotRecommender {
+  recommend(userId: number | undefined, options: { count: number; genre?: string | undefined; kind?: string | undefined }): Promise<SuggestionBatch>;
+  /** Well-known, varied titles the member has not rated or hidden. */
+  onboarding(userId: number | undefined, count: number): Promise<SuggestionBatch>;
+  similar(titleId: number, count: number): Promise<SimilarTitleResult[]>;
+  /** Every genre of the catalogue, for autocomplete. */
+  genres(): Promise<string[]>;
+}
+
+/** The model and queue state /admin status shows. */
+export interface AdminStatus {
+  activeModel: { id: number; architecture: string; createdAt: Date; promotedAt: Date | null; metrics: unknown; trainingRatings: number } | null;
+  queues: { name: string; counts: Record<string, number> }[];
+  recentJobs: { queue: string; id: string; name: string; state: string; finishedAt: Date | null; failedReason?: string | undefined }[];
+  outboxPending: number;
+}
+
+/** Admin actions; job ids let a later progress poller edit the reply. */
+export interface AdminActions {
+  queueRetrain(requestedBy: string): Promise<string>;
+  queueReindex(requestedBy: string): Promise<string>;
+  status(): Promise<AdminStatus>;
+  /**
+   * Optional: report a queued job's progress by calling `update` until it finishes. The bot edits the
+   * admin's reply with each text. Without it the reply stays "queued".
+   */
+  watchJob?(queue: 'retrain' | 'reindex', jobId: string, update: (text: string) => Promise<void>): Promise<void>;
+}

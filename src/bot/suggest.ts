@@ -1,0 +1,62 @@
+import type { ChatInputCommandInteraction, Message, User } from 'discord.js';
+import type { Member } from '../ratings/store.ts';
+import { SUGGESTION_REACTIONS } from '../ratings/scale.ts';
+import type { BotContext } from './context.ts';
+import { suggestionEmbed } from './messages.ts';
+import type { SuggestionBatch } from './ports.ts';
+import type { Logger } from '../log.ts';
+
+/** No mentions in anything the bot echoes. */
+export const NO_MENTIONS = { parse: [] as never[] };
+
+/** The rating domain's view of a Discord user. */
+export function memberOf(user: Pick<User, 'id' | 'username' | 'globalName'>): Member {
+  return { discordId: user.id, displayName: user.globalName ?? user.username };
+}
+
+/**
+ * Posts a batch as rateable messages: the deferred reply becomes `header`, each title is its own
+ * follow-up message, recorded in `suggestions` as soon as it exists (so early reactions count), and
+ * only then are the scale reactions added, message by message, so the first is rateable first.
+ */
+export async function postSuggestions(interaction: ChatInputCommandInteraction, ctx: BotContext, batch: SuggestionBatch, header: string): Promise<Message[]> {
+  await interaction.editReply({ content: header, allowedMentions: NO_MENTIONS });
+  const member = memberOf(interaction.user);
+  const messages: Message[] = [];
+  const total = batch.titles.length;
+  for (const [i, title] of batch.titles.entries()) {
+    const message = await interaction.followUp({ embeds: [suggestionEmbed(title, i + 1, total)], allowedMentions: NO_MENTIONS });
+    messages.push(message);
+    await ctx.ratings.recordSuggestions(member, [
+      {
+        messageId: message.id,
+        channelId: message.channelId,
+        guildId: interaction.guildId,
+        titleId: title.id,
+        position: i,
+        modelVersionId: batch.modelVersionId,
+        reason: title.reason,
+      },
+    ]);
+  }
+  await ctx.addScaleReactions(messages);
+  return messages;
+}
+
+/**
+ * Adds the scale reactions in order. Discord allows about four reaction adds per second per channel;
+ * discord.js waits out the 429s, so sequential adds are both the fastest and the ordered way.
+ */
+export async function addScaleReactions(messages: readonly Message[], logger: Logger): Promise<void> {
+  for (const message of messages) {
+    for (const emoji of SUGGESTION_REACTIONS) {
+      try {
+        await message.react(emoji);
+      } catch (error) {
+        // Usually a missing Add Reactions permission or a deleted message: members can still add their own.
+        logger.warn({ err: error, messageId: message.id, emoji }, 'could not add a scale reaction');
+        return;
+      }
+    }
+  }
+}
