@@ -198,6 +198,43 @@ describe('discord.js Client against the Discord emulator', () => {
     expect(b.finalContent()).toBe('More for bob');
   });
 
+  it('dispatches select menu picks and modal submits, and records the modal the bot opened', async () => {
+    const channel = client.channels.cache.get(emu.channelId);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const sent = await channel.send({
+      content: 'Genre?',
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: [{ type: ComponentType.StringSelect, custom_id: 'genre', options: [{ label: 'Drama', value: 'drama' }, { label: 'Comedy', value: 'comedy' }] }],
+        },
+      ],
+    });
+    const picked = nextInteraction(client, async (interaction) => {
+      if (!interaction.isStringSelectMenu()) throw new Error('expected a select menu');
+      await interaction.showModal({
+        custom_id: `why:${interaction.values.join(',')}`,
+        title: 'Why?',
+        components: [{ type: ComponentType.ActionRow, components: [{ type: ComponentType.TextInput, custom_id: 'reason', label: 'Reason', style: 1 }] }],
+      });
+    });
+    const s = await emu.selectMenu({ userId: bob, messageId: sent.id, customId: 'genre', values: ['comedy'] });
+    await picked;
+    expect((await s.reply()).type).toBe(9);
+    expect(s.modal()).toMatchObject({ custom_id: 'why:comedy', title: 'Why?' });
+
+    const submitted = nextInteraction(client, async (interaction) => {
+      if (!interaction.isModalSubmit()) throw new Error('expected a modal submit');
+      await interaction.reply({ content: `noted: ${interaction.fields.getTextInputValue('reason')}`, flags: MessageFlags.Ephemeral });
+    });
+    const m = await emu.submitModal({ userId: bob, customId: 'why:comedy', fields: { reason: 'it is funny' }, messageId: sent.id });
+    await submitted;
+    await m.settled({ quietMs: 50 });
+    expect(m.finalContent()).toBe('noted: it is funny');
+    expect(m.original()?.ephemeral).toBe(true);
+    await expect(emu.react({ userId: bob, messageId: m.original()!.id, emoji: '👍' })).rejects.toThrow(/ephemeral/);
+  });
+
   it('delivers a reaction on a message the client never cached (partials)', async () => {
     // Posted "before the bot connected": no gateway event, so the client never cached it.
     const posted = emu.seedMessage({ content: 'old recommendation' });
