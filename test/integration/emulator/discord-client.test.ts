@@ -139,18 +139,19 @@ describe('discord.js Client against the Discord emulator', () => {
     expect(emu.messages(emu.channelId).some((m) => m.id === original.id)).toBe(true);
   });
 
-  it('records deferReply then editReply, and a permission-less member is seen as such', async () => {
+  it('records deferReply then editReply for a subcommand, and hides admin commands from members without the permission', async () => {
     const handled = nextInteraction(client, async (interaction) => {
       if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
       await interaction.deferReply();
       await new Promise((resolve) => setTimeout(resolve, 300));
       await interaction.editReply(`manage guild: ${interaction.memberPermissions?.has('ManageGuild')}; epochs ${interaction.options.getInteger('epochs')} via ${interaction.options.getSubcommand()}`);
     });
-    const i = await emu.runCommand({ userId: bob, name: 'admin', subcommand: 'retrain', options: [{ name: 'epochs', value: 5 }] });
+    const i = await emu.runCommand({ userId: alice, name: 'admin', subcommand: 'retrain', options: [{ name: 'epochs', value: 5 }] });
     await i.settled({ quietMs: 100 });
     await handled;
     expect(i.responses.map((r) => (r.kind === 'callback' ? `callback ${r.type}` : r.kind))).toEqual(['callback 5', 'editOriginal']);
-    expect(i.finalContent()).toBe('manage guild: false; epochs 5 via retrain');
+    expect(i.finalContent()).toBe('manage guild: true; epochs 5 via retrain');
+    await expect(emu.runCommand({ userId: bob, name: 'admin', subcommand: 'status' })).rejects.toThrow(/default_member_permissions 32/);
   });
 
   it('refuses to dispatch commands or options that were never registered', async () => {

@@ -129,10 +129,18 @@ export class DiscordEmulator {
   /**
    * A member runs a slash command: dispatches INTERACTION_CREATE (type 2) with options typed from the
    * registered definition. Throws at once (nothing dispatched) for an unregistered command, unknown
-   * or missing options, or values Discord's client would not allow.
+   * or missing options, values Discord's client would not allow, or a member lacking the command's
+   * `default_member_permissions` (Discord hides such commands from them).
    */
   async runCommand(input: RunCommandInput): Promise<InteractionHandle> {
     const command = findCommand(this.#state, input.name);
+    this.#state.memberForTest(input.userId);
+    const required = command.default_member_permissions;
+    if (typeof required === 'string' && !this.#state.hasPermission(input.userId, BigInt(required))) {
+      throw new Error(
+        `Discord emulator: /${input.name} was registered with default_member_permissions ${required}, which member ${input.userId} lacks; Discord would not offer them the command`,
+      );
+    }
     const { options, resolved } = buildCommandOptions(this.#state, command, input);
     return this.#dispatchInteraction(2, input.userId, input.channelId, input.locale, String(command.name), {
       id: command.id,
