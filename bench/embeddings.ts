@@ -1,12 +1,19 @@
 /**
  * Title embedding speed on MovieLens ml-latest-small with the project's own model:
  * make-model time, and titles/second through the real transformers.js pipeline per batch size.
+ * With --database <server url>, also times `updateTitleEmbeddings` end to end (read titles, embed,
+ * write to PostgreSQL) in a throwaway database on that server: a first full run, then an all-skipped run.
  * Run: npx tsx bench/embeddings.ts [--runs 5] [--data ../shared/data/movielens/ml-latest-small]
+ *        [--database postgresql://postgres@127.0.0.1:5432/postgres]
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createPrisma } from '../src/db/client.ts';
+import { applyMigrations } from '../src/db/migrate.ts';
+import { updateTitleEmbeddings } from '../src/embeddings/store.ts';
 import { createTitleEncoder } from '../src/embeddings/encoder.ts';
 import { makeModelFromMovieLens, parseMovieLensTitles } from '../src/embeddings/make-model.ts';
 import { titleText } from '../src/embeddings/title-text.ts';
@@ -15,7 +22,8 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     data: { type: 'string', default: resolve(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
-    'batch-sizes': { type: 'string', default: '16,64,256' },
+    'batch-sizes': { type: 'string', default: '8,16,32,64,256' },
+    database: { type: 'string' },
   },
 });
 const runs = Number(args.runs);
@@ -68,6 +76,45 @@ try {
       await encoder.dispose();
     }
   }
+  if (args.database) await benchDatabase(args.database, dir, titles);
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+async function benchDatabase(serverUrl: string, modelDir: string, titles: ReturnType<typeof parseMovieLensTitles>) {
+  const name = `tastebud_bench_embeddings_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const prisma = createPrisma(url.toString());
+  const encoder = await createTitleEncoder({ model: modelDir, allowRemoteModels: false, batchSize: 16 });
+  try {
+    await applyMigrations(url.toString(), resolve(import.meta.dirname, '../prisma/migrations'));
+    await prisma.title.createMany({
+      data: titles.map((t) => ({ name: t.name, year: t.year ?? null, genres: [...(t.genres ?? [])], tags: [...(t.tags ?? [])].slice(0, 20), searchName: t.name.toLowerCase() })),
+    });
+    const full: number[] = [];
+    const skip: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      await prisma.titleEmbedding.deleteMany();
+      let started = performance.now();
+      const first = await updateTitleEmbeddings(prisma, encoder);
+      full.push(performance.now() - started);
+      started = performance.now();
+      const second = await updateTitleEmbeddings(prisma, encoder);
+      skip.push(performance.now() - started);
+      if (first.embedded !== titles.length || second.skipped !== titles.length) throw new Error(`unexpected counts ${JSON.stringify({ first, second })}`);
+    }
+    const f = summary(full);
+    const s = summary(skip);
+    console.log(`updateTitleEmbeddings into PostgreSQL, all ${titles.length} titles: median ${(f.median / 1000).toFixed(2)} s (${(titles.length / (f.median / 1000)).toFixed(0)} titles/s), p95 ${(f.p95 / 1000).toFixed(2)} s`);
+    console.log(`updateTitleEmbeddings with nothing changed: median ${(s.median / 1000).toFixed(2)} s, p95 ${(s.p95 / 1000).toFixed(2)} s`);
+  } finally {
+    await encoder.dispose();
+    await prisma.$disconnect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
 }

@@ -52,13 +52,15 @@ export interface ModelLocation {
 }
 
 /**
- * Decides whether `model` names a directory (absolute, starting with "." or holding a config.json)
- * or a hub id, which lives under `modelsDir` (the same folder serves as download cache).
+ * Decides whether `model` names a directory (absolute, starting with ".", with two or more slashes,
+ * or holding a config.json) or a hub id, which lives under `modelsDir` (the same folder serves as download cache).
  */
 export function locateModel(model: string, modelsDir: string): ModelLocation {
   const trimmed = model.trim();
   if (!trimmed) throw new EmbeddingModelUnavailableError('The embedding model name is empty; set EMBEDDING_MODEL or pass --model.');
-  if (isAbsolute(trimmed) || trimmed.startsWith('.') || existsSync(join(trimmed, 'config.json'))) {
+  // Hub ids are "name" or "owner/name"; anything with more slashes can only be a path.
+  const pathLike = isAbsolute(trimmed) || trimmed.startsWith('.') || trimmed.split(/[\\/]/).length > 2;
+  if (pathLike || existsSync(join(trimmed, 'config.json'))) {
     const dir = resolve(trimmed);
     return { kind: 'directory', name: dir, dir };
   }

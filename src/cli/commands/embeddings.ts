@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+// Constants only: encoder.ts loads transformers.js lazily, so this keeps `--help` fast.
+import { DEFAULT_BATCH_SIZE } from '../../embeddings/encoder.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -14,7 +16,7 @@ export function register(program: Command): void {
     .command('update')
     .description('Embed every title whose text or model changed since it was last embedded')
     .option('--model <name|dir>', 'hub model id (under MODELS_DIR) or model directory; default EMBEDDING_MODEL')
-    .option('--batch-size <n>', 'titles per inference batch', positiveInt, 64)
+    .option('--batch-size <n>', 'titles per inference batch', positiveInt, DEFAULT_BATCH_SIZE)
     .action(async (opts: { model?: string; batchSize: number }) => {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
       const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
