@@ -6,8 +6,17 @@ import hnswlib from 'hnswlib-node';
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
+/**
+ * How inner product is searched: `mips` maps it to L2 nearest neighbours with one extra coordinate
+ * (see {@link TitleIndex}); `ip` uses hnswlib's inner-product space on the raw vectors. bench/index.ts
+ * compares them: with a wide spread of vector norms, `ip` keeps recall that `mips` loses.
+ */
+export type IndexSpace = 'mips' | 'ip';
+
 /** HNSW graph parameters; defaults follow hnswlib's recommendations for ~100-dimensional data. */
 export interface TitleIndexOptions {
+  /** Default mips. */
+  space?: IndexSpace;
   /** Outgoing links per node (default 16). */
   m?: number;
   /** Candidate list size while building (default 200). */
@@ -48,6 +57,7 @@ const MIN_CAPACITY = 64;
 
 interface Header {
   format: number;
+  space: IndexSpace;
   versionId: number | null;
   dimension: number;
   maxNorm: number;
@@ -66,10 +76,11 @@ interface Header {
  * each query q as [q, 0], so every stored point has norm M and squared L2 distance equals
  * M^2 + |q|^2 - 2 q.x: nearest in L2 is largest inner product. Scores returned are exact inner products
  * recomputed from the raw vectors, which the L2 space keeps unmodified (hnswlib's cosine space would
- * normalise them).
+ * normalise them). With `space: 'ip'` the graph is built on hnswlib's inner-product space instead.
  */
 export class TitleIndex {
   readonly dimension: number;
+  readonly space: IndexSpace;
   readonly m: number;
   readonly efConstruction: number;
   readonly randomSeed: number;
@@ -90,6 +101,8 @@ export class TitleIndex {
   private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw) {
     if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dimension}.`);
     this.dimension = dimension;
+    this.space = options.space ?? 'mips';
+    if (this.space !== 'mips' && this.space !== 'ip') throw new RangeError(`Index space must be mips or ip, got ${String(this.space)}.`);
     this.m = positiveInt(options.m ?? 16, 'm');
     this.efConstruction = positiveInt(options.efConstruction ?? 200, 'efConstruction');
     this.ef = positiveInt(options.ef ?? 100, 'ef');
@@ -100,14 +113,16 @@ export class TitleIndex {
     if (hnsw) {
       this.hnsw = hnsw;
     } else {
-      this.hnsw = new HierarchicalNSW('l2', dimension + 1);
-      this.hnsw.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed);
+      this.hnsw = this.createGraph();
     }
   }
 
-  /** An empty index; titles are added with {@link add} and capacity grows as needed. */
-  static empty(dimension: number, options: TitleIndexOptions = {}): TitleIndex {
-    return new TitleIndex(dimension, options, 0, MIN_CAPACITY);
+  /**
+   * An empty index; titles are added with {@link add} and capacity grows as needed. Knowing roughly how
+   * many titles and how long the longest vector will be (`expected`) avoids regrowing and rebuilding.
+   */
+  static empty(dimension: number, options: TitleIndexOptions = {}, expected: { capacity?: number; maxNorm?: number } = {}): TitleIndex {
+    return new TitleIndex(dimension, options, expected.maxNorm ?? 0, expected.capacity ?? MIN_CAPACITY);
   }
 
   /**
@@ -165,7 +180,7 @@ export class TitleIndex {
     }
     const length = norm(vector, 0, this.dimension);
     if (!Number.isFinite(length)) throw new RangeError(`Title ${titleId} has a vector with a non-finite value.`);
-    if (length > this.maxNorm) {
+    if (this.space === 'mips' && length > this.maxNorm) {
       this.rebuild(length * NORM_HEADROOM);
     }
     this.insert(titleId, vector);
@@ -180,9 +195,9 @@ export class TitleIndex {
     const wanted = Math.min(Math.max(0, Math.floor(k)), this.size);
     if (wanted === 0) return [];
     this.hnsw.setEf(Math.max(this.ef, wanted));
-    const point = new Array<number>(this.dimension + 1);
+    const point = new Array<number>(this.graphDimension);
     for (let i = 0; i < this.dimension; i++) point[i] = query[i]!;
-    point[this.dimension] = 0;
+    if (this.space === 'mips') point[this.dimension] = 0;
     const ids = this.ids;
     const labelFilter = filter ? (label: number) => filter(ids[label]!) : undefined;
     const { neighbors } = this.hnsw.searchKnn(point, wanted, labelFilter);
@@ -228,6 +243,7 @@ export class TitleIndex {
   toBytes(versionId: number | undefined = this.versionId): Uint8Array {
     const header: Header = {
       format: FORMAT_VERSION,
+      space: this.space,
       versionId: versionId ?? null,
       dimension: this.dimension,
       maxNorm: this.maxNorm,
@@ -282,19 +298,21 @@ export class TitleIndex {
     const ids = Array.from(new Int32Array(buffer.buffer.slice(buffer.byteOffset + idStart, buffer.byteOffset + idEnd)));
     if (expected.titleIds) checkIdMap(ids, expected.titleIds);
 
-    const hnsw = new HierarchicalNSW('l2', header.dimension + 1);
+    const space = header.space ?? 'mips';
+    const graphDimension = space === 'mips' ? header.dimension + 1 : header.dimension;
+    const hnsw = new HierarchicalNSW(space === 'mips' ? 'l2' : 'ip', graphDimension);
     withTempFile((path) => {
       writeFileSync(path, buffer.subarray(idEnd));
       hnsw.readIndexSync(path);
     });
-    if (hnsw.getNumDimensions() !== header.dimension + 1 || hnsw.getCurrentCount() !== header.count) {
+    if (hnsw.getNumDimensions() !== graphDimension || hnsw.getCurrentCount() !== header.count) {
       throw new IndexMismatchError(
-        `Title index graph holds ${hnsw.getCurrentCount()} points of dimension ${hnsw.getNumDimensions() - 1}, but its header says ${header.count} of dimension ${header.dimension}.`,
+        `Title index graph holds ${hnsw.getCurrentCount()} points of dimension ${hnsw.getNumDimensions()}, but its header says ${header.count} of dimension ${graphDimension}.`,
       );
     }
     const index = new TitleIndex(
       header.dimension,
-      { m: header.m, efConstruction: header.efConstruction, ef: options.ef ?? header.ef, randomSeed: header.randomSeed },
+      { space, m: header.m, efConstruction: header.efConstruction, ef: options.ef ?? header.ef, randomSeed: header.randomSeed },
       header.maxNorm,
       hnsw.getMaxElements(),
       hnsw,
@@ -305,7 +323,7 @@ export class TitleIndex {
       if (index.labels.has(titleId)) throw new IndexMismatchError(`Title index lists title ${titleId} twice; the artifact is corrupt.`);
       index.labels.set(titleId, label);
       index.ids.push(titleId);
-      // The L2 space stores points as given, so the first `dimension` coordinates are the raw vector.
+      // The l2 and ip spaces store points as given, so the first `dimension` coordinates are the raw vector.
       index.vectors.set(hnsw.getPoint(label).slice(0, header.dimension), label * header.dimension);
     }
     return index;
@@ -323,16 +341,27 @@ export class TitleIndex {
     this.hnsw.addPoint(this.transformed(label), label);
   }
 
+  /** Coordinates the graph stores: the raw vector, plus the MIPS coordinate in the mips space. */
+  private get graphDimension(): number {
+    return this.space === 'mips' ? this.dimension + 1 : this.dimension;
+  }
+
+  private createGraph(): Hnsw {
+    const hnsw = new HierarchicalNSW(this.space === 'mips' ? 'l2' : 'ip', this.graphDimension);
+    hnsw.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed);
+    return hnsw;
+  }
+
   private transformed(label: number): number[] {
     const d = this.dimension;
-    const point = new Array<number>(d + 1);
+    const point = new Array<number>(this.graphDimension);
     let squared = 0;
     for (let i = 0; i < d; i++) {
       const value = this.vectors[label * d + i]!;
       point[i] = value;
       squared += value * value;
     }
-    point[d] = Math.sqrt(Math.max(0, this.maxNorm * this.maxNorm - squared));
+    if (this.space === 'mips') point[d] = Math.sqrt(Math.max(0, this.maxNorm * this.maxNorm - squared));
     return point;
   }
 
@@ -346,8 +375,7 @@ export class TitleIndex {
 
   private rebuild(maxNorm: number): void {
     this.maxNorm = maxNorm;
-    this.hnsw = new HierarchicalNSW('l2', this.dimension + 1);
-    this.hnsw.initIndex(this.capacity, this.m, this.efConstruction, this.randomSeed);
+    this.hnsw = this.createGraph();
     for (let label = 0; label < this.ids.length; label++) this.hnsw.addPoint(this.transformed(label), label);
   }
 

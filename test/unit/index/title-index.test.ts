@@ -31,10 +31,10 @@ function query(dimension: number, next: () => number): Float32Array {
 
 const dimension = 8;
 
-describe('TitleIndex', () => {
-  it('finds the same top-k as exact inner product (MIPS transform)', () => {
+describe.each(['mips', 'ip'] as const)('TitleIndex in the %s space', (space) => {
+  it('finds the same top-k as exact inner product', () => {
     const { ids, vectors } = titleVectors(400, dimension, 1);
-    const index = TitleIndex.build(ids, vectors, dimension, { efConstruction: 100 });
+    const index = TitleIndex.build(ids, vectors, dimension, { efConstruction: 100, space });
     const next = random(2);
     let agree = 0;
     let total = 0;
@@ -58,20 +58,20 @@ describe('TitleIndex', () => {
 
   it('ranks by inner product, not by cosine', () => {
     // A long vector at a wider angle beats a short one pointing straight at the query.
-    const index = TitleIndex.build([1, 2], Float32Array.from([0.1, 0, 3, 2]), 2);
+    const index = TitleIndex.build([1, 2], Float32Array.from([0.1, 0, 3, 2]), 2, { space });
     expect(index.search([1, 0], 1)[0]).toEqual({ titleId: 2, score: 3 });
   });
 
   it('keeps k results when a filter excludes titles', () => {
     const { ids, vectors } = titleVectors(200, dimension, 3);
-    const index = TitleIndex.build(ids, vectors, dimension);
+    const index = TitleIndex.build(ids, vectors, dimension, { space });
     const results = index.search(query(dimension, random(4)), 10, (id) => id % 2 === 0);
     expect(results).toHaveLength(10);
     expect(results.every((m) => m.titleId % 2 === 0)).toBe(true);
   });
 
   it('grows capacity as titles are added and replaces a re-added title', () => {
-    const index = TitleIndex.empty(dimension, { efConstruction: 50 });
+    const index = TitleIndex.empty(dimension, { efConstruction: 50, space });
     const { ids, vectors } = titleVectors(300, dimension, 5);
     ids.forEach((id, row) => index.add(id, vectors.subarray(row * dimension, (row + 1) * dimension)));
     expect(index.size).toBe(300);
@@ -96,13 +96,14 @@ describe('TitleIndex', () => {
 
   it('round-trips through bytes with its id map, vectors and version', () => {
     const { ids, vectors } = titleVectors(150, dimension, 7);
-    const index = TitleIndex.build(ids, vectors, dimension, { m: 8, ef: 40 });
+    const index = TitleIndex.build(ids, vectors, dimension, { m: 8, ef: 40, space });
     const bytes = index.toBytes(42);
     const loaded = TitleIndex.fromBytes(bytes, { dimension, titleIds: ids, versionId: 42 });
     expect(loaded.versionId).toBe(42);
     expect(loaded.titleIds).toEqual(ids);
     expect(loaded.ef).toBe(40);
     expect(loaded.m).toBe(8);
+    expect(loaded.space).toBe(space);
     expect(loaded.vectorOf(ids[17]!)).toEqual(vectors.subarray(17 * dimension, 18 * dimension));
     const vector = query(dimension, random(8));
     expect(loaded.search(vector, 10)).toEqual(index.search(vector, 10));
@@ -113,7 +114,7 @@ describe('TitleIndex', () => {
 
   it('rejects bytes that do not match the model', () => {
     const { ids, vectors } = titleVectors(50, dimension, 9);
-    const bytes = TitleIndex.build(ids, vectors, dimension).toBytes(5);
+    const bytes = TitleIndex.build(ids, vectors, dimension, { space }).toBytes(5);
     expect(() => TitleIndex.fromBytes(bytes, { dimension: dimension + 1 })).toThrow(/dimension 8 but the model has dimension 9/);
     expect(() => TitleIndex.fromBytes(bytes, { dimension, titleIds: ids.slice(1) })).toThrow(/holds 50 titles but the model has 49/);
     const swapped = [...ids];
@@ -124,7 +125,7 @@ describe('TitleIndex', () => {
   });
 
   it('rejects vectors of the wrong dimension', () => {
-    const index = TitleIndex.empty(dimension);
+    const index = TitleIndex.empty(dimension, { space });
     expect(() => index.add(1, [1, 2])).toThrow(/dimension 2; this index holds dimension 8/);
     expect(() => index.search([1], 3)).toThrow(/Query vector has dimension 1/);
     expect(index.search(new Float32Array(dimension), 3)).toEqual([]);

@@ -1,0 +1,212 @@
+/**
+ * HNSW recall and speed against exact inner-product search.
+ *
+ *   npx tsx bench/index.ts [--n 1000000] [--dimension 65] [--ef-construction 200] [--skip-real] [--skip-large]
+ *                          [--epochs 3] [--queries 1000] [--recall-queries 200] [--max-build-seconds 1800] [--space mips,ip]
+ *
+ * (a) title vectors of a model trained on ml-latest-small (a short training run through src/model; falls
+ *     back to generated vectors of the same shape when training is unavailable), queried with the real
+ *     users' vectors; (b) n generated vectors of the model's dimension. For each ef: recall@10 against
+ *     exact search, p50/p99 query time; plus build time and RSS growth.
+ */
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TitleIndex, type IndexSpace } from '../src/index/title-index.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1000000' },
+    dimension: { type: 'string', default: '65' },
+    'ef-construction': { type: 'string', default: '200' },
+    m: { type: 'string', default: '16' },
+    space: { type: 'string', default: 'mips,ip' },
+    epochs: { type: 'string', default: '3' },
+    queries: { type: 'string', default: '1000' },
+    'recall-queries': { type: 'string', default: '200' },
+    'max-build-seconds': { type: 'string', default: '1800' },
+    'skip-real': { type: 'boolean', default: false },
+    'skip-large': { type: 'boolean', default: false },
+    movielens: { type: 'string', default: join(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
+  },
+});
+
+const EF_VALUES = [10, 20, 50, 100, 200, 400, 800];
+const K = 10;
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(next: () => number): number {
+  return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+}
+
+/**
+ * Vectors shaped like learned factors: a 16-dimensional latent taste mixed into `dimension` coordinates
+ * plus noise, with lognormal norms (popular titles have longer vectors). Uniform random vectors would be
+ * harder for any graph index than real embeddings and say little about them.
+ */
+function factorVectors(count: number, dimension: number, seed: number): Float32Array {
+  const next = random(seed);
+  const latent = 16;
+  const mixing = Float32Array.from({ length: latent * dimension }, () => gaussian(next) / Math.sqrt(latent));
+  const out = new Float32Array(count * dimension);
+  const z = new Float32Array(latent);
+  for (let row = 0; row < count; row++) {
+    for (let j = 0; j < latent; j++) z[j] = gaussian(next);
+    const scale = Math.exp(0.4 * gaussian(next));
+    for (let i = 0; i < dimension; i++) {
+      let value = 0.3 * gaussian(next);
+      for (let j = 0; j < latent; j++) value += z[j]! * mixing[j * dimension + i]!;
+      out[row * dimension + i] = value * scale;
+    }
+  }
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}
+
+interface Sweep {
+  ef: number;
+  recall: number;
+  p50: number;
+  p99: number;
+}
+
+/** recall@10 over `recallQueries` queries (exact answers computed once) and timing over all queries, per ef. */
+function sweep(index: TitleIndex, queries: Float32Array[], recallQueries: number): Sweep[] {
+  const started = performance.now();
+  const exact = queries.slice(0, recallQueries).map((q) => new Set(index.exactSearch(q, K).map((m) => m.titleId)));
+  console.log(`  exact top-${K} for ${exact.length} queries: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const results: Sweep[] = [];
+  for (const ef of EF_VALUES) {
+    index.ef = ef;
+    for (let i = 0; i < Math.min(50, queries.length); i++) index.search(queries[i]!, K);
+    const times: number[] = [];
+    let hits = 0;
+    queries.forEach((q, i) => {
+      const t0 = performance.now();
+      const found = index.search(q, K);
+      times.push(performance.now() - t0);
+      if (i < exact.length) hits += found.filter((m) => exact[i]!.has(m.titleId)).length;
+    });
+    times.sort((a, b) => a - b);
+    const row = { ef, recall: hits / (exact.length * K), p50: percentile(times, 50), p99: percentile(times, 99) };
+    results.push(row);
+    console.log(`  ef=${String(ef).padStart(4)}  recall@10 ${row.recall.toFixed(4)}  p50 ${row.p50.toFixed(3)} ms  p99 ${row.p99.toFixed(3)} ms`);
+  }
+  const enough = results.find((r) => r.recall >= 0.98);
+  console.log(enough ? `  smallest ef with recall@10 >= 0.98: ${enough.ef}` : '  no ef reached recall@10 0.98');
+  return results;
+}
+
+/** Builds with progress every 100k titles; stops early (and says so) after --max-build-seconds. */
+function build(ids: number[], vectors: Float32Array, dimension: number, label: string, space: IndexSpace): TitleIndex {
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  let maxNorm = 0;
+  for (let row = 0; row < ids.length; row++) {
+    let squared = 0;
+    for (let i = 0; i < dimension; i++) squared += vectors[row * dimension + i]! ** 2;
+    maxNorm = Math.max(maxNorm, Math.sqrt(squared));
+  }
+  const index = TitleIndex.empty(dimension, { space, m: Number(args.m), efConstruction: Number(args['ef-construction']) }, { capacity: ids.length, maxNorm });
+  const limitMs = Number(args['max-build-seconds']) * 1000;
+  let row = 0;
+  for (; row < ids.length; row++) {
+    index.add(ids[row]!, vectors.subarray(row * dimension, (row + 1) * dimension));
+    if ((row + 1) % 100_000 === 0) {
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`  ${label}: ${(row + 1).toLocaleString('en')} added, ${seconds.toFixed(0)} s, ~${((seconds / (row + 1)) * (ids.length - row - 1)).toFixed(0)} s to go`);
+      if (performance.now() - started > limitMs) {
+        console.log(`  stopping at ${(row + 1).toLocaleString('en')} titles: over --max-build-seconds ${args['max-build-seconds']}`);
+        row++;
+        break;
+      }
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rss = process.memoryUsage().rss - rssBefore;
+  console.log(`  [${space}] built ${row.toLocaleString('en')} x ${dimension} in ${seconds.toFixed(1)} s (M=${args.m}, efConstruction=${args['ef-construction']}), RSS +${mib(rss)}`);
+  const bytes = index.toBytes(1);
+  console.log(`  serialised size ${mib(bytes.byteLength)}`);
+  return index;
+}
+
+async function realVectors(): Promise<{ ids: number[]; vectors: Float32Array; dimension: number; queries: Float32Array[]; source: string }> {
+  const dimension = Number(args.dimension);
+  try {
+    const { readRatingsCsv } = await import('../src/eval/movielens.ts');
+    const { trainModel } = await import('../src/model/train.ts');
+    const ratings = await readRatingsCsv(join(args.movielens, 'ratings.csv'));
+    const titleIds = [...new Set(ratings.map((r) => r.titleId))].sort((a, b) => a - b);
+    const started = performance.now();
+    const model = await trainModel(
+      { ratings, titleIds },
+      { dimension: dimension - 1, epochs: Number(args.epochs), validationFraction: 0 },
+      { onEpoch: (epoch: number, loss: number) => console.log(`  training epoch ${epoch}, loss ${loss.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(0)} s)`) },
+    );
+    const byUser = new Map<number, typeof ratings>();
+    for (const r of ratings) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r]);
+    const queries = [...byUser.values()].map((history) => model.userVector(history));
+    return { ids: [...model.titleIds], vectors: model.titleVectors, dimension: model.dimension, queries, source: `${model.architecture} trained ${args.epochs} epochs on ml-latest-small (${model.backend}), queries = its ${queries.length} users` };
+  } catch (error) {
+    console.log(`  (no trained model: ${(error as Error).message.split('\n')[0]}; using generated vectors of the same shape)`);
+    const ids = Array.from({ length: 9_742 }, (_, i) => i + 1);
+    const next = factorVectors(1_000, dimension, 99);
+    const queries = Array.from({ length: 1_000 }, (_, i) => next.slice(i * dimension, (i + 1) * dimension));
+    return { ids, vectors: factorVectors(ids.length, dimension, 1), dimension, queries, source: 'generated 9,742 x 65 factor-shaped vectors' };
+  }
+}
+
+const spaces = args.space.split(',').map((s) => s.trim()) as IndexSpace[];
+
+/** The spread of vector lengths decides how much the MIPS transform squeezes short vectors together. */
+function describeNorms(vectors: Float32Array, dimension: number): void {
+  const norms: number[] = [];
+  for (let row = 0; row < vectors.length / dimension; row++) {
+    let squared = 0;
+    for (let i = 0; i < dimension; i++) squared += vectors[row * dimension + i]! ** 2;
+    norms.push(Math.sqrt(squared));
+  }
+  norms.sort((a, b) => a - b);
+  const median = percentile(norms, 50);
+  console.log(`  vector norms: median ${median.toFixed(3)}, p99/median ${(percentile(norms, 99) / median).toFixed(2)}, max/median ${(norms[norms.length - 1]! / median).toFixed(2)}`);
+}
+
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${mib(totalmem())} memory; node ${process.version}`);
+
+if (!args['skip-real']) {
+  console.log('\n(a) ml-latest-small title vectors');
+  const real = await realVectors();
+  console.log(`  source: ${real.source}`);
+  describeNorms(real.vectors, real.dimension);
+  for (const space of spaces) sweep(build(real.ids, real.vectors, real.dimension, 'real', space), real.queries, Math.min(real.queries.length, 1000));
+}
+
+if (!args['skip-large']) {
+  const n = Number(args.n);
+  const dimension = Number(args.dimension);
+  console.log(`\n(b) ${n.toLocaleString('en')} generated vectors of dimension ${dimension}`);
+  const ids = Array.from({ length: n }, (_, i) => i + 1);
+  const vectors = factorVectors(n, dimension, 7);
+  const queryVectors = factorVectors(Number(args.queries), dimension, 8);
+  const queries = Array.from({ length: Number(args.queries) }, (_, i) => queryVectors.slice(i * dimension, (i + 1) * dimension));
+  describeNorms(vectors, dimension);
+  for (const space of spaces) sweep(build(ids, vectors, dimension, 'large', space), queries, Number(args['recall-queries']));
+}
