@@ -242,7 +242,8 @@ export class InteractionHandleImpl implements InteractionHandle {
     await waitUntil(() => {
       const i = this.interaction;
       if (i.callbackType === null) return false;
-      if ((i.callbackType === 5 || i.callbackType === 6) && i.responses.length === 1) return false;
+      // A "thinking..." defer is never a final answer; a deferUpdate (6) often is (e.g. a vote button).
+      if (i.callbackType === 5 && i.responses.length === 1) return false;
       return Date.now() - i.lastActivityAt >= quietMs;
     }, Math.max(0, deadline - Date.now())).catch(() => undefined);
     return this;

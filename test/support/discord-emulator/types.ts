@@ -205,8 +205,8 @@ export interface InteractionHandle {
   /** Resolves with the first callback (reply, defer, update, modal...); rejects after `timeoutMs` (default 5 s) without one. */
   reply(options?: { timeoutMs?: number }): Promise<Extract<InteractionResponseRecord, { kind: 'callback' }>>;
   /**
-   * Waits until the bot is done: the first callback came, a deferral (5/6) was followed by an edit or
-   * follow-up, and then nothing new happened for `quietMs`. Resolves anyway at `timeoutMs`.
+   * Waits until the bot is done: the first callback came, a deferred reply (type 5) was followed by an
+   * edit or follow-up, and then nothing new happened for `quietMs`. Resolves anyway at `timeoutMs`.
    */
   settled(options?: SettleOptions): Promise<InteractionHandle>;
   /** The original response message (or, for component interactions, the message the component is on), if any. */
