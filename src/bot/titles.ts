@@ -4,7 +4,10 @@ import { UnknownTitleError, UserFacingError } from './errors.ts';
 import { displayTitle, titleChoices } from './messages.ts';
 import type { TitleSearch, TitleSummary } from './ports.ts';
 
-/** Longest title text accepted; Discord allows 6,000 characters per option, no title is that long. */
+/**
+ * Longest title text accepted. Not declared as the option's max_length, so a pasted paragraph gets an
+ * answer that says what is wrong rather than a silently disabled Send button.
+ */
 export const MAX_TITLE_QUERY = 200;
 
 /** Autocomplete must answer within Discord's 3 s and cannot be deferred; past this, answer empty. */

@@ -4,14 +4,14 @@ import type { BotCommand } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { displayTitle, formatStars } from '../messages.ts';
 import { memberOf, NO_MENTIONS } from '../suggest.ts';
-import { MAX_TITLE_QUERY, resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, respondWithTitles } from '../titles.ts';
 
 /** /rate title score — set a rating directly. */
 export const command: BotCommand = {
   definition: new SlashCommandBuilder()
     .setName('rate')
     .setDescription('Rate a title from 1 to 5 stars (halves allowed)')
-    .addStringOption((o) => o.setName('title').setDescription('The title to rate').setRequired(true).setAutocomplete(true).setMaxLength(MAX_TITLE_QUERY))
+    .addStringOption((o) => o.setName('title').setDescription('The title to rate').setRequired(true).setAutocomplete(true))
     .addNumberOption((o) => o.setName('score').setDescription('1 to 5, e.g. 3.5').setRequired(true).setMinValue(SCORE_RANGE.min).setMaxValue(SCORE_RANGE.max))
     .toJSON(),
   async execute(interaction, ctx) {

@@ -2,14 +2,14 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { titleEmbed } from '../messages.ts';
 import { memberOf, NO_MENTIONS } from '../suggest.ts';
-import { MAX_TITLE_QUERY, resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, respondWithTitles } from '../titles.ts';
 
 /** /search query — look a title up; the answer is itself a rateable suggestion message. */
 export const command: BotCommand = {
   definition: new SlashCommandBuilder()
     .setName('search')
     .setDescription('Look a title up: year, genres, average rating, your rating')
-    .addStringOption((o) => o.setName('query').setDescription('Start typing a title').setRequired(true).setAutocomplete(true).setMaxLength(MAX_TITLE_QUERY))
+    .addStringOption((o) => o.setName('query').setDescription('Start typing a title').setRequired(true).setAutocomplete(true))
     .toJSON(),
   async execute(interaction, ctx) {
     const raw = interaction.options.getString('query', true);

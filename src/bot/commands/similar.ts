@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { clip, displayTitle, LIMITS } from '../messages.ts';
 import { NO_MENTIONS } from '../suggest.ts';
-import { MAX_TITLE_QUERY, resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, respondWithTitles } from '../titles.ts';
 import { checkCount, COUNT } from './recommend.ts';
 
 /** /similar title [count] — titles close to one title. */
@@ -10,7 +10,7 @@ export const command: BotCommand = {
   definition: new SlashCommandBuilder()
     .setName('similar')
     .setDescription('Titles similar to one you name')
-    .addStringOption((o) => o.setName('title').setDescription('Start typing a title').setRequired(true).setAutocomplete(true).setMaxLength(MAX_TITLE_QUERY))
+    .addStringOption((o) => o.setName('title').setDescription('Start typing a title').setRequired(true).setAutocomplete(true))
     .addIntegerOption((o) => o.setName('count').setDescription(`How many (${COUNT.min}-${COUNT.max}, default ${COUNT.default})`).setMinValue(COUNT.min).setMaxValue(COUNT.max))
     .toJSON(),
   async execute(interaction, ctx) {
