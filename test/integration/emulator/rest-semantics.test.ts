@@ -58,6 +58,10 @@ describe('interaction responses as Discord answers them', () => {
     expect(i.original()?.ephemeral).toBe(true);
     expect(i.followUps().map((m) => m.content)).toEqual(['first', 'second']);
     expect(i.followUps()[0]?.id).toBe(i.original()?.id);
+    // Channel endpoints do not know ephemeral messages: the bot cannot react to them.
+    const channel = await client.channels.fetch(emu.channelId);
+    if (!channel?.isTextBased()) throw new Error('not text');
+    await expect(channel.messages.react(i.original()!.id, '👍')).rejects.toThrow(/Unknown Message/);
   });
 
   it('answers a second callback with 40060 and a late first one with 10062', async () => {

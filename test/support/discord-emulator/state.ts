@@ -220,9 +220,14 @@ export class EmulatorState {
     return member;
   }
 
+  /**
+   * A message by id. With `channelId` (the channel routes) it must be in that channel and not
+   * ephemeral: Discord's channel endpoints do not know ephemeral messages (only the interaction webhook does).
+   */
   message(id: string, channelId?: string): StoredMessage {
     const message = this.messages.get(id);
-    if (!message || (channelId !== undefined && message.channelId !== channelId)) throw unknownMessage();
+    if (!message) throw unknownMessage();
+    if (channelId !== undefined && (message.channelId !== channelId || (message.flags & MessageFlags.Ephemeral) !== 0)) throw unknownMessage();
     return message;
   }
 
