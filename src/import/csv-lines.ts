@@ -59,7 +59,7 @@ function readLine(bytes: Buffer, line: number): CsvLine | null {
  * Reads CSV lines from a byte stream, a batch per chunk, holding at most one chunk and one line in
  * memory. Blank lines are skipped silently; bad lines come back as problems and reading goes on.
  */
-export async function* readCsvLines(source: AsyncIterable<Buffer | Uint8Array | string>, options: CsvLineOptions = {}): AsyncGenerator<CsvLine[]> {
+export async function* readCsvLines(source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>, options: CsvLineOptions = {}): AsyncGenerator<CsvLine[]> {
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024;
   let carry: Buffer[] = [];
   let carryBytes = 0;
