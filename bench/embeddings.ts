@@ -14,7 +14,7 @@ import pg from 'pg';
 import { createPrisma } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { updateTitleEmbeddings } from '../src/embeddings/store.ts';
-import { createTitleEncoder } from '../src/embeddings/encoder.ts';
+import { createTitleEncoder, DEFAULT_BATCH_SIZE } from '../src/embeddings/encoder.ts';
 import { makeModelFromMovieLens, parseMovieLensTitles } from '../src/embeddings/make-model.ts';
 import { titleText } from '../src/embeddings/title-text.ts';
 
@@ -89,7 +89,7 @@ async function benchDatabase(serverUrl: string, modelDir: string, titles: Return
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const prisma = createPrisma(url.toString());
-  const encoder = await createTitleEncoder({ model: modelDir, allowRemoteModels: false, batchSize: 16 });
+  const encoder = await createTitleEncoder({ model: modelDir, allowRemoteModels: false, batchSize: DEFAULT_BATCH_SIZE });
   try {
     await applyMigrations(url.toString(), resolve(import.meta.dirname, '../prisma/migrations'));
     await prisma.title.createMany({
