@@ -85,7 +85,7 @@ function unavailable(location: ModelLocation, modelsDir: string, reason: string)
     `Embedding model "${location.name}" is not available: ${reason}. Looked for ${looked}. ` +
       `To provide one: make the project's own model with \`tastebud embeddings make-model --movies <movies.csv> --tags <tags.csv> --out ${makeModelDir}\` ` +
       `and use it (EMBEDDING_MODEL=${makeModelDir} or --model ${makeModelDir}); or copy a model in the transformers.js layout ` +
-      `(${MODEL_FILES.join(', ')}) into ${dir}; or set ALLOW_REMOTE_MODELS=true on a machine with internet to download it into ${resolve(modelsDir)}.`,
+      `(${MODEL_FILES.join(', ')}) into ${dir}; or, on a machine with internet and ALLOW_REMOTE_MODELS=true, let it download into ${resolve(modelsDir)}.`,
   );
 }
 
