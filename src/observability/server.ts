@@ -127,3 +127,32 @@ export function standardChecks(deps: {
   }
   return checks;
 }
+
+/**
+ * What a bot's entry point calls with its METRICS_PORT: the loop metrics (active model version kept
+ * current through the serving holder), /healthz, and /readyz checking PostgreSQL, Redis and the model.
+ * Pass `metrics` to add the bot's own metrics to the same registry.
+ */
+export async function startServiceObservability(deps: {
+  port: number;
+  host?: string;
+  prisma: { $queryRaw: (query: TemplateStringsArray) => Promise<unknown> };
+  redis: { ping(): Promise<string> };
+  serving: { current(): { versionId: number } | undefined; onSwap(listener: (snapshot: { versionId: number }) => void): void };
+  logger?: Logger;
+  metrics?: import('./metrics.ts').LoopMetrics;
+}): Promise<{ server: ObservabilityServer; metrics: import('./metrics.ts').LoopMetrics }> {
+  const { createLoopMetrics } = await import('./metrics.ts');
+  const metrics = deps.metrics ?? createLoopMetrics();
+  const current = deps.serving.current();
+  if (current) metrics.activeModelVersion.set(current.versionId);
+  deps.serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
+  const server = await startObservabilityServer({
+    port: deps.port,
+    ...(deps.host ? { host: deps.host } : {}),
+    registry: metrics.registry,
+    checks: standardChecks({ prisma: deps.prisma, redis: deps.redis, modelLoaded: () => deps.serving.current() !== undefined }),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  return { server, metrics };
+}

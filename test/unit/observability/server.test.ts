@@ -75,3 +75,25 @@ describe('observability server', () => {
     expect(results).toEqual({ slow: { ok: false, detail: 'no answer within 50 ms' }, fast: { ok: true } });
   });
 });
+
+describe('service observability for the bot', () => {
+  it('tracks the served model version and reports readiness from the model, database and Redis', async () => {
+    let swap: ((s: { versionId: number }) => void) | undefined;
+    let current: { versionId: number } | undefined;
+    const { startServiceObservability } = await import('../../../src/observability/server.ts');
+    const started = await startServiceObservability({
+      port: 0,
+      host: '127.0.0.1',
+      prisma: { $queryRaw: async () => [] },
+      redis: { ping: async () => 'PONG' },
+      serving: { current: () => current, onSwap: (listener) => (swap = listener) },
+      metrics: createLoopMetrics({ defaultMetrics: false }),
+    });
+    server = started.server;
+    expect((await get('/readyz')).status).toBe(503);
+    current = { versionId: 12 };
+    swap!(current);
+    expect((await get('/readyz')).status).toBe(200);
+    expect((await get('/metrics')).body).toContain('tastebud_active_model_version 12');
+  });
+});
