@@ -1,0 +1,4 @@
+export * from './ports.ts';
+export * from './postgres-process.ts';
+export * from './redis-process.ts';
+export * from './child.ts';
