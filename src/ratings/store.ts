@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/client.ts';
+import { DatabaseUnavailableError, type PrismaClient } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { writeUserEmbeddingEvent } from '../queue/outbox.ts';
 import { checkScore, decideFromReactions, normaliseEmoji, reactionMeaning } from './scale.ts';
@@ -162,7 +162,7 @@ export async function recordSuggestions(prisma: PrismaClient, member: Member, su
   await prisma.suggestion.createMany({ data: suggestions.map((s) => ({ ...s, userId })), skipDuplicates: true });
 }
 
-/** Deletes everything stored about a member (ratings, hidden titles, vector, suggestions, reactions, the user row) and says how much. */
+/** Deletes everything stored about a member (ratings, hidden titles, vector, suggestions, reactions, outbox events, the user row) and says how much. */
 export async function forgetMember(prisma: PrismaClient, discordId: string): Promise<ForgetResult> {
   return prisma.$transaction(async (tx) => {
     const userId = await findMember(tx, discordId);
@@ -172,6 +172,8 @@ export async function forgetMember(prisma: PrismaClient, discordId: string): Pro
     const hiddenTitles = await tx.hiddenTitle.deleteMany({ where: { userId } });
     const vectors = await tx.userVector.deleteMany({ where: { userId } });
     const suggestions = await tx.suggestion.deleteMany({ where: { userId } });
+    // Pending "rebuild this user's vector" events name the member too; nothing is left to rebuild.
+    await tx.$executeRaw`DELETE FROM outbox_events WHERE payload->>'userId' = ${String(userId)}`;
     await tx.user.delete({ where: { id: userId } });
     return { ratings: ratings.count, hiddenTitles: hiddenTitles.count, vectors: vectors.count, suggestions: suggestions.count, reactions: reactions.count };
   }, TRANSACTION);
@@ -234,6 +236,72 @@ export async function userHistory(prisma: PrismaClient, userId: number) {
   };
 }
 
+/** How long to keep trying while PostgreSQL is unreachable: `attempts` tries, the wait doubling from `initialDelayMs` up to `maxDelayMs`. */
+export interface RetryPolicy {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** About 6 s of retries: long enough for a PostgreSQL restart or failover, short enough for a deferred reply. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, initialDelayMs: 200, maxDelayMs: 2_000 };
+
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const UNREACHABLE_DRIVER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'DatabaseDoesNotExist']);
+const UNREACHABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+
+/**
+ * Whether an error means PostgreSQL could not be reached or dropped the connection (as opposed to a
+ * query that is wrong). Looks through Prisma's wrapping: the code, the driver adapter error and its cause.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const any = e as { name?: unknown; code?: unknown; kind?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    if (any instanceof DatabaseUnavailableError) return true;
+    if (any.name === 'PrismaClientInitializationError') return true;
+    if (typeof any.code === 'string' && (UNREACHABLE_PRISMA_CODES.has(any.code) || UNREACHABLE_PG_CODES.has(any.code))) return true;
+    if (typeof any.kind === 'string' && UNREACHABLE_DRIVER_KINDS.has(any.kind)) return true;
+    if (typeof any.originalCode === 'string' && UNREACHABLE_PG_CODES.has(any.originalCode)) return true;
+    if (typeof any.message === 'string' && /Connection terminated|connection (?:is )?closed|Can't reach database server/i.test(any.message)) return true;
+    queue.push(any.cause, any.meta?.driverAdapterError);
+  }
+  return false;
+}
+
+/**
+ * Runs `work`, retrying with exponential backoff (and jitter) while the database is unreachable.
+ * Other errors pass through at once. After the budget it throws a {@link DatabaseUnavailableError}
+ * (no connection string in it) with the last failure as its cause. `work` must be safe to repeat:
+ * a transaction that failed was rolled back as a whole.
+ */
+export async function withDatabaseRetry<T>(
+  work: () => Promise<T>,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  hooks: { onRetry?(attempt: number, delayMs: number, error: unknown): void; sleep?(ms: number): Promise<void> } = {},
+): Promise<T> {
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let delay = policy.initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      if (attempt >= policy.attempts) {
+        throw new DatabaseUnavailableError(`PostgreSQL is unreachable (gave up after ${attempt} attempts).`, { cause: error });
+      }
+      const wait = Math.round(delay * (0.75 + Math.random() * 0.5));
+      hooks.onRetry?.(attempt, wait, error);
+      await sleep(wait);
+      delay = Math.min(delay * 2, policy.maxDelayMs);
+    }
+  }
+}
+
 /** The rating domain as the bot uses it, bound to one database. */
 export interface RatingStore {
   findMember(discordId: string): Promise<number | undefined>;
@@ -246,15 +314,21 @@ export interface RatingStore {
   profile(discordId: string): Promise<MemberProfile | undefined>;
   /** Whether other members may see this member's /profile. */
   isProfilePublic(discordId: string): Promise<boolean>;
+  /** Sets whether other members may see this member's /profile (creating the member row on first contact). */
+  setProfilePublic(member: Member, isPublic: boolean): Promise<void>;
 }
 
-/** {@link RatingStore} over PostgreSQL. */
-export function prismaRatingStore(prisma: PrismaClient): RatingStore {
+/**
+ * {@link RatingStore} over PostgreSQL. Writes (reactions, /rate) are retried with backoff while the
+ * database is unreachable (`retry`, default {@link DEFAULT_RETRY}); reads fail at once, so commands answer fast.
+ */
+export function prismaRatingStore(prisma: PrismaClient, options: { retry?: RetryPolicy; onRetry?(attempt: number, delayMs: number, error: unknown): void } = {}): RatingStore {
+  const retry = <T>(work: () => Promise<T>) => withDatabaseRetry(work, options.retry ?? DEFAULT_RETRY, options.onRetry ? { onRetry: options.onRetry } : {});
   return {
     findMember: (discordId) => findMember(prisma, discordId),
     upsertMember: (member) => upsertMember(prisma, member),
-    applyReaction: (input) => applyReaction(prisma, input),
-    rate: (member, titleId, value) => rateTitle(prisma, member, titleId, value),
+    applyReaction: (input) => retry(() => applyReaction(prisma, input)),
+    rate: (member, titleId, value) => retry(() => rateTitle(prisma, member, titleId, value)),
     ratingOf: (discordId, titleId) => ratingOf(prisma, discordId, titleId),
     recordSuggestions: (member, suggestions) => recordSuggestions(prisma, member, suggestions),
     forget: (discordId) => forgetMember(prisma, discordId),
@@ -262,6 +336,16 @@ export function prismaRatingStore(prisma: PrismaClient): RatingStore {
     async isProfilePublic(discordId) {
       const user = await prisma.user.findUnique({ where: { source_externalId: { source: 'discord', externalId: discordId } }, select: { profilePublic: true } });
       return user?.profilePublic ?? false;
+    },
+    async setProfilePublic(member, isPublic) {
+      await retry(() =>
+        prisma.user.upsert({
+          where: { source_externalId: { source: 'discord', externalId: member.discordId } },
+          create: { source: 'discord', externalId: member.discordId, displayName: member.displayName ?? null, profilePublic: isPublic },
+          update: { profilePublic: isPublic },
+          select: { id: true },
+        }),
+      );
     },
   };
 }
