@@ -89,3 +89,146 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/**
+ * A migrated database of its own for benchmarks (outside Vitest): created on DATABASE_URL's server (or
+ * the local one) and dropped by `drop()`.
+ */
+export async function createScratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const { applyMigrations } = await import('../../../src/db/migrate.ts');
+  const { fileURLToPath } = await import('node:url');
+  const server = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const name = `tbbench_${label}_${randomBytes(4).toString('hex')}`;
+  const admin = new URL(server);
+  admin.pathname = '/postgres';
+  const onServer = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await onServer(`CREATE DATABASE "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await applyMigrations(url.toString(), fileURLToPath(new URL('../../../prisma/migrations', import.meta.url)));
+  return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Median and tail percentiles of a sample (nearest rank). */
+export function percentiles(values: readonly number[]): { n: number; p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+  return { n: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** The machine line every benchmark prints. */
+export async function machine(): Promise<string> {
+  const os = await import('node:os');
+  return `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+}
+
+/** Everything a loop benchmark needs: a seeded scratch database with an active model, a worker child process, and the bot side. */
+export interface BenchLoop {
+  url: string;
+  prisma: PrismaClient;
+  prefix: string;
+  model: DaeModel;
+  catalogue: GeneratedCatalogue;
+  workerMetricsPort: number;
+  queues: import('../../../src/queue/queues.ts').Queues;
+  dispatcher: import('../../../src/queue/outbox.ts').OutboxDispatcher;
+  serving: import('../../../src/serving/serving-model.ts').ServingModel;
+  /** Scrapes one sample value from the worker's /metrics. */
+  workerMetric(name: string, labels: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Sets up the loop the way production runs it: a catalogue and an active model version (random weights:
+ * serving cost does not depend on quality) in a scratch database, `tastebud worker` as a child process
+ * consuming user-embedding jobs, and in this process the bot side (rating store + outbox dispatcher +
+ * hot-swapped serving model).
+ */
+export async function startBenchLoop(options: { titles: number; users: number; hidden: number; concurrency?: number }): Promise<BenchLoop> {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const { fileURLToPath } = await import('node:url');
+  const { createPrisma } = await import('../../../src/db/client.ts');
+  const { TitleIndex } = await import('../../../src/index/title-index.ts');
+  const { saveModelVersion, promoteModelVersion } = await import('../../../src/model-store/store.ts');
+  const { createQueues } = await import('../../../src/queue/queues.ts');
+  const { OutboxDispatcher, queueSink } = await import('../../../src/queue/outbox.ts');
+  const { createServingModel } = await import('../../../src/serving/serving-model.ts');
+  const { deserializeDae } = await import('../../../src/model/dae-model.ts');
+
+  const scratch = await createScratchDatabase('loop');
+  const prisma = createPrisma(scratch.url);
+  const catalogue = await seedCatalogue(prisma, { titles: options.titles, users: options.users, genres: 20 });
+  const model = randomDaeModel(catalogue.titleIds, options.hidden, 11);
+  const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 100 });
+  const versionId = await saveModelVersion(prisma, { model, index });
+  await promoteModelVersion(prisma, versionId);
+
+  const prefix = uniquePrefix('bench');
+  const workerMetricsPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(port));
+    });
+  });
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const child = spawn(process.execPath, ['bin/tastebud.js', 'worker', '--queues', 'user-embedding', '--no-schedule', '--concurrency', String(options.concurrency ?? 4)], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: scratch.url, REDIS_URL, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: String(workerMetricsPort), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const workerMetric = async (name: string, labels: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${workerMetricsPort}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    'the worker to be ready',
+    120_000,
+    200,
+  );
+  const queues = createQueues(REDIS_URL, prefix);
+  const dispatcher = new OutboxDispatcher({ prisma, sink: queueSink(queues), intervalMs: 1_000 });
+  dispatcher.start();
+  const serving = createServingModel({ prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeDae });
+  await serving.start();
+  return {
+    url: scratch.url,
+    prisma,
+    prefix,
+    model,
+    catalogue,
+    workerMetricsPort,
+    queues,
+    dispatcher,
+    serving,
+    workerMetric,
+    async close() {
+      await dispatcher.stop();
+      await serving.stop();
+      await queues.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await prisma.$disconnect();
+      await dropPrefix(prefix);
+      await scratch.drop();
+    },
+  };
+}
