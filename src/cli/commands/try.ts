@@ -1,0 +1,57 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return n;
+}
+
+/** `tastebud try`: the bot on a local Discord emulator, chatted with from the terminal (or a script). */
+export function register(program: Command): void {
+  program
+    .command('try')
+    .description('Try the bot without a Discord account: a local Discord emulator, the bot and a worker, and a chat in this terminal')
+    .option('--script <file>', 'run these lines (one per line, # comments) instead of chatting, and print the transcript')
+    .option('--epochs <n>', 'training epochs for the first model and for /admin retrain (fewer is quicker, less accurate)', positiveInt, 8)
+    .option('--dimension <n>', 'hidden size of the trained model', positiveInt)
+    .option('--user <name>', 'your display name in the playground', 'you')
+    .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
+    .addHelpText(
+      'after',
+      '\nUses DATABASE_URL and REDIS_URL. An empty catalogue is imported from MOVIELENS_DIR (or ../shared/data/movielens/ml-latest-small);\n' +
+        'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
+        '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
+    )
+    .action(async (opts: { script?: string; epochs: number; dimension?: number; user: string; logFile: string }) => {
+      const { loadConfig } = await import('../../config.ts');
+      const { UserError } = await import('../main.ts');
+      const { runPlayground } = await import('../../try/run.ts');
+      const { PlaygroundSetupError } = await import('../../try/setup.ts');
+      const config = loadConfig();
+      let script: string[] | undefined;
+      if (opts.script !== undefined) {
+        const { readFile } = await import('node:fs/promises');
+        const text = await readFile(opts.script, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new UserError(`Cannot read the script ${opts.script}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`);
+        });
+        script = text.split(/\r?\n/);
+      } else if (!process.stdin.isTTY) {
+        throw new UserError('tastebud try needs a terminal to chat in; to run commands without one, pass --script <file>.');
+      }
+      try {
+        process.exitCode = await runPlayground({
+          config,
+          train: { epochs: opts.epochs, ...(opts.dimension ? { dimension: opts.dimension } : {}) },
+          username: opts.user,
+          ...(script ? { script } : {}),
+          logFile: opts.logFile,
+          out: process.stdout,
+          err: process.stderr,
+          input: process.stdin,
+        });
+      } catch (error) {
+        if (error instanceof PlaygroundSetupError) throw new UserError(error.message);
+        throw error;
+      }
+    });
+}

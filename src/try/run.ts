@@ -1,0 +1,310 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { TrainOptions } from '../model/train.ts';
+import type { Playground, Screen } from './playground.ts';
+import { bar, catalogueState, chooseEmbeddingModel, findMovieLensDir, importCatalogue, missingMovieLens, PlaygroundSetupError, type SetupReporter } from './setup.ts';
+
+/** The repository root (src/try/ is two levels down); ../shared sits beside it on development and CI machines. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MIGRATIONS_DIR = join(REPO_ROOT, 'prisma', 'migrations');
+
+export interface PlaygroundRunOptions {
+  config: Config;
+  /** Training settings for the first training and for /admin retrain (fewer epochs keep the playground quick). */
+  train: Partial<Omit<TrainOptions, 'backend'>>;
+  /** Display name of the member at the keyboard. */
+  username: string;
+  /** Lines to run instead of an interactive chat; the transcript goes to `out`. */
+  script?: readonly string[];
+  /** Bot and worker logs (JSON lines) go here, not to the terminal. */
+  logFile: string;
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+  input: NodeJS.ReadStream;
+}
+
+/** Where MovieLens may be: MOVIELENS_DIR, then the shared copy beside the repository. */
+export function movieLensCandidates(config: Pick<Config, 'movielensDir'>): string[] {
+  return [resolve(config.movielensDir), resolve(REPO_ROOT, '..', 'shared', 'data', 'movielens', 'ml-latest-small')];
+}
+
+/**
+ * `tastebud try`: prepares the database (migrations, MovieLens, title embeddings, a first model), then
+ * runs the Discord emulator, the real bot and a worker in this process and opens a terminal chat (or
+ * runs a script). Resolves with the exit code once everything is stopped.
+ */
+export async function runPlayground(options: PlaygroundRunOptions): Promise<number> {
+  const { config } = options;
+  const { requireDatabaseUrl } = await import('../config.ts');
+  const { createPrisma, describeConnectionError } = await import('../db/client.ts');
+  const { applyMigrations } = await import('../db/migrate.ts');
+  const databaseUrl = requireDatabaseUrl(config);
+  const reporter = createReporter(options.err);
+  const logger = fileLogger(options.logFile, config.logLevel);
+  const prisma = createPrisma(databaseUrl);
+  const cleanups: (() => Promise<unknown>)[] = [() => prisma.$disconnect()];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    cleanups.length = 0;
+  };
+  try {
+    const migrations = await applyMigrations(databaseUrl, MIGRATIONS_DIR).catch((error: unknown) => {
+      throw describeConnectionError(error, databaseUrl);
+    });
+    if (migrations.applied.length > 0) reporter.line(`Applied ${migrations.applied.length} database migration(s).`);
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', () => {});
+    await redis.connect().catch(() => {
+      throw new PlaygroundSetupError(`Cannot reach Redis at ${config.redisUrl}; start it (redis-server) or set REDIS_URL.`);
+    });
+    cleanups.push(() => redis.quit());
+
+    const embeddingModel = await prepare({ ...options, prisma, redis, databaseUrl, reporter, logger });
+    const services = await startServices({ ...options, prisma, databaseUrl, logger, embeddingModel });
+    cleanups.push(() => services.stop());
+    reporter.line(`Ready: you are "${options.username}" (a server admin) in #general with the tastebud bot. Logs: ${options.logFile}`);
+    return options.script ? await runScript(services.playground(options.out, false), options.script, options.out) : await runInteractive(services, options);
+  } finally {
+    await cleanup();
+  }
+}
+
+interface PrepareContext extends PlaygroundRunOptions {
+  prisma: import('../db/client.ts').PrismaClient;
+  redis: import('ioredis').Redis;
+  databaseUrl: string;
+  reporter: SetupReporter;
+  logger: Logger;
+}
+
+/** Imports the catalogue if empty and, without an active model, embeds titles and trains one. Returns the embedding model to use. */
+async function prepare(ctx: PrepareContext): Promise<string> {
+  const { prisma, reporter, config } = ctx;
+  const candidates = movieLensCandidates(config);
+  let state = await catalogueState(prisma);
+  if (state.titles === 0) {
+    const dir = findMovieLensDir(candidates);
+    if (!dir) throw missingMovieLens(candidates);
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: ctx.databaseUrl });
+    await client.connect();
+    try {
+      await importCatalogue(client, dir, reporter);
+    } finally {
+      await client.end();
+    }
+    state = await catalogueState(prisma);
+  }
+  const choice = chooseEmbeddingModel(config.embeddings.model, config.embeddings.modelsDir);
+  if (state.activeVersionId !== null) {
+    reporter.line(`Catalogue: ${state.titles.toLocaleString('en')} titles; model version ${state.activeVersionId} is active.`);
+    return choice.model;
+  }
+  reporter.line('No model version is active yet: preparing title embeddings and a first training, so suggestions are personal.');
+  if (choice.needsMaking) {
+    const dir = findMovieLensDir(candidates);
+    if (!dir) throw new PlaygroundSetupError(`No embedding model is available offline and no MovieLens files were found to make one (looked in ${candidates.join(' and ')}). Run 'tastebud data download movielens', or set EMBEDDING_MODEL to a model directory.`);
+    const { makeModelFromMovieLens } = await import('../embeddings/make-model.ts');
+    reporter.status(`  making the project's own embedding model from ${dir} …`);
+    const started = Date.now();
+    const made = await makeModelFromMovieLens({ moviesPath: join(dir, 'movies.csv'), tagsPath: join(dir, 'tags.csv'), outDir: choice.dir, dimension: 64, minCount: 2 });
+    reporter.line(`  made a ${made.dimension}-dimensional embedding model of ${made.vocabularySize.toLocaleString('en')} words in ${((Date.now() - started) / 1000).toFixed(1)} s (${made.dir})`);
+  }
+  const { createTitleEncoder } = await import('../embeddings/encoder.ts');
+  const { updateTitleEmbeddings } = await import('../embeddings/store.ts');
+  const encoder = await createTitleEncoder({ model: choice.model, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false });
+  try {
+    const started = Date.now();
+    const result = await updateTitleEmbeddings(prisma, encoder, {
+      onProgress: (p) => ctx.reporter.status(`  embedding titles ${bar(p.done / Math.max(p.total, 1))} ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}`),
+    });
+    reporter.line(`  embedded ${result.embedded.toLocaleString('en')} titles (${result.skipped.toLocaleString('en')} unchanged) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await encoder.dispose();
+  }
+
+  const { runRetrain } = await import('../../jobs/retrain.ts');
+  const { describeProgress, describeRetrainResult } = await import('./progress.ts');
+  const { trainModel } = await import('../model/train.ts');
+  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { publishModelChange } = await import('../serving/publish.ts');
+  const result = await runRetrain(
+    {
+      prisma,
+      databaseUrl: ctx.databaseUrl,
+      deserialize: deserializeDae,
+      train: trainModel,
+      backend: config.tfBackend,
+      hnsw: config.hnsw,
+      publish: async (versionId) => {
+        await publishModelChange(ctx.redis, config.queuePrefix, versionId, 'promote');
+      },
+      progress: async (p) => reporter.status(`  first training ${describeProgress(p, ctx.train.epochs)}`),
+      logger: ctx.logger,
+    },
+    { requestedBy: 'tastebud try', train: ctx.train },
+  );
+  reporter.line(`  first training ${describeRetrainResult(result)}`);
+  if (result.status === 'skipped') reporter.line('  (suggestions are popular titles until that training ends)');
+  return choice.model;
+}
+
+interface ServiceContext extends PlaygroundRunOptions {
+  prisma: import('../db/client.ts').PrismaClient;
+  databaseUrl: string;
+  logger: Logger;
+  embeddingModel: string;
+}
+
+interface Services {
+  emulator: import('../emulator/index.ts').DiscordEmulator;
+  /** A playground printing to `screen` (or a plain transcript on `out`). */
+  playground(out: NodeJS.WriteStream, colour: boolean, screen?: Screen): Playground;
+  stop(): Promise<void>;
+}
+
+/** Starts the emulator, an in-process worker (all queues, no schedule) and the real bot logged into the emulator. */
+async function startServices(ctx: ServiceContext): Promise<Services> {
+  const { config, prisma, logger } = ctx;
+  const { startDiscordEmulator } = await import('../emulator/index.ts');
+  const { startWorkerRuntime } = await import('../worker/runtime.ts');
+  const { trainModel } = await import('../model/train.ts');
+  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { createTitleEncoder } = await import('../embeddings/encoder.ts');
+  const { createQueues } = await import('../queue/queues.ts');
+  const { createBot } = await import('../bot/bot.ts');
+  const { catalogTitleSearch, modelRecommender } = await import('../bot/adapters.ts');
+  const { createAdminActions } = await import('../bot/admin-service.ts');
+  const { withJobWatcher } = await import('./progress.ts');
+  const { Playground } = await import('./playground.ts');
+
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    stops.length = 0;
+  };
+  try {
+    const emulator = await startDiscordEmulator({ botUsername: 'tastebud', guildName: 'tastebud playground', members: [{ username: ctx.username, permissions: 'ManageGuild' }] });
+    stops.push(() => emulator.close());
+    const userId = emulator.memberIds[0]!;
+    const worker = await startWorkerRuntime({
+      prisma,
+      databaseUrl: ctx.databaseUrl,
+      redisUrl: config.redisUrl,
+      prefix: config.queuePrefix,
+      logger: logger.child({ component: 'worker' }),
+      deserialize: deserializeDae,
+      // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
+      train: (dataset, options, hooks) => trainModel(dataset, { ...options, ...ctx.train }, hooks),
+      backend: config.tfBackend,
+      hnsw: config.hnsw,
+      retrainCron: null,
+      failedJobRetentionDays: config.failedJobRetentionDays,
+      openEncoder: () => createTitleEncoder({ model: ctx.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
+    });
+    stops.push(() => worker.close());
+    const queues = createQueues(config.redisUrl, config.queuePrefix);
+    stops.push(() => queues.close());
+    const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
+    const botLogger = logger.child({ component: 'bot' });
+    const bot = createBot({
+      config: { discord: { token: emulator.token, applicationId: emulator.applicationId, guildId: emulator.guildId, apiUrl: emulator.apiUrl }, rateLimit: config.rateLimit },
+      prisma,
+      queues,
+      logger: botLogger,
+      search: catalogTitleSearch(prisma),
+      // A short refresh so a version promoted by /admin retrain serves the next /recommend.
+      recommender: modelRecommender(prisma, { deserializeModel: deserializeDae, logger: botLogger, ef: config.hnsw.ef, refreshMs: 1000 }),
+      admin,
+      outboxIntervalMs: 1000,
+    });
+    await bot.start();
+    stops.push(() => bot.stop());
+    const names = new Map([
+      [emulator.botUserId, 'tastebud'],
+      [userId, ctx.username],
+    ]);
+    const busy = async () => {
+      if (admin.active() > 0) return true;
+      for (const queue of [queues.userEmbedding, queues.retrain, queues.reindex]) {
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized');
+        if (Object.values(counts).some((n) => n > 0)) return true;
+      }
+      return false;
+    };
+    return {
+      emulator,
+      playground: (out, colour, screen) => new Playground({ emulator, userId, screen: screen ?? transcriptScreen(out), colour, names, busy }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A screen that only appends: the transcript of `--script`. */
+export function transcriptScreen(out: NodeJS.WritableStream): Screen {
+  const write = (lines: readonly string[]) => out.write(`${lines.join('\n')}\n`);
+  return { print: write, replace: (_key, lines) => write(lines) };
+}
+
+/** Runs script lines, echoing each as "> line"; stops at the first line that fails (exit code 1). */
+async function runScript(playground: Playground, lines: readonly string[], out: NodeJS.WriteStream): Promise<number> {
+  playground.start();
+  try {
+    for (const line of lines) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      out.write(`> ${trimmed}\n`);
+      const outcome = await playground.run(trimmed);
+      if (outcome === 'quit') break;
+      if (outcome === 'error') return 1;
+    }
+    return 0;
+  } finally {
+    playground.stop();
+  }
+}
+
+async function runInteractive(services: Services, options: PlaygroundRunOptions): Promise<number> {
+  const { runTerminalChat } = await import('./terminal.ts');
+  return runTerminalChat({ input: options.input, output: options.out, createPlayground: (screen, colour) => services.playground(options.out, colour, screen), username: options.username });
+}
+
+/** Setup progress on stderr: a status line redrawn in place on a terminal, else a line every 2 s. */
+function createReporter(err: NodeJS.WriteStream): SetupReporter {
+  const tty = Boolean(err.isTTY);
+  let pending = false;
+  let lastAt = 0;
+  return {
+    status(text) {
+      if (tty) {
+        err.write(`\r\x1b[K${text}`);
+        pending = true;
+      } else if (Date.now() - lastAt >= 2000) {
+        err.write(`${text}\n`);
+        lastAt = Date.now();
+      }
+    },
+    line(text) {
+      err.write(`${tty && pending ? '\r\x1b[K' : ''}${text}\n`);
+      pending = false;
+      lastAt = 0;
+    },
+  };
+}
+
+/** Logs of the bot and worker as JSON lines in a file, so they do not run through the chat. */
+function fileLogger(path: string, level: Config['logLevel']): Logger {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  return pino(
+    { name: 'tastebud-try', level, redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'databaseUrl', 'redisUrl'], censor: '***' } },
+    pino.destination({ dest: resolve(path), sync: true }),
+  );
+}
