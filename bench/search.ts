@@ -88,12 +88,14 @@ try {
   for (const q of queries.slice(0, 50)) await searchTitles(prisma, q.query, { limit: 25 }); // warm-up: connection, plans, caches
   const timings = new Map<string, number[]>();
   const all: number[] = [];
+  const slowest: { query: string; ms: number }[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const q of queries) {
       const started = performance.now();
       await searchTitles(prisma, q.query, { limit: 25 });
       const ms = performance.now() - started;
       all.push(ms);
+      slowest.push({ query: q.query, ms });
       timings.set(q.kind, [...(timings.get(q.kind) ?? []), ms]);
     }
   }
@@ -107,6 +109,8 @@ try {
   };
   for (const [kind, ms] of timings) line(kind, ms);
   line('all', all);
+  slowest.sort((a, b) => b.ms - a.ms);
+  console.log(`slowest: ${slowest.slice(0, 8).map((s) => `${JSON.stringify(s.query)} ${s.ms.toFixed(0)} ms`).join(', ')}`);
 } finally {
   await onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }

@@ -75,11 +75,21 @@ function checkOptions(options: TitleSearchOptions): { kind: TitleKind | null; li
 }
 
 const isShort = (q: string) => q.replace(/\s/gu, '').length < 3;
+/** Three or four characters ("the", "star") appear in thousands of names: match by word prefix, and by trigrams only names about as short. */
+const isBrief = (q: string) => q.replace(/\s/gu, '').length < 5;
+
+/** `q` inside a LIKE pattern. Normalised text has no LIKE wildcards; escaping anyway keeps that true if the normaliser changes. */
+const likeLiteral = (q: string) => q.replace(/[\\%_]/gu, '\\$&');
 
 /** Trigram similarity of a query to search_name: word_similarity finds the query inside longer names, similarity prefers names of the query's length. */
 function textScore(q: string): Prisma.Sql {
   // One or two characters have no useful trigrams: rank names that start with them, then names with a word that does.
   if (isShort(q)) return Prisma.sql`(CASE WHEN starts_with(t.search_name, ${q}) OR starts_with(t.search_name, 'the ' || ${q}) THEN 1 ELSE 0.6 END)`;
+  if (isBrief(q)) {
+    return Prisma.sql`(CASE WHEN t.search_name = ${q} OR t.search_name = 'the ' || ${q} THEN 1.2
+      WHEN starts_with(t.search_name, ${q}) OR starts_with(t.search_name, 'the ' || ${q}) THEN 1
+      WHEN t.search_name LIKE ${`% ${likeLiteral(q)}%`} THEN 0.6 ELSE similarity(${q}, t.search_name) END)`;
+  }
   return Prisma.sql`(0.6 * word_similarity(${q}, t.search_name) + 0.4 * similarity(${q}, t.search_name)
     + CASE WHEN t.search_name = ${q} OR t.search_name = 'the ' || ${q} THEN 0.1 ELSE 0 END
     + CASE WHEN starts_with(t.search_name, ${q}) OR starts_with(t.search_name, 'the ' || ${q}) THEN 0.1 ELSE 0 END
@@ -87,14 +97,18 @@ function textScore(q: string): Prisma.Sql {
 }
 
 /**
- * Rows that may match, in a form the trigram index (titles_search_name_trgm_idx) serves. Queries too short
- * to have a trigram match words by prefix instead (a scan, but of one short pattern).
+ * Ids of titles that may match, each branch a query the trigram index (titles_search_name_trgm_idx) serves
+ * on its own. One WHERE with OR-ed operators looks costlier to the planner than a sequential scan once the
+ * query has many trigrams, and the scan computes word_similarity on every title (hundreds of ms); separate
+ * branches joined by UNION keep each an index scan. Queries too short to have trigrams match words by prefix.
  */
-function candidates(q: string): Prisma.Sql {
-  // Normalised text has no LIKE wildcards; escaping anyway keeps that true if the normaliser changes.
-  const literal = q.replace(/[\\%_]/gu, '\\$&');
-  if (isShort(q)) return Prisma.sql`(starts_with(t.search_name, ${q}) OR t.search_name LIKE ${`% ${literal}%`})`;
-  return Prisma.sql`(t.search_name % ${q} OR ${q} <% t.search_name)`;
+function candidateIds(q: string, year: number | null = null): Prisma.Sql {
+  const yearFilter = year === null ? Prisma.empty : Prisma.sql`year = ${year}::int AND`;
+  const prefix = Prisma.sql`SELECT id FROM titles WHERE ${yearFilter} (starts_with(search_name, ${q}) OR search_name LIKE ${`% ${likeLiteral(q)}%`})`;
+  if (isShort(q)) return prefix;
+  if (isBrief(q)) return Prisma.sql`${prefix} UNION SELECT id FROM titles WHERE ${yearFilter} search_name % ${q}`;
+  return Prisma.sql`SELECT id FROM titles WHERE ${yearFilter} search_name % ${q}
+    UNION SELECT id FROM titles WHERE ${yearFilter} ${q} <% search_name`;
 }
 
 /**
@@ -111,7 +125,7 @@ export async function searchTitles(db: SearchDb, query: string, options: TitleSe
   const { kind, limit } = checkOptions(options);
   const parsed = parseSearchQuery(query);
   const { text, textWithoutYear, year } = parsed;
-  const matches = textWithoutYear === null ? candidates(text) : Prisma.sql`(${candidates(text)} OR (t.year = ${year}::int AND ${candidates(textWithoutYear)}))`;
+  const matches = textWithoutYear === null ? candidateIds(text) : Prisma.sql`${candidateIds(text)} UNION ${candidateIds(textWithoutYear, year)}`;
   const yearScore =
     textWithoutYear === null ? Prisma.sql`0` : Prisma.sql`CASE WHEN t.year = ${year}::int THEN ${textScore(textWithoutYear)} + 0.15 ELSE 0 END`;
   const kindFilter = kind === null ? Prisma.empty : Prisma.sql`AND t.kind = ${kind}::title_kind`;
@@ -120,7 +134,7 @@ export async function searchTitles(db: SearchDb, query: string, options: TitleSe
     SELECT t.id, t.name, t.year, t.genres, t.kind::text AS kind, t.rating_count, t.rating_mean,
       (greatest(${textScore(text)}, ${yearScore}) + 0.2 * least(1, ln(1 + t.rating_count) / ln(10001)))::float8 AS score
     FROM titles t
-    WHERE ${matches} ${kindFilter}
+    WHERE t.id IN (${matches}) ${kindFilter}
     ORDER BY score DESC, t.rating_count DESC, t.id
     LIMIT ${limit}::int`;
   return rows.map((r) => ({
