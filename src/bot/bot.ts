@@ -4,7 +4,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
 import type { Queues } from '../queue/queues.ts';
-import { prismaRatingStore } from '../ratings/store.ts';
+import { prismaRatingStore, type RetryPolicy } from '../ratings/store.ts';
 import { createAdminActions } from './admin-service.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
@@ -12,11 +12,12 @@ import { createInteractionListener } from './listeners/interactions.ts';
 import { createReactionListener } from './listeners/reactions.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { CommandRateLimiter } from './rate-limit.ts';
+import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
 import { registerCommands } from './register.ts';
 import { addScaleReactions } from './suggest.ts';
 
 export interface BotDependencies {
-  config: Pick<Config, 'discord' | 'rateLimit'>;
+  config: Pick<Config, 'discord' | 'rateLimit'> & Partial<Pick<Config, 'reconcileWindowDays'>>;
   prisma: PrismaClient;
   queues: Queues;
   recommender: BotRecommender;
@@ -26,6 +27,10 @@ export interface BotDependencies {
   admin?: AdminActions;
   /** Period of the outbox sweep (default 5 s). */
   outboxIntervalMs?: number;
+  /** How long reaction and /rate writes are retried while PostgreSQL is unreachable (default about 6 s). */
+  databaseRetry?: RetryPolicy;
+  /** Period of reconciliation retries for reactions that could not be stored (default 5 s). */
+  reconcileRetryMs?: number;
 }
 
 export interface Bot {
@@ -34,6 +39,8 @@ export interface Bot {
   start(): Promise<void>;
   /** Stops taking events, waits for handlers in flight, stops the outbox sweep and disconnects. */
   stop(): Promise<void>;
+  /** Catches up on reactions missed while the bot was away; runs at every (re-)identify by itself. */
+  reconciler: Reconciler;
 }
 
 /** Builds the bot from its dependencies; nothing global, so tests can run several side by side. */
@@ -45,7 +52,10 @@ export function createBot(deps: BotDependencies): Bot {
     allowedMentions: { parse: [] },
     ...(config.discord.apiUrl ? { rest: { api: config.discord.apiUrl } } : {}),
   });
-  const ratings = prismaRatingStore(deps.prisma);
+  const ratings = prismaRatingStore(deps.prisma, {
+    ...(deps.databaseRetry ? { retry: deps.databaseRetry } : {}),
+    onRetry: (attempt, delayMs, error) => logger.warn({ err: error, attempt, delayMs }, 'database unavailable; retrying the write'),
+  });
   const dispatcher = new OutboxDispatcher({ prisma: deps.prisma, sink: queueSink(deps.queues), logger, intervalMs: deps.outboxIntervalMs });
   const ctx: BotContext = {
     ratings,
@@ -65,15 +75,35 @@ export function createBot(deps: BotDependencies): Bot {
   };
 
   const onInteraction = track(createInteractionListener(COMMANDS, ctx, limiter));
-  const reactionDeps = { ratings, logger, botUserId: () => client.user?.id, ratingsChanged: () => dispatcher.kick() };
+  const reconciler = new Reconciler({
+    discord: restReconcileDiscord(client.rest),
+    store: prismaReconcileStore(deps.prisma),
+    ratings,
+    logger,
+    botUserId: () => client.user?.id,
+    ratingsChanged: () => dispatcher.kick(),
+    ...(deps.reconcileRetryMs ? { retryMs: deps.reconcileRetryMs } : {}),
+  });
+  const reactionDeps = {
+    ratings,
+    logger,
+    botUserId: () => client.user?.id,
+    ratingsChanged: () => dispatcher.kick(),
+    noteLive: (messageId: string) => reconciler.noteLive(messageId),
+    unstored: (messageId: string) => reconciler.markUnstored(messageId),
+  };
   client.on(Events.InteractionCreate, (interaction: Interaction) => onInteraction(interaction));
   client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add')));
   client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove')));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
+  // Every IDENTIFY (start, or a new session after an invalidated one) may have missed reaction events;
+  // a RESUME replays them, so only READY needs reconciling.
+  client.on(Events.ShardReady, () => void reconciler.schedule(config.reconcileWindowDays ?? 14));
 
   return {
     client,
+    reconciler,
     async start() {
       const { token, applicationId, guildId, apiUrl } = config.discord;
       if (!token) throw new Error('DISCORD_TOKEN is not set; the bot cannot log in.');
@@ -92,7 +122,9 @@ export function createBot(deps: BotDependencies): Bot {
       client.removeAllListeners(Events.InteractionCreate);
       client.removeAllListeners(Events.MessageReactionAdd);
       client.removeAllListeners(Events.MessageReactionRemove);
+      client.removeAllListeners(Events.ShardReady);
       await Promise.allSettled([...inFlight]);
+      await reconciler.stop();
       await dispatcher.stop();
       await dispatcher.drain().catch(() => 0);
       await client.destroy();

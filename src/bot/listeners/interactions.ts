@@ -1,5 +1,6 @@
 import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { QueueUnavailableError } from '../../queue/queues.ts';
+import { isDatabaseUnavailable } from '../../ratings/store.ts';
 import { NotFoundError } from '../../recommend/types.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
@@ -8,6 +9,9 @@ import type { CommandRateLimiter } from '../rate-limit.ts';
 
 /** What the member sees when something failed on our side; the details go to the log. */
 export const INTERNAL_ERROR_TEXT = 'Something went wrong on tastebud’s side. Try again in a minute; if it keeps failing, tell a server admin.';
+
+/** What the member sees while PostgreSQL is unreachable: nothing was changed, so they can simply retry. */
+export const DATABASE_UNAVAILABLE_TEXT = 'tastebud is temporarily unavailable (its database is not answering). Nothing was changed; try again in a minute.';
 
 /**
  * Routes interactions to commands: slash commands and buttons count against the per-user rate limit
@@ -42,12 +46,16 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
       await owner.button(interaction, ctx);
     } catch (error) {
       const userFacing = error instanceof UserFacingError || error instanceof NotFoundError;
+      const databaseDown = !userFacing && isDatabaseUnavailable(error);
       if (userFacing) log.info({ reason: (error as Error).message }, 'interaction refused');
+      else if (databaseDown) log.warn({ err: error, command: 'commandName' in interaction ? interaction.commandName : undefined }, 'interaction failed: database unavailable');
       else log.error({ err: error, command: 'commandName' in interaction ? interaction.commandName : undefined }, 'interaction handler failed');
       if (interaction.isRepliable()) {
         const text = userFacing
           ? error.message
-          : error instanceof QueueUnavailableError
+          : databaseDown
+            ? DATABASE_UNAVAILABLE_TEXT
+            : error instanceof QueueUnavailableError
             ? 'The job queue (Redis) is not reachable right now. Try again in a few minutes.'
             : INTERNAL_ERROR_TEXT;
         await answerError(interaction, clip(text, LIMITS.content)).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report the error to the member'));
