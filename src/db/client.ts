@@ -13,9 +13,28 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-/** Turns a connection failure into one line naming host, port and database. */
+/** What Prisma's driver-adapter errors call the failures node-postgres reports by code. */
+const adapterKindToCode: Record<string, string> = {
+  DatabaseNotReachable: 'ECONNREFUSED',
+  DatabaseDoesNotExist: '3D000',
+  AuthenticationFailed: '28P01',
+  DatabaseAccessDenied: '28000',
+  SocketTimeout: 'ETIMEDOUT',
+};
+
+function connectionErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: string; cause?: { code?: string }; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | undefined;
+  const kind = e?.meta?.driverAdapterError?.cause?.kind;
+  if (kind && adapterKindToCode[kind]) return adapterKindToCode[kind];
+  return e?.cause?.code ?? e?.code;
+}
+
+/**
+ * Turns a connection failure (from node-postgres or wrapped by Prisma) into one line naming host, port and
+ * database; any other error is returned unchanged.
+ */
 export function describeConnectionError(error: unknown, databaseUrl: string): Error {
-  const code = (error as { code?: string } | undefined)?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const code = connectionErrorCode(error);
   let where = 'the database';
   try {
     const url = new URL(databaseUrl);

@@ -25,10 +25,7 @@ export function register(program: Command): void {
       try {
         const results = await searchTitles(prisma, query, { kind: opts.kind as never, limit: opts.limit }).catch((error) => {
           if (error instanceof SearchQueryError) throw new UserError(error.message);
-          // Prisma wraps driver failures; describeConnectionError knows node-postgres codes only.
-          const kind = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } }).meta?.driverAdapterError?.cause?.kind;
-          const code = { DatabaseNotReachable: 'ECONNREFUSED', DatabaseDoesNotExist: '3D000', AuthenticationFailed: '28P01' }[kind ?? ''];
-          throw describeConnectionError(code ? { code } : error, databaseUrl);
+          throw describeConnectionError(error, databaseUrl);
         });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
