@@ -30,6 +30,8 @@ export interface PlaygroundOptions {
   quietMs?: number;
   /** Give up waiting for a command to settle after this long (default 10 minutes). */
   settleTimeoutMs?: number;
+  /** Mark new versions of messages as "updated" (a transcript; a terminal redraws them in place instead). */
+  markUpdates?: boolean;
 }
 
 interface Tracked {
@@ -101,7 +103,8 @@ export class Playground {
         this.#lastChangeAt = now;
       }
       if (tracked.shown === tracked.signature || (!force && now - tracked.changedAt < stableMs)) continue;
-      const lines = renderMessage(tracked.view, tracked.number, { colour: this.#o.colour, viewerId: this.#o.userId, names: this.#o.names });
+      const updated = tracked.shown !== undefined && this.#o.markUpdates === true;
+      const lines = renderMessage(tracked.view, tracked.number, { colour: this.#o.colour, viewerId: this.#o.userId, names: this.#o.names, updated });
       if (tracked.shown === undefined) this.#o.screen.print(lines, message.id);
       else this.#o.screen.replace(message.id, lines);
       tracked.shown = tracked.signature;

@@ -17,6 +17,8 @@ const PHASE_WORDS: Record<RetrainProgress['phase'], string> = {
  * total only when its payload set it) and loss, with a bar. Reindex jobs report a bare percentage.
  */
 export function describeProgress(progress: unknown, epochs?: number): string {
+  // BullMQ's progress is 0 until the job reports anything.
+  if (progress === 0 || progress === undefined) return 'starting';
   if (typeof progress === 'number') return `${bar(progress / 100)}`;
   if (!progress || typeof progress !== 'object' || !('phase' in progress)) return 'waiting for a worker';
   const p = progress as RetrainProgress;

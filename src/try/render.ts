@@ -27,6 +27,8 @@ export interface RenderOptions {
   viewerId: string;
   /** Display names by user id. */
   names: ReadonlyMap<string, string>;
+  /** Mark the header as a new version of a message shown before (transcripts, where it cannot be redrawn). */
+  updated?: boolean;
 }
 
 const ansi = (code: string, colour: boolean) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -60,7 +62,7 @@ export function renderMessage(message: MessageView, number: number, options: Ren
   const cyan = ansi('36', colour);
   const yellow = ansi('33', colour);
   const author = options.names.get(message.authorId) ?? message.authorId;
-  const marks = [message.ephemeral ? 'only you can see this' : '', message.editedAt ? 'edited' : ''].filter(Boolean);
+  const marks = [message.ephemeral ? 'only you can see this' : '', options.updated ? 'updated' : ''].filter(Boolean);
   const lines = [`${cyan(`[${number}]`)} ${bold(author)}${marks.length ? dim(` (${marks.join(', ')})`) : ''}`];
   const indent = '    ';
   if (message.loading && message.content === '' && message.embeds.length === 0) lines.push(indent + dim(`${author} is thinking…`));

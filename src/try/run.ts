@@ -207,7 +207,8 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
       failedJobRetentionDays: config.failedJobRetentionDays,
       openEncoder: () => createTitleEncoder({ model: ctx.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
     });
-    stops.push(() => worker.close());
+    // Forced: quitting during a retrain should not wait for it; an unfinished version is marked failed by the next retrain.
+    stops.push(() => worker.close(true));
     const queues = createQueues(config.redisUrl, config.queuePrefix);
     stops.push(() => queues.close());
     const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
@@ -239,7 +240,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     };
     return {
       emulator,
-      playground: (out, colour, screen) => new Playground({ emulator, userId, screen: screen ?? transcriptScreen(out), colour, names, busy }),
+      playground: (out, colour, screen) => new Playground({ emulator, userId, screen: screen ?? transcriptScreen(out), colour, names, busy, markUpdates: !screen }),
       stop,
     };
   } catch (error) {
@@ -256,18 +257,28 @@ export function transcriptScreen(out: NodeJS.WritableStream): Screen {
 
 /** Runs script lines, echoing each as "> line"; stops at the first line that fails (exit code 1). */
 async function runScript(playground: Playground, lines: readonly string[], out: NodeJS.WriteStream): Promise<number> {
+  // SIGINT/SIGTERM end the script after stopping everything, instead of killing the process mid-way.
+  let interrupt: (signal: NodeJS.Signals) => void = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    interrupt = () => resolve('interrupted');
+  });
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   playground.start();
   try {
     for (const line of lines) {
       const trimmed = line.trim();
       if (trimmed === '' || trimmed.startsWith('#')) continue;
       out.write(`> ${trimmed}\n`);
-      const outcome = await playground.run(trimmed);
+      const outcome = await Promise.race([playground.run(trimmed), interrupted]);
+      if (outcome === 'interrupted') return 130;
       if (outcome === 'quit') break;
       if (outcome === 'error') return 1;
     }
     return 0;
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     playground.stop();
   }
 }

@@ -35,13 +35,13 @@ describe('renderMessage', () => {
     ]);
   });
 
-  it('marks ephemeral and edited messages, renders fields and a pending deferred reply', () => {
+  it('marks ephemeral and updated messages, renders fields and a pending deferred reply', () => {
     const lines = renderMessage(
       { id: '11', authorId: BOT, content: '**Queued** the job', embeds: [{ fields: [{ name: 'Genres', value: 'Drama' }] }], reactions: [], ephemeral: true, editedAt: new Date() },
       7,
-      { colour: false, viewerId: ME, names },
+      { colour: false, viewerId: ME, names, updated: true },
     );
-    expect(lines).toEqual(['[7] tastebud (only you can see this, edited)', '    Queued the job', '    ┃ Genres: Drama']);
+    expect(lines).toEqual(['[7] tastebud (only you can see this, updated)', '    Queued the job', '    ┃ Genres: Drama']);
     const loading = renderMessage({ ...suggestion, embeds: [], reactions: [], loading: true }, 8, { colour: false, viewerId: ME, names });
     expect(loading).toEqual(['[8] tastebud', '    tastebud is thinking…']);
   });
@@ -78,7 +78,8 @@ describe('helpers', () => {
   it('describes retrain progress and results', () => {
     expect(describeProgress({ phase: 'train', percent: 5, epoch: 4, loss: 123.456 }, 8)).toBe('[#########...........]  43% training, epoch 4/8, loss 123.5');
     expect(describeProgress(50)).toBe('[##########..........]  50%');
-    expect(describeProgress(undefined)).toBe('waiting for a worker');
+    expect(describeProgress(0)).toBe('starting');
+    expect(describeProgress({ note: 'no phase' })).toBe('waiting for a worker');
     expect(
       describeRetrainResult({ status: 'promoted', versionId: 3, validationNdcg: 0.3123, activeVersionId: 2, activeValidationNdcg: 0.3, reason: 'better', phaseMs: {}, durationMs: 12_300 }),
     ).toBe('done in 12.3 s: version 3 is now active (validation nDCG@10 0.312 vs 0.300 for version 2). Suggestions use it from now on.');
