@@ -125,7 +125,7 @@ export async function createTitleEncoder(options: TitleEncoderOptions = {}): Pro
     env.localModelPath = modelsDir;
     env.cacheDir = modelsDir;
     env.allowRemoteModels = allowRemoteModels;
-    // Its per-file "not found locally" warnings would land on the CLI's stdout; failures still throw.
+    // Its per-file "not found locally" warnings would clutter the CLI's output; failures still throw.
     env.logLevel = LogLevel.ERROR;
     return pipeline('feature-extraction', location.name, {
       dtype: 'fp32',
