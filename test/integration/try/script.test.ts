@@ -1,0 +1,91 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { writeCatalogueSubset } from './catalogue.ts';
+import { childEnv, dropRedisPrefix, runCli, uniquePrefix } from './support.ts';
+
+const SCRIPT = `# a first look, as the README shows
+/recommend count:3
++2 👍
+react 3 love
+-3 😍
+/profile
+/admin retrain
+react 42 😍
+/help
+`;
+
+let db: TestDatabase;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let run: Awaited<ReturnType<typeof runCli>>;
+const prefix = uniquePrefix('script');
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), 'tastebud-try-'));
+  await writeCatalogueSubset(join(dir, 'movielens'), 150);
+  await writeFile(join(dir, 'script.txt'), SCRIPT);
+  env = childEnv({ databaseUrl: db.url, prefix, movielensDir: join(dir, 'movielens'), modelsDir: join(dir, 'models') });
+  run = await runCli(['try', '--script', join(dir, 'script.txt'), '--epochs', '2', '--dimension', '16', '--log-file', join(dir, 'try.log')], env, 150_000);
+}, 180_000);
+
+afterAll(async () => {
+  await db?.drop();
+  await dropRedisPrefix(prefix);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The transcript lines from "> line" up to the next "> ". */
+function answerTo(line: string): string {
+  const all = run.stdout;
+  const start = all.indexOf(`> ${line}\n`);
+  expect(start, `the transcript has "> ${line}"`).toBeGreaterThanOrEqual(0);
+  const end = all.indexOf('\n> ', start + 1);
+  return all.slice(start, end < 0 ? undefined : end + 1);
+}
+
+describe('tastebud try --script', () => {
+  it('prepares an empty database: imports MovieLens, makes the embedding model, embeds titles, trains a first version', () => {
+    expect(run.stderr).toContain('The catalogue is empty: importing MovieLens from');
+    expect(run.stderr).toMatch(/imported 150 titles, \d+ users and [\d,]+ ratings/);
+    expect(run.stderr).toMatch(/made a 64-dimensional embedding model/);
+    expect(run.stderr).toMatch(/embedded 150 titles/);
+    expect(run.stderr).toMatch(/first training done in [\d.]+ s: version 1 is now active/);
+  });
+
+  it('shows /recommend as numbered messages with title, year, genres, reason and the five scale reactions', () => {
+    const answer = answerTo('/recommend count:3');
+    for (const n of [1, 2, 3]) expect(answer).toMatch(new RegExp(`\\[${n + 1}\\] tastebud\\n    ┃ ${n}\\. .+ \\((19|20)\\d\\d\\)\\n    ┃ [A-Z][\\w-]+`));
+    expect(answer.match(/😍 1 · 👍 1 · 😐 1 · 👎 1 · 🙈 1/g)).toHaveLength(3);
+  });
+
+  it('reacting by message number rates the title, shows the new counts, and removing a reaction falls back', async () => {
+    expect(answerTo('+2 👍')).toMatch(/\[2\] tastebud \(updated\)[\s\S]*👍 2 \(you\)/);
+    expect(answerTo('react 3 love')).toMatch(/\[3\] tastebud \(updated\)[\s\S]*😍 2 \(you\) · 👍 1 ·/);
+    expect(answerTo('-3 😍')).toMatch(/\[3\] tastebud \(updated\)[\s\S]*😍 1 · 👍 1 ·/);
+    const ratings = await db.prisma.rating.findMany({ where: { user: { source: 'discord' } }, select: { value: true, title: { select: { name: true } } } });
+    expect(ratings).toHaveLength(1);
+    expect(ratings[0]!.value).toBe(4);
+    const first = /\[2\] tastebud\n    ┃ 1\. (.+) \(\d{4}\)/.exec(run.stdout)?.[1];
+    expect(first).toBeDefined();
+    expect(ratings[0]!.title.name).toBe(first);
+  });
+
+  it('/profile shows the one rating; /admin retrain reports progress in the reply until the job is done', () => {
+    const profile = answerTo('/profile');
+    expect(profile).toContain('(only you can see this');
+    expect(profile).toMatch(/Ratings: 1\b/);
+    const retrain = answerTo('/admin retrain');
+    expect(retrain).toMatch(/retrain job \d+: .*(training|loading ratings|evaluating|saving|waiting)/);
+    expect(retrain).toMatch(/retrain job \d+: done in [\d.]+ s: version 2 (is now active|was not promoted)/);
+  });
+
+  it('stops at the first line it cannot run, says why and exits 1', () => {
+    expect(run.stdout).toContain('> react 42 😍\n  ✗ There is no message [42]; messages are numbered 1 to ');
+    expect(run.stdout).not.toContain('> /help');
+    expect(run.code, run.stderr).toBe(1);
+  });
+});
