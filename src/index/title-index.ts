@@ -97,6 +97,8 @@ export class TitleIndex {
   private labels = new Map<number, number>();
   /** Raw title vectors by label, capacity x dimension. */
   private vectors: Float32Array;
+  /** Euclidean length of each raw vector, by label. */
+  private norms: Float32Array;
 
   private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw) {
     if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dimension}.`);
@@ -110,6 +112,7 @@ export class TitleIndex {
     this.maxNorm = maxNorm;
     this.capacity = Math.max(capacity, MIN_CAPACITY);
     this.vectors = new Float32Array(this.capacity * dimension);
+    this.norms = new Float32Array(this.capacity);
     if (hnsw) {
       this.hnsw = hnsw;
     } else {
@@ -168,6 +171,12 @@ export class TitleIndex {
     return this.vectors.subarray(label * this.dimension, (label + 1) * this.dimension);
   }
 
+  /** Length of a title's raw vector (for cosine similarity), or undefined when it is not indexed. */
+  normOf(titleId: number): number | undefined {
+    const label = this.labels.get(titleId);
+    return label === undefined ? undefined : this.norms[label];
+  }
+
   /**
    * Adds a title, or replaces its vector when it is already indexed. Capacity doubles when full. A vector
    * longer than the transform's norm bound rebuilds the graph (every stored point's extra coordinate
@@ -208,12 +217,27 @@ export class TitleIndex {
   /** The exact top k by inner product (brute force), for measuring the graph's recall. */
   exactSearch(query: ArrayLike<number>, k: number, filter?: TitleFilter): TitleMatch[] {
     this.checkQuery(query);
-    const wanted = Math.min(Math.max(0, Math.floor(k)), this.size);
+    return this.scan(query, k, this.ids.length, (i) => i, filter);
+  }
+
+  /**
+   * The exact top k among the given titles (unknown ids are skipped). For a small subset, such as one
+   * genre, a scan is cheaper and more accurate than a filtered graph search.
+   */
+  exactSearchAmong(query: ArrayLike<number>, titleIds: readonly number[], k: number, filter?: TitleFilter): TitleMatch[] {
+    this.checkQuery(query);
+    return this.scan(query, k, titleIds.length, (i) => this.labels.get(titleIds[i]!), filter);
+  }
+
+  private scan(query: ArrayLike<number>, k: number, count: number, labelAt: (i: number) => number | undefined, filter?: TitleFilter): TitleMatch[] {
+    const wanted = Math.min(Math.max(0, Math.floor(k)), count);
     if (wanted === 0) return [];
-    // A bounded min-heap would be faster for large k; k is small next to the title count.
+    // Insertion into a sorted array of k: k is small next to the number of titles scanned.
     const best: TitleMatch[] = [];
     let floor = -Infinity;
-    for (let label = 0; label < this.ids.length; label++) {
+    for (let i = 0; i < count; i++) {
+      const label = labelAt(i);
+      if (label === undefined) continue;
       const titleId = this.ids[label]!;
       if (filter && !filter(titleId)) continue;
       const score = this.dot(query, label);
@@ -325,6 +349,7 @@ export class TitleIndex {
       index.ids.push(titleId);
       // The l2 and ip spaces store points as given, so the first `dimension` coordinates are the raw vector.
       index.vectors.set(hnsw.getPoint(label).slice(0, header.dimension), label * header.dimension);
+      index.norms[label] = norm(index.vectors, label * header.dimension, header.dimension);
     }
     return index;
   }
@@ -338,6 +363,7 @@ export class TitleIndex {
       this.labels.set(titleId, label);
     }
     this.vectors.set(vector, label * this.dimension);
+    this.norms[label] = norm(this.vectors, label * this.dimension, this.dimension);
     this.hnsw.addPoint(this.transformed(label), label);
   }
 
@@ -370,6 +396,9 @@ export class TitleIndex {
     const vectors = new Float32Array(capacity * this.dimension);
     vectors.set(this.vectors);
     this.vectors = vectors;
+    const norms = new Float32Array(capacity);
+    norms.set(this.norms);
+    this.norms = norms;
     this.capacity = capacity;
   }
 

@@ -15,7 +15,7 @@ import {
 
 /** Tuning knobs of the recommender; every one has a default. */
 export interface RecommenderSettings {
-  /** Candidates fetched from the index per title asked for, before reranking (default 8). */
+  /** Candidates fetched from the index per title asked for, before reranking (default 5, at least 50). */
   overFetch: number;
   /** Weight of variety against model score when reranking, 0 (score only) to 1 (default 0.2). */
   diversity: number;
@@ -33,10 +33,12 @@ export interface RecommenderSettings {
   popularityPrior: number;
   /** Largest count a request may ask for (default 100). */
   maxCount: number;
+  /** A kind/genre filter leaving at most this many titles is answered by an exact scan (default 1000). */
+  exactScanLimit: number;
 }
 
 export const defaultRecommenderSettings: RecommenderSettings = {
-  overFetch: 8,
+  overFetch: 5,
   diversity: 0.2,
   recentWindowDays: 180,
   recentWeight: 0.35,
@@ -45,6 +47,7 @@ export const defaultRecommenderSettings: RecommenderSettings = {
   reasonSimilarity: 0.3,
   popularityPrior: 20,
   maxCount: 100,
+  exactScanLimit: 1000,
 };
 
 /** What the recommender reads; all of it is in memory except the user source. */
@@ -61,6 +64,8 @@ export interface RecommenderSources {
 
 const DAY_MS = 86_400_000;
 const MIN_CANDIDATES = 50;
+/** Reasons look among the user's most recent liked titles only; older likes rarely explain today's picks. */
+const MAX_REASON_TITLES = 100;
 
 /**
  * Personal recommendations and similar titles from one model version. Pure: the model, index,
@@ -75,6 +80,8 @@ export class Recommender {
   private readonly versionId: number | undefined;
   private popularOrder: { title: TitleInfo; popularity: number }[] | undefined;
   private genres: Map<string, string> | undefined;
+  private byGenre: Map<string, number[]> | undefined;
+  private byKind: Map<string, number[]> | undefined;
 
   constructor(sources: RecommenderSources) {
     if (sources.index.dimension !== sources.model.dimension) {
@@ -102,16 +109,16 @@ export class Recommender {
    */
   recommendFor(history: UserHistory, options: RecommendOptions): Recommendation[] {
     const count = this.checkCount(options.count);
-    const matches = this.filterFor(options);
-    const rated = new Set(history.ratings.map((r) => r.titleId));
-    const hidden = new Set(history.hidden);
-    const allowed = (titleId: number) => !rated.has(titleId) && !hidden.has(titleId) && matches(titleId);
+    const { matches, subset } = this.filterFor(options);
+    const excluded = new Set(history.hidden);
+    for (const r of history.ratings) excluded.add(r.titleId);
+    const allowed = (titleId: number) => !excluded.has(titleId) && matches(titleId);
 
     const known = history.ratings.filter((r) => this.index.has(r.titleId));
     const vector = known.length > 0 ? this.userVector({ ...history, ratings: known }) : undefined;
     if (!vector || isZero(vector)) return this.popular(count, allowed);
 
-    const candidates = this.index.search(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed);
+    const candidates = this.candidates(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed, subset);
     const chosen = this.rerank(candidates, count);
     const explain = this.explainer(known);
     return chosen.map(({ titleId, score }) => {
@@ -165,10 +172,11 @@ export class Recommender {
         `${displayName(title)} (id ${titleId}) is not in the loaded model; it was added after training and appears once the model is retrained.`,
       );
     }
-    const length = norm(vector);
-    const candidates = this.index.search(vector, Math.max(wanted * 10, 100), (id) => id !== titleId && this.catalog.get(id) !== undefined);
+    const length = this.index.normOf(titleId)!;
+    const allowed = (id: number) => id !== titleId && this.catalog.get(id) !== undefined;
+    const candidates = this.candidates(vector, Math.max(wanted * 10, 100), allowed);
     return candidates
-      .map(({ titleId: id }) => ({ id, similarity: cosine(vector, length, this.index.vectorOf(id)!) }))
+      .map(({ titleId: id }) => ({ id, similarity: cosine(vector, length, this.index.vectorOf(id)!, this.index.normOf(id)!) }))
       .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
       .slice(0, wanted)
       .map(({ id, similarity }) => {
@@ -236,6 +244,21 @@ export class Recommender {
     return this.popularOrder;
   }
 
+  /**
+   * The best `wanted` allowed titles by inner product: an exact scan when a kind/genre filter leaves few
+   * titles (where a filtered graph search would wander far), else a filtered graph search. Measured on
+   * 9.7k titles: a filtered search for 80 costs about half of an unfiltered one for 400 filtered here.
+   */
+  private candidates(
+    vector: Float32Array,
+    wanted: number,
+    allowed: (titleId: number) => boolean,
+    subset?: readonly number[],
+  ): { titleId: number; score: number }[] {
+    if (subset && subset.length <= this.settings.exactScanLimit) return this.index.exactSearchAmong(vector, subset, wanted, allowed);
+    return this.index.search(vector, wanted, allowed);
+  }
+
   /** Maximal marginal relevance: each pick trades model score against likeness to the picks before it. */
   private rerank(candidates: { titleId: number; score: number }[], count: number): { titleId: number; score: number }[] {
     if (candidates.length <= 1) return candidates.slice(0, count);
@@ -244,7 +267,7 @@ export class Recommender {
     const spread = top - bottom || 1;
     const pool = candidates.map((c) => {
       const vector = this.index.vectorOf(c.titleId)!;
-      return { ...c, relevance: (c.score - bottom) / spread, vector, length: norm(vector), genres: this.catalog.get(c.titleId)!.genres };
+      return { ...c, relevance: (c.score - bottom) / spread, vector, length: this.index.normOf(c.titleId)!, genres: this.catalog.get(c.titleId)!.genres };
     });
     const closest = new Float64Array(pool.length);
     const chosen: typeof pool = [];
@@ -276,19 +299,16 @@ export class Recommender {
   private explainer(ratings: readonly RatedTitle[]): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
     const mean = ratings.reduce((sum, r) => sum + r.value, 0) / ratings.length;
     const threshold = Math.max(this.settings.likedThreshold, Math.min(mean, 4.5));
-    const liked = ratings
+    const likedRatings = ratings
       .filter((r) => r.value >= threshold && this.catalog.get(r.titleId))
       .sort((a, b) => b.ratedAt - a.ratedAt)
-      .slice(0, 100)
-      .map((r) => {
-        const vector = this.index.vectorOf(r.titleId)!;
-        return { title: this.catalog.get(r.titleId)!, vector, length: norm(vector) };
-      });
+      .slice(0, MAX_REASON_TITLES);
+    const liked = likedRatings.map((r) => ({ title: this.catalog.get(r.titleId)!, vector: this.index.vectorOf(r.titleId)!, length: this.index.normOf(r.titleId)! }));
     const genreCounts = new Map<string, number>();
     for (const { title } of liked) for (const g of title.genres) genreCounts.set(g, (genreCounts.get(g) ?? 0) + 1);
     return (title) => {
       const vector = this.index.vectorOf(title.id)!;
-      const length = norm(vector);
+      const length = this.index.normOf(title.id)!;
       let best: (typeof liked)[number] | undefined;
       let bestSimilarity = this.settings.reasonSimilarity;
       // Most recent first, so ties go to what the user liked lately.
@@ -307,7 +327,8 @@ export class Recommender {
     };
   }
 
-  private filterFor(options: RecommendOptions): (titleId: number) => boolean {
+  /** The kind/genre test for a request, and the titles it can pass when a filter narrows them down. */
+  private filterFor(options: RecommendOptions): { matches: (titleId: number) => boolean; subset?: readonly number[] } {
     const kind = options.kind;
     let genre: string | undefined;
     if (options.genre !== undefined) {
@@ -317,13 +338,36 @@ export class Recommender {
         throw new RangeError(`Unknown genre "${options.genre}"; known genres: ${known.join(', ')}.`);
       }
     }
-    return (titleId) => {
+    const matches = (titleId: number) => {
       const title = this.catalog.get(titleId);
       if (!title) return false;
       if (kind !== undefined && title.kind !== kind) return false;
       if (genre !== undefined && !title.genres.includes(genre)) return false;
       return true;
     };
+    if (kind === undefined && genre === undefined) return { matches };
+    this.groupTitles();
+    const byKind = kind === undefined ? undefined : (this.byKind!.get(kind) ?? []);
+    const byGenre = genre === undefined ? undefined : (this.byGenre!.get(genre) ?? []);
+    const subset = byKind && byGenre ? (byKind.length < byGenre.length ? byKind : byGenre) : (byKind ?? byGenre);
+    return subset ? { matches, subset } : { matches };
+  }
+
+  private groupTitles(): void {
+    if (this.byKind && this.byGenre) return;
+    this.byKind = new Map();
+    this.byGenre = new Map();
+    for (const title of this.catalog.all()) {
+      if (!this.index.has(title.id)) continue;
+      const ofKind = this.byKind.get(title.kind) ?? [];
+      ofKind.push(title.id);
+      this.byKind.set(title.kind, ofKind);
+      for (const g of title.genres) {
+        const list = this.byGenre.get(g) ?? [];
+        list.push(title.id);
+        this.byGenre.set(g, list);
+      }
+    }
   }
 
   private knownGenres(): Map<string, string> {
@@ -356,7 +400,8 @@ function isZero(vector: Float32Array): boolean {
   return vector.every((v) => v === 0);
 }
 
-function cosine(a: ArrayLike<number>, aLength: number, b: ArrayLike<number>, bLength = norm(b)): number {
+/** Float32Array arguments only, so the hot loop sees one array type. */
+function cosine(a: Float32Array, aLength: number, b: Float32Array, bLength: number): number {
   if (aLength === 0 || bLength === 0) return 0;
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;

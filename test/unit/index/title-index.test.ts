@@ -131,3 +131,13 @@ describe.each(['mips', 'ip'] as const)('TitleIndex in the %s space', (space) => 
     expect(index.search(new Float32Array(dimension), 3)).toEqual([]);
   });
 });
+
+describe('exactSearchAmong', () => {
+  it('ranks only the given titles, skipping unknown ids and filtered ones', () => {
+    const index = TitleIndex.build([1, 2, 3, 4], Float32Array.from([1, 0, 2, 0, 3, 0, 4, 0]), 2);
+    expect(index.exactSearchAmong([1, 0], [1, 3, 99, 4], 2, (id) => id !== 4)).toEqual([
+      { titleId: 3, score: 3 },
+      { titleId: 1, score: 1 },
+    ]);
+  });
+});
