@@ -89,7 +89,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<num
   const playground = options.createPlayground(screen, colour);
   rl.on('SIGINT', () => rl.close());
   screen.print([
-    'tastebud playground: a local Discord server with the real bot. Try /recommend count:3, then react with +1 😍 or +2 👍.',
+    'tastebud playground: a local Discord server with the real bot. Try /recommend count:3, then react to a suggestion with +2 😍 or +3 👍.',
     'Type help for the playground keys, /help for the bot’s help, quit (or Ctrl-D) to leave.',
   ]);
   playground.start();

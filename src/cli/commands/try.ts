@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .description('Try the bot without a Discord account: a local Discord emulator, the bot and a worker, and a chat in this terminal')
     .option('--script <file>', 'run these lines (one per line, # comments) instead of chatting, and print the transcript')
     .option('--epochs <n>', 'training epochs for the first model and for /admin retrain (fewer is quicker, less accurate)', positiveInt, 8)
-    .option('--dimension <n>', 'hidden size of the trained model', positiveInt)
+    .option('--dimension <n>', 'hidden size of the trained model (smaller trains quicker; the worker's default is 400)', positiveInt, 64)
     .option('--user <name>', 'your display name in the playground', 'you')
     .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
     .addHelpText(
@@ -22,7 +22,7 @@ export function register(program: Command): void {
         'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
         '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
     )
-    .action(async (opts: { script?: string; epochs: number; dimension?: number; user: string; logFile: string }) => {
+    .action(async (opts: { script?: string; epochs: number; dimension: number; user: string; logFile: string }) => {
       const { loadConfig } = await import('../../config.ts');
       const { UserError } = await import('../main.ts');
       const { runPlayground } = await import('../../try/run.ts');
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       try {
         process.exitCode = await runPlayground({
           config,
-          train: { epochs: opts.epochs, ...(opts.dimension ? { dimension: opts.dimension } : {}) },
+          train: { epochs: opts.epochs, dimension: opts.dimension },
           username: opts.user,
           ...(script ? { script } : {}),
           logFile: opts.logFile,
@@ -53,5 +53,7 @@ export function register(program: Command): void {
         if (error instanceof PlaygroundSetupError) throw new UserError(error.message);
         throw error;
       }
+      // Everything is stopped; a training cut short by quitting may still be finishing its current step. Do not wait for it.
+      setTimeout(() => process.exit(), 3000).unref();
     });
 }
