@@ -1,0 +1,166 @@
+import { itemKnnRecommender, popularityRecommender, type Recommender } from './baselines.ts';
+import { summarise, topK, type MetricSummary } from './metrics.ts';
+import type { TrainHooks, TrainOptions } from '../model/train.ts';
+import type { Rating, RatingsDataset, TrainedModel } from '../model/types.ts';
+
+/** What {@link evaluate} needs; no files, no database. */
+export interface EvaluationInput {
+  train: readonly Rating[];
+  test: readonly Rating[];
+  /** The catalogue: every title that may be recommended. Defaults to the titles rated in `train`. */
+  titleIds?: readonly number[];
+  titleText?: Map<number, Float32Array>;
+  k: number;
+  /** item-kNN neighbourhood size. */
+  neighbours?: number;
+  trainOptions?: Partial<TrainOptions>;
+  hooks?: TrainHooks;
+  /** Injected so tests and benches can swap it; production passes `trainModel`. */
+  trainer: (dataset: RatingsDataset, options: Partial<TrainOptions>, hooks?: TrainHooks) => Promise<TrainedModel>;
+}
+
+export interface ModelResult {
+  name: string;
+  metrics: MetricSummary;
+  seconds: number;
+}
+
+export interface EvaluationReport {
+  k: number;
+  trainRatings: number;
+  testRatings: number;
+  catalogueSize: number;
+  /** Test users with no training ratings: skipped (nothing to base a recommendation on). */
+  skippedTestUsers: number;
+  /** Test ratings of titles outside the catalogue: dropped (no model can recommend them). */
+  unknownTestTitles: number;
+  results: ModelResult[];
+  /** The neural model's top k per training user, best first. */
+  neuralLists: Map<number, number[]>;
+  training: Record<string, unknown>;
+}
+
+function byUser(ratings: readonly Rating[]): Map<number, Rating[]> {
+  const out = new Map<number, Rating[]>();
+  for (const r of ratings) {
+    let list = out.get(r.userId);
+    if (!list) out.set(r.userId, (list = []));
+    list.push(r);
+  }
+  return out;
+}
+
+/** Ranks the whole catalogue for a user by dot(userVector, titleVector), the user's own titles removed. */
+export function modelRecommender(model: TrainedModel): Recommender {
+  const rowOf = new Map(model.titleIds.map((id, row) => [id, row]));
+  const d = model.dimension;
+  const n = model.titleIds.length;
+  const vectors = model.titleVectors;
+  return {
+    name: `neural (${model.architecture}, d=${d})`,
+    recommend(history, k) {
+      const user = model.userVector(history);
+      const scores = new Float32Array(n);
+      for (let row = 0; row < n; row++) {
+        let s = 0;
+        const base = row * d;
+        for (let i = 0; i < d; i++) s += user[i]! * vectors[base + i]!;
+        scores[row] = s;
+      }
+      const seen = new Set<number>();
+      for (const r of history) {
+        const row = rowOf.get(r.titleId);
+        if (row !== undefined) seen.add(row);
+      }
+      return topK(scores, k, seen).map((row) => model.titleIds[row]!);
+    },
+  };
+}
+
+/**
+ * The offline protocol: trains the production model and the baselines on `train` only, recommends the
+ * top k for every training user with their training titles removed, and scores the lists against
+ * `test` (every test title relevant). Test users absent from train are skipped and counted; test titles
+ * outside the catalogue are dropped and counted.
+ */
+export async function evaluate(input: EvaluationInput): Promise<EvaluationReport> {
+  const trainByUser = byUser(input.train);
+  const titleIds = input.titleIds ? [...input.titleIds] : [...new Set(input.train.map((r) => r.titleId))].sort((a, b) => a - b);
+  const catalogue = new Set(titleIds);
+  let skippedTestUsers = 0;
+  let unknownTestTitles = 0;
+  const relevant = new Map<number, Set<number>>();
+  for (const [userId, list] of byUser(input.test)) {
+    if (!trainByUser.has(userId)) {
+      skippedTestUsers += 1;
+      continue;
+    }
+    const set = new Set<number>();
+    for (const r of list) {
+      if (catalogue.has(r.titleId)) set.add(r.titleId);
+      else unknownTestTitles += 1;
+    }
+    relevant.set(userId, set);
+  }
+
+  const results: ModelResult[] = [];
+  const run = (recommender: Recommender, seconds: number): Map<number, number[]> => {
+    const started = performance.now();
+    const lists = new Map<number, number[]>();
+    for (const [userId, history] of trainByUser) lists.set(userId, recommender.recommend(history, input.k));
+    results.push({ name: recommender.name, metrics: summarise(lists, relevant, input.k, titleIds.length), seconds: seconds + (performance.now() - started) / 1000 });
+    return lists;
+  };
+
+  let started = performance.now();
+  const dataset: RatingsDataset = { ratings: [...input.train], titleIds, ...(input.titleText ? { titleText: input.titleText } : {}) };
+  const model = await input.trainer(dataset, input.trainOptions ?? {}, input.hooks);
+  const neuralLists = run(modelRecommender(model), (performance.now() - started) / 1000);
+
+  started = performance.now();
+  const popularity = popularityRecommender(input.train, titleIds);
+  run(popularity, (performance.now() - started) / 1000);
+  started = performance.now();
+  const knn = itemKnnRecommender(input.train, titleIds, { neighbours: input.neighbours ?? 100 });
+  run(knn, (performance.now() - started) / 1000);
+
+  const weights = (model as TrainedModel & { weights?: { training?: Record<string, unknown> } }).weights;
+  return {
+    k: input.k,
+    trainRatings: input.train.length,
+    testRatings: input.test.length,
+    catalogueSize: titleIds.length,
+    skippedTestUsers,
+    unknownTestTitles,
+    results,
+    neuralLists,
+    training: { backend: model.backend, dimension: model.dimension, ...(weights?.training ?? {}) },
+  };
+}
+
+/** The metrics table printed by `tastebud eval`: one row per model. */
+export function formatReport(report: EvaluationReport): string {
+  const k = report.k;
+  const header = ['model', `nDCG@${k}`, `P@${k}`, `R@${k}`, `MAP@${k}`, 'MRR', `HR@${k}`, 'coverage', 'seconds'];
+  const rows = report.results.map((r) => [
+    r.name,
+    r.metrics.ndcg.toFixed(4),
+    r.metrics.precision.toFixed(4),
+    r.metrics.recall.toFixed(4),
+    r.metrics.map.toFixed(4),
+    r.metrics.mrr.toFixed(4),
+    r.metrics.hitRate.toFixed(4),
+    r.metrics.coverage.toFixed(4),
+    r.seconds.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const users = report.results[0]?.metrics.users ?? 0;
+  const notes = [
+    `train ${report.trainRatings} ratings, test ${report.testRatings} ratings, ${users} users scored, catalogue ${report.catalogueSize} titles`,
+    `recall divides by min(k, |relevant|); all test titles relevant; training titles removed from lists`,
+  ];
+  if (report.skippedTestUsers > 0) notes.push(`${report.skippedTestUsers} test user(s) skipped: not in the training file`);
+  if (report.unknownTestTitles > 0) notes.push(`${report.unknownTestTitles} test rating(s) dropped: title not in the catalogue`);
+  return [fmt(header), ...rows.map(fmt), '', ...notes].join('\n') + '\n';
+}

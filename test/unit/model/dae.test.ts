@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type DaeModel } from '../../../src/model/index.ts';
+import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
+import { seededRandom } from '../../../src/model/train.ts';
+
+// 60 users x 80 titles in 4 planted clusters of 20 titles; users rate 10 titles of their own cluster and
+// 1 random other title. Title 79 (cluster 3) has no ratings at all, only text.
+const CLUSTERS = 4;
+const PER_CLUSTER = 20;
+const clusterOf = (title: number) => Math.floor(title / PER_CLUSTER);
+const COLD_TITLE = 79;
+
+function plantedDataset(): { dataset: RatingsDataset; heldOut: Map<number, number[]> } {
+  const random = seededRandom(11);
+  const ratings: Rating[] = [];
+  const heldOut = new Map<number, number[]>();
+  for (let user = 0; user < 60; user++) {
+    const cluster = user % CLUSTERS;
+    const own = Array.from({ length: PER_CLUSTER }, (_, i) => cluster * PER_CLUSTER + i).filter((t) => t !== COLD_TITLE);
+    own.sort(() => random() - 0.5);
+    own.slice(0, 10).forEach((titleId, i) => ratings.push({ userId: user, titleId, value: 4, ratedAt: 1_000_000 + i }));
+    heldOut.set(user, own.slice(10, 13));
+    const other = (cluster + 1 + Math.floor(random() * 3)) % CLUSTERS;
+    ratings.push({ userId: user, titleId: other * PER_CLUSTER + Math.floor(random() * 19), value: 3, ratedAt: 999 });
+  }
+  const titleIds = Array.from({ length: 80 }, (_, t) => t);
+  const titleText = new Map(titleIds.map((t) => {
+    const v = new Float32Array(CLUSTERS + 2);
+    v[clusterOf(t)] = 1;
+    v[CLUSTERS + (t % 2)] = 0.3;
+    return [t, v] as const;
+  }));
+  return { dataset: { ratings, titleIds, titleText }, heldOut };
+}
+
+const quick = { dimension: 16, epochs: 60, batchSize: 12, learningRate: 0.01, validationFraction: 0, backend: 'cpu' as const, seed: 5 };
+
+function scores(model: DaeModel, history: readonly Rating[]): Float32Array {
+  const u = model.userVector(history);
+  const d = model.dimension;
+  return Float32Array.from(model.titleIds, (_, row) => {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += u[i]! * model.titleVectors[row * d + i]!;
+    return s;
+  });
+}
+
+describe('Mult-DAE training on planted clusters', () => {
+  const { dataset, heldOut } = plantedDataset();
+  let model: DaeModel;
+  const losses: number[] = [];
+
+  beforeAll(async () => {
+    model = await trainModel(dataset, quick, { onEpoch: (_epoch, loss) => void losses.push(loss) });
+  });
+
+  it('reports one falling loss per epoch and serves d + 1 dimensional vectors', () => {
+    expect(losses).toHaveLength(quick.epochs);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+    expect(model.dimension).toBe(17);
+    expect(model.titleVectors).toHaveLength(80 * 17);
+  });
+
+  it('ranks the held-out titles of the user\'s cluster above titles of other clusters', () => {
+    let hits = 0;
+    let total = 0;
+    for (const [user, held] of heldOut) {
+      const history = dataset.ratings.filter((r) => r.userId === user);
+      const s = scores(model, history);
+      const seen = new Set(history.map((r) => r.titleId));
+      const ranked = [...model.titleIds].filter((t) => !seen.has(t) && t !== COLD_TITLE).sort((a, b) => s[b]! - s[a]!);
+      const top = new Set(ranked.slice(0, 9));
+      hits += held.filter((t) => top.has(t)).length;
+      total += held.length;
+    }
+    // The user's cluster has 9 unseen rated titles; a model that learned nothing puts ~9/69 of them there.
+    expect(hits / total).toBeGreaterThan(0.75);
+  });
+
+  it('places a title nobody rated by its text: higher for users of its cluster', () => {
+    const row = model.titleIds.indexOf(COLD_TITLE);
+    const mean = (cluster: number) => {
+      const users = [...heldOut.keys()].filter((u) => u % CLUSTERS === cluster);
+      return users.reduce((sum, u) => sum + scores(model, dataset.ratings.filter((r) => r.userId === u))[row]!, 0) / users.length;
+    };
+    const own = mean(clusterOf(COLD_TITLE));
+    for (let c = 0; c < CLUSTERS - 1; c++) expect(own).toBeGreaterThan(mean(c));
+  });
+
+  it('changes the user vector, without retraining, when a rating is added', () => {
+    const history = dataset.ratings.filter((r) => r.userId === 0);
+    const before = model.userVector(history);
+    const after = model.userVector([...history, { titleId: 45, value: 5, ratedAt: 2_000_000 }]);
+    expect(after).not.toEqual(before);
+    const sBefore = scores(model, history);
+    const sAfter = scores(model, [...history, { userId: 0, titleId: 45, value: 5, ratedAt: 2_000_000 }]);
+    // Liking a cluster-2 title raises the other cluster-2 titles.
+    expect(sAfter[46]! - sBefore[46]!).toBeGreaterThan(sAfter[5]! - sBefore[5]!);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const again = await trainModel(dataset, { ...quick, epochs: 3 });
+    const twice = await trainModel(dataset, { ...quick, epochs: 3 });
+    expect(twice.titleVectors).toEqual(again.titleVectors);
+  });
+
+  it('round-trips through serialize/deserialize to an equal model', () => {
+    const copy = deserializeModel(model.serialize());
+    expect(copy.titleIds).toEqual(model.titleIds);
+    expect(copy.titleVectors).toEqual(model.titleVectors);
+    expect(copy.dimension).toBe(model.dimension);
+    const history = dataset.ratings.filter((r) => r.userId === 3);
+    expect(copy.userVector(history)).toEqual(model.userVector(history));
+  });
+
+  it('rejects missing, damaged and mismatched parts with a specific error', () => {
+    const parts = model.serialize();
+    const without = new Map(parts);
+    without.delete('encoderRows.f32');
+    expect(() => deserializeModel(without)).toThrow(/encoderRows\.f32 is missing/);
+
+    const damaged = new Map(parts);
+    const bytes = parts.get('titleVectors.f32')!.slice();
+    bytes[10] = bytes[10]! ^ 0xff;
+    damaged.set('titleVectors.f32', bytes);
+    expect(() => deserializeModel(damaged)).toThrow(/titleVectors\.f32 is damaged/);
+
+    const meta = JSON.parse(new TextDecoder().decode(parts.get('meta.json')!)) as Record<string, unknown>;
+    const wrongDim = new Map(parts);
+    wrongDim.set('meta.json', new TextEncoder().encode(JSON.stringify({ ...meta, hidden: 15 })));
+    expect(() => deserializeModel(wrongDim)).toThrow(ModelFormatError);
+    expect(() => deserializeModel(wrongDim)).toThrow(/do not belong together/);
+
+    const wrongCount = new Map(parts);
+    wrongCount.set('meta.json', new TextEncoder().encode(JSON.stringify({ ...meta, titleCount: 79 })));
+    expect(() => deserializeModel(wrongCount)).toThrow(/titleIds\.i32 holds 80 ids but the metadata says 79/);
+  });
+});
+
+describe('training input checks', () => {
+  it('names the problem for unusable datasets', async () => {
+    await expect(trainModel({ ratings: [], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(/no ratings/);
+    await expect(trainModel({ ratings: [{ userId: 1, titleId: 9, value: 4, ratedAt: 0 }], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(TrainingInputError);
+    await expect(trainModel({ ratings: [{ userId: 1, titleId: 1, value: 7, ratedAt: 0 }], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(/0\.5 to 5/);
+  });
+
+  it('stops when the abort signal fires', async () => {
+    const { dataset } = plantedDataset();
+    const controller = new AbortController();
+    const run = trainModel(dataset, { ...quick, epochs: 1000 }, { signal: controller.signal, onEpoch: (epoch) => { if (epoch === 2) controller.abort(new Error('stop requested')); } });
+    await expect(run).rejects.toThrow('stop requested');
+  });
+});
