@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .description('Try the bot without a Discord account: a local Discord emulator, the bot and a worker, and a chat in this terminal')
     .option('--script <file>', 'run these lines (one per line, # comments) instead of chatting, and print the transcript')
     .option('--epochs <n>', 'training epochs for the first model and for /admin retrain (fewer is quicker, less accurate)', positiveInt, 8)
-    .option('--dimension <n>', 'hidden size of the trained model (smaller trains quicker; the worker's default is 400)', positiveInt, 64)
+    .option('--dimension <n>', 'hidden size of the trained model (smaller trains quicker; the worker default is 400)', positiveInt, 64)
     .option('--user <name>', 'your display name in the playground', 'you')
     .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
     .addHelpText(
