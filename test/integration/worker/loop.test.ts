@@ -152,11 +152,13 @@ describe('learning loop worker', () => {
     const titles = catalogue.titleIds.slice(0, 50);
     await Promise.all(titles.map((titleId, i) => rateTitle(db.prisma, member, titleId, 1 + (i % 9) / 2)));
     dispatcher.kick();
-    const stored = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId, ratingsCount: 50 } }), 'the vector with all 50 ratings');
+    const stored = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId, ratingsCount: 50 } }), 'the vector with all 50 ratings', 60_000);
     await waitFor(async () => (await queues.userEmbedding.getJobCounts('waiting', 'active', 'delayed')).waiting === 0, 'the queue to drain');
     const runs = rebuildsByUser.get(userId) ?? 0;
     expect(runs).toBeGreaterThanOrEqual(1);
-    expect(runs).toBeLessThanOrEqual(10);
+    // Deduplication keeps at most one waiting and one running job per user; how many run depends on how
+    // the 50 commits interleave with rebuilds (machine load), so the bound is loose but far below 50.
+    expect(runs).toBeLessThanOrEqual(20);
     const snapshot = runtime.serving.require();
     const history = await db.prisma.rating.findMany({ where: { userId } });
     expect(history).toHaveLength(50);

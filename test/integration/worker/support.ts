@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../../../src/config.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
 import { DaeModel } from '../../../src/model/dae-model.ts';
 import { seededRandom } from '../../../src/model/train.ts';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The Redis tests and benchmarks use: REDIS_URL (CI sets it), else the local one. */
+export const REDIS_URL = loadConfig().redisUrl;
 
 /** A BullMQ prefix no other test file uses. */
 export function uniquePrefix(area: string): string {
@@ -98,7 +100,7 @@ export async function createScratchDatabase(label: string): Promise<{ url: strin
   const pg = (await import('pg')).default;
   const { applyMigrations } = await import('../../../src/db/migrate.ts');
   const { fileURLToPath } = await import('node:url');
-  const server = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const server = new URL(loadConfig().databaseUrl ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   const name = `tbbench_${label}_${randomBytes(4).toString('hex')}`;
   const admin = new URL(server);
   admin.pathname = '/postgres';
