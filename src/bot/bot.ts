@@ -9,7 +9,7 @@ import { createAdminActions } from './admin-service.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
-import { createReactionListener } from './listeners/reactions.ts';
+import { createReactionListener, MemberQueue } from './listeners/reactions.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { CommandRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
@@ -91,10 +91,12 @@ export function createBot(deps: BotDependencies): Bot {
     ratingsChanged: () => dispatcher.kick(),
     noteLive: (messageId: string) => reconciler.noteLive(messageId),
     unstored: (messageId: string) => reconciler.markUnstored(messageId),
+    backlog: () => reconciler.hasBacklog(),
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => onInteraction(interaction));
-  client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add')));
-  client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove')));
+  const memberQueue = new MemberQueue();
+  client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add', memberQueue)));
+  client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove', memberQueue)));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   // Every IDENTIFY (start, or a new session after an invalidated one) may have missed reaction events;

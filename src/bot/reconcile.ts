@@ -120,6 +120,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
+  private retryingIds = false;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -138,6 +139,15 @@ export class Reconciler {
     if (this.stopped) return;
     this.pending.add(messageId);
     this.startTimer();
+  }
+
+  /**
+   * Whether reactions are waiting for the database. While they are, live events should be handed
+   * here too (reconciliation reads Discord's final state, so their order no longer matters) instead of
+   * each waiting out the retry budget behind the previous one.
+   */
+  hasBacklog(): boolean {
+    return this.pending.size > 0 || this.retryingIds;
   }
 
   /** Messages waiting for a retry (for tests and status). */
@@ -165,6 +175,9 @@ export class Reconciler {
         }
       });
     this.running = run;
+    void run.finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
     return run;
   }
 
@@ -310,6 +323,7 @@ export class Reconciler {
     }
     this.fullPending = undefined;
     for (const id of ids) this.pending.delete(id);
+    this.retryingIds = ids.length > 0;
     const run = (async () => {
       try {
         if (full !== undefined) {
@@ -323,6 +337,8 @@ export class Reconciler {
         for (const id of ids) this.pending.add(id);
         if (full !== undefined) this.fullPending ??= full;
         this.options.logger.debug({ err: error }, 'reconciliation retry failed; database still unavailable?');
+      } finally {
+        this.retryingIds = false;
       }
     })();
     this.running = run;

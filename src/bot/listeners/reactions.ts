@@ -13,6 +13,8 @@ export interface ReactionListenerDeps {
   noteLive?(messageId: string): void;
   /** Told when PostgreSQL stayed down past the retry budget; reconciliation stores the reaction later. */
   unstored?(messageId: string): void;
+  /** True while earlier reactions wait for the database: hand this one to `unstored` at once. */
+  backlog?(): boolean;
 }
 
 /**
@@ -20,13 +22,19 @@ export interface ReactionListenerDeps {
  * the message id, the emoji and the user id are needed, and the suggestions table says which title
  * the message shows. Bots (including this one), non-scale emoji and non-suggestion messages are ignored.
  */
-export function createReactionListener(deps: ReactionListenerDeps, action: 'add' | 'remove') {
-  return async (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> => {
+export function createReactionListener(deps: ReactionListenerDeps, action: 'add' | 'remove', queue: MemberQueue = new MemberQueue()) {
+  return (reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> => queue.run(user.id, () => handle(reaction, user));
+
+  async function handle(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {
     try {
       if (user.bot || user.id === deps.botUserId()) return;
       const emoji = { name: reaction.emoji.name, id: reaction.emoji.id };
       if (!reactionMeaning(emoji)) return;
       deps.noteLive?.(reaction.message.id);
+      if (deps.unstored && deps.backlog?.()) {
+        deps.unstored(reaction.message.id);
+        return;
+      }
       const outcome = await deps.ratings.applyReaction({
         messageId: reaction.message.id,
         member: { discordId: user.id, displayName: user.globalName ?? user.username ?? undefined },
@@ -45,5 +53,25 @@ export function createReactionListener(deps: ReactionListenerDeps, action: 'add'
       }
       deps.logger.error({ err: error, messageId: reaction.message.id, userId: user.id, action }, 'reaction handler failed');
     }
-  };
+  }
+}
+
+/**
+ * Runs each member's reaction events one after another, in arrival order. Handled side by side, a
+ * quick "remove 😐, add 👍" could commit in the other order and leave a reaction the member no longer
+ * holds (and two first events of a new member would race to create their row). Different members
+ * still run in parallel. Pass one queue to both the add and the remove listener.
+ */
+export class MemberQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(memberId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.tails.get(memberId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.tails.set(memberId, next);
+    void next.finally(() => {
+      if (this.tails.get(memberId) === next) this.tails.delete(memberId);
+    });
+    return next;
+  }
 }
