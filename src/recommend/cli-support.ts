@@ -1,3 +1,4 @@
+import { SearchQueryError } from '../catalog/search.ts';
 import { UserError } from '../cli/main.ts';
 import { loadConfig, requireDatabaseUrl } from '../config.ts';
 import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
@@ -20,7 +21,7 @@ export interface RecommenderSession {
 
 /** Errors the person at the terminal can act on become one-line {@link UserError}s; others pass through. */
 function toUserError(error: unknown): unknown {
-  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof RangeError) {
+  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof SearchQueryError || error instanceof RangeError) {
     return new UserError(error.message);
   }
   return error;
@@ -33,10 +34,10 @@ export async function withRecommender(work: (session: RecommenderSession) => Pro
   const prisma = createPrisma(url);
   try {
     // Imported here so commands that never load a model do not pay for the model package.
-    const { deserializeDae } = await import('../model/dae-model.ts');
+    const { deserializeModel } = await import('../model/index.ts');
     let loaded;
     try {
-      loaded = await loadActiveRecommender(prisma, deserializeDae, { ef: config.hnsw.ef });
+      loaded = await loadActiveRecommender(prisma, deserializeModel, { ef: config.hnsw.ef });
     } catch (error) {
       const converted = toUserError(error);
       throw converted === error ? describeConnectionError(error, url) : converted;

@@ -1,4 +1,4 @@
-import { normaliseSearchText, parseMovieLensTitle, readableName } from '../catalog/names.ts';
+import { searchTitles } from '../catalog/search.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { bytesToVector } from '../embeddings/vector-bytes.ts';
 import { activeModelVersion, loadModelVersion, type DeserializeModel } from '../model-store/store.ts';
@@ -101,8 +101,8 @@ export class NoActiveModelError extends Error {
 
 /**
  * A title from the command line: a database id ("42"), "movielens:<id>", or a name, optionally with its
- * year ("Heat (1995)"). Names match the normalised search name exactly first, then as a substring; the
- * most-rated match wins. Throws {@link NotFoundError} when nothing matches.
+ * year ("Heat (1995)"), looked up with the catalogue's title search (best match wins). Throws
+ * {@link NotFoundError} when nothing matches.
  */
 export async function resolveTitleRef(prisma: PrismaClient, ref: string): Promise<number> {
   const text = ref.trim();
@@ -117,14 +117,7 @@ export async function resolveTitleRef(prisma: PrismaClient, ref: string): Promis
     if (!title) throw new NotFoundError('title', text, `No title with MovieLens id ${movielens[1]}.`);
     return title.id;
   }
-  const { name, year } = parseMovieLensTitle(text);
-  const searchName = normaliseSearchText(readableName(name));
-  if (searchName === '') throw new RangeError('Give a title name, a database id or movielens:<id>.');
-  const yearFilter = year === null ? {} : { year };
-  const order = [{ ratingCount: 'desc' as const }, { id: 'asc' as const }];
-  const exact = await prisma.title.findFirst({ where: { searchName, ...yearFilter }, orderBy: order, select: { id: true } });
-  if (exact) return exact.id;
-  const partial = await prisma.title.findFirst({ where: { searchName: { contains: searchName }, ...yearFilter }, orderBy: order, select: { id: true } });
-  if (partial) return partial.id;
-  throw new NotFoundError('title', text, `No title matches "${text}".`);
+  const [best] = await searchTitles(prisma, text, { limit: 1 });
+  if (!best) throw new NotFoundError('title', text, `No title matches "${text}".`);
+  return best.id;
 }

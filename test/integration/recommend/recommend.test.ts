@@ -96,7 +96,7 @@ describe('recommend over PostgreSQL', () => {
     await expect(resolveUserRef(db.prisma, 'bob')).rejects.toThrow(/not a user id/);
     expect(await resolveTitleRef(db.prisma, 'movielens:6')).toBe(titleIds[0]);
     expect(await resolveTitleRef(db.prisma, 'heat')).toBe(titleIds[0]);
-    expect(await resolveTitleRef(db.prisma, 'comedy film 2')).toBe(titleIds[2]);
+    expect(await resolveTitleRef(db.prisma, 'Comedy Film 2 (1995)')).toBe(titleIds[2]);
     await expect(resolveTitleRef(db.prisma, 'Casablanca')).rejects.toThrow('No title matches "Casablanca".');
   });
 });
