@@ -64,6 +64,14 @@ describe('recommend', () => {
     await expect(recommender().recommend(7, { count: 5, genre: 'Western' })).rejects.toThrow(/Unknown genre "Western"; known genres: Action, Comedy, Drama, Horror, Thriller/);
   });
 
+  it('filters by genre the same way through the graph as through the exact scan', async () => {
+    const scan = await recommender().recommend(7, { count: 5, genre: 'Comedy' });
+    const graph = new Recommender({ model, index, catalog, users: usersOf(actionFan), versionId: 1, settings: { exactScanLimit: 0 } });
+    const viaGraph = await graph.recommend(7, { count: 5, genre: 'Comedy' });
+    expect(viaGraph.every((r) => r.genres.includes('Comedy'))).toBe(true);
+    expect(viaGraph.map((r) => r.titleId)).toEqual(scan.map((r) => r.titleId));
+  });
+
   it('gives a user without ratings popular titles across genres', async () => {
     // The four most popular titles are all dramas; a perfect score from two ratings is not popular.
     const title = (id: number, genre: string, ratingCount: number, ratingMean: number) => ({ id, name: `T${id}`, year: 2000, genres: [genre], kind: 'movie', ratingCount, ratingMean });
