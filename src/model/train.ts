@@ -43,7 +43,7 @@ export const defaultTrainOptions: TrainOptions = {
   learningRate: 5e-3,
   dropout: 0.5,
   seed: 42,
-  l2: 0,
+  l2: 0.01,
   validationFraction: 0.1,
   patience: 5,
   validationK: 10,
