@@ -74,8 +74,8 @@ const TRANSACTION = { timeout: 15_000, maxWait: 5_000 } as const;
 
 /**
  * Applies a reaction added to or removed from a message. Only scale emoji on suggestion messages count.
- * The member's held reactions on that message are kept in suggestion_reactions; the newest rating
- * reaction decides their rating for the title, and removing the last one removes a rating that came
+ * The member's held reactions are kept in suggestion_reactions; the newest rating reaction on any
+ * suggestion of that title decides their rating for the title, and removing the last one removes a rating that came
  * from a reaction (a rating set with /rate since then is left alone). 🙈 hides the title while held.
  * A rating change writes an outbox event in the same transaction.
  */
@@ -99,7 +99,8 @@ export async function applyReaction(
     } else {
       await tx.suggestionReaction.deleteMany({ where: key });
     }
-    const held = await tx.suggestionReaction.findMany({ where: { messageId: input.messageId, userId }, select: { emoji: true, createdAt: true } });
+    // Several suggestion messages can show the same title: what the member holds on any of them counts.
+    const held = await tx.suggestionReaction.findMany({ where: { userId, suggestion: { titleId } }, select: { emoji: true, createdAt: true } });
     const decision = decideFromReactions(held);
     const before = await tx.rating.findUnique({ where: { userId_titleId: { userId, titleId } }, select: { value: true, source: true } });
 
