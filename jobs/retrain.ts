@@ -188,7 +188,12 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
   await enter('promote', 'save');
   if (decision.promote) {
     await promoteModelVersion(prisma, versionId, decision.reason);
-    await deps.publish(versionId);
+    try {
+      await deps.publish(versionId);
+    } catch (error) {
+      // The promotion stands; bots find it at their next periodic check instead of at once.
+      logger?.warn({ err: error, versionId }, 'could not announce the promotion; bots will pick it up at their next check');
+    }
   } else {
     await setModelStatus(prisma, versionId, 'rejected', decision.reason);
   }

@@ -136,6 +136,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
 
   // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
   await serving.start();
+  const loaded = serving.current();
+  if (loaded) metrics.activeModelVersion.set(loaded.versionId);
 
   const workers = new Map<WorkerQueueName, Worker>();
   for (const name of WORKER_QUEUES) {
