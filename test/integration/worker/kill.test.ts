@@ -105,3 +105,39 @@ describe('a worker killed mid-retrain', () => {
     expect(await db.prisma.modelVersion.count({ where: { status: 'training' } })).toBe(0);
   });
 });
+
+describe('a worker asked to stop with SIGTERM', () => {
+  it('closes its workers and connections and exits 0', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const found = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(found));
+      });
+    });
+    let log = '';
+    const worker = spawn(process.execPath, ['bin/tastebud.js', 'worker', '--no-schedule'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'info', NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    await waitFor(
+      async () => {
+        if (worker.exitCode !== null) throw new Error(`worker exited early: ${log}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      'the worker health endpoint',
+      60_000,
+      200,
+    );
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log).toContain('worker stopped');
+  });
+});
