@@ -56,6 +56,7 @@ export class Playground {
   #next = 1;
   #timer: NodeJS.Timeout | undefined;
   #lastChangeAt = Date.now();
+  #stopped = false;
 
   constructor(options: PlaygroundOptions) {
     this.#o = options;
@@ -67,6 +68,7 @@ export class Playground {
   }
 
   stop(): void {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.refresh(true);
@@ -165,6 +167,8 @@ export class Playground {
         }
       }
     } catch (error) {
+      // After stop() the services are going away under a line still running; that is not the line's fault.
+      if (this.#stopped) return 'quit';
       screen.print([`  ✗ ${describe(error)}`]);
       return 'error';
     }

@@ -168,14 +168,11 @@ interface Services {
   stop(): Promise<void>;
 }
 
-/** Starts the emulator, an in-process worker (all queues, no schedule) and the real bot logged into the emulator. */
+/** Starts the emulator, a worker child process (all queues, no schedule) and the real bot logged into the emulator. */
 async function startServices(ctx: ServiceContext): Promise<Services> {
   const { config, prisma, logger } = ctx;
   const { startDiscordEmulator } = await import('../emulator/index.ts');
-  const { startWorkerRuntime } = await import('../worker/runtime.ts');
-  const { trainModel } = await import('../model/train.ts');
   const { deserializeDae } = await import('../model/dae-model.ts');
-  const { createTitleEncoder } = await import('../embeddings/encoder.ts');
   const { createQueues } = await import('../queue/queues.ts');
   const { createBot } = await import('../bot/bot.ts');
   const { catalogTitleSearch, modelRecommender } = await import('../bot/adapters.ts');
@@ -192,23 +189,10 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     const emulator = await startDiscordEmulator({ botUsername: 'tastebud', guildName: 'tastebud playground', members: [{ username: ctx.username, permissions: 'ManageGuild' }] });
     stops.push(() => emulator.close());
     const userId = emulator.memberIds[0]!;
-    const worker = await startWorkerRuntime({
-      prisma,
-      databaseUrl: ctx.databaseUrl,
-      redisUrl: config.redisUrl,
-      prefix: config.queuePrefix,
-      logger: logger.child({ component: 'worker' }),
-      deserialize: deserializeDae,
-      // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
-      train: (dataset, options, hooks) => trainModel(dataset, { ...options, ...ctx.train }, hooks),
-      backend: config.tfBackend,
-      hnsw: config.hnsw,
-      retrainCron: null,
-      failedJobRetentionDays: config.failedJobRetentionDays,
-      openEncoder: () => createTitleEncoder({ model: ctx.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
-    });
-    // Forced: quitting during a retrain should not wait for it; an unfinished version is marked failed by the next retrain.
-    stops.push(() => worker.close(true));
+    // The worker runs in a child process: training blocks its event loop for seconds at a time, which in
+    // this process would stall the bot's interactions, BullMQ's lock renewals and the job's progress.
+    const worker = await startWorkerChild(ctx);
+    stops.push(() => worker.stop());
     const queues = createQueues(config.redisUrl, config.queuePrefix);
     stops.push(() => queues.close());
     const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
@@ -318,4 +302,77 @@ function fileLogger(path: string, level: Config['logLevel']): Logger {
     { name: 'tastebud-try', level, redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'databaseUrl', 'redisUrl'], censor: '***' } },
     pino.destination({ dest: resolve(path), sync: true }),
   );
+}
+
+/** Line the worker child prints on stdout once it takes jobs. */
+const WORKER_READY = 'tastebud-try-worker-ready';
+
+/** Spawns `tastebud try --worker-only` with the same settings; resolves once it takes jobs. */
+async function startWorkerChild(ctx: ServiceContext): Promise<{ stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const args = [join(REPO_ROOT, 'bin', 'tastebud.js'), 'try', '--worker-only', '--log-file', ctx.logFile, '--embedding-model', ctx.embeddingModel];
+  if (ctx.train.epochs) args.push('--epochs', String(ctx.train.epochs));
+  if (ctx.train.dimension) args.push('--dimension', String(ctx.train.dimension));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.includes(WORKER_READY)) resolve();
+    });
+    void exited.then((code) => reject(new PlaygroundSetupError(`The worker process exited (code ${code}) before it was ready: ${stderr.trim() || 'no message'}`)));
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The playground's worker process (`tastebud try --worker-only`): every queue, no schedule, and the
+ * playground's training settings for /admin retrain. Runs until SIGTERM or SIGINT.
+ */
+export async function runPlaygroundWorker(options: { config: Config; train: PlaygroundRunOptions['train']; logFile: string; embeddingModel: string; out: NodeJS.WriteStream }): Promise<number> {
+  const { config } = options;
+  const { requireDatabaseUrl } = await import('../config.ts');
+  const { createPrisma } = await import('../db/client.ts');
+  const { startWorkerRuntime } = await import('../worker/runtime.ts');
+  const { trainModel } = await import('../model/train.ts');
+  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { createTitleEncoder } = await import('../embeddings/encoder.ts');
+  const databaseUrl = requireDatabaseUrl(config);
+  const logger = fileLogger(options.logFile, config.logLevel).child({ component: 'worker' });
+  const prisma = createPrisma(databaseUrl);
+  const worker = await startWorkerRuntime({
+    prisma,
+    databaseUrl,
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    logger,
+    deserialize: deserializeDae,
+    // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
+    train: (dataset, trainOptions, hooks) => trainModel(dataset, { ...trainOptions, ...options.train }, hooks),
+    backend: config.tfBackend,
+    hnsw: config.hnsw,
+    retrainCron: null,
+    failedJobRetentionDays: config.failedJobRetentionDays,
+    openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
+  });
+  options.out.write(`${WORKER_READY}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  // Forced: quitting during a retrain should not wait for it; the next retrain marks an unfinished version failed.
+  await worker.close(true);
+  await prisma.$disconnect();
+  return 0;
 }

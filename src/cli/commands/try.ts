@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -16,14 +16,30 @@ export function register(program: Command): void {
     .option('--dimension <n>', 'hidden size of the trained model (smaller trains quicker; the worker default is 400)', positiveInt, 64)
     .option('--user <name>', 'your display name in the playground', 'you')
     .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
+    // The playground starts its worker as a child process through these; not for people.
+    .addOption(new Option('--worker-only', 'run only the playground worker').hideHelp())
+    .addOption(new Option('--embedding-model <model>', 'title embedding model of the worker').hideHelp())
     .addHelpText(
       'after',
       '\nUses DATABASE_URL and REDIS_URL. An empty catalogue is imported from MOVIELENS_DIR (or ../shared/data/movielens/ml-latest-small);\n' +
         'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
         '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
     )
-    .action(async (opts: { script?: string; epochs: number; dimension: number; user: string; logFile: string }) => {
+    .action(async (opts: { script?: string; epochs: number; dimension: number; user: string; logFile: string; workerOnly?: boolean; embeddingModel?: string }) => {
       const { loadConfig } = await import('../../config.ts');
+      if (opts.workerOnly) {
+        const { runPlaygroundWorker } = await import('../../try/run.ts');
+        const config = loadConfig();
+        process.exitCode = await runPlaygroundWorker({
+          config,
+          train: { epochs: opts.epochs, dimension: opts.dimension },
+          logFile: opts.logFile,
+          embeddingModel: opts.embeddingModel ?? config.embeddings.model,
+          out: process.stdout,
+        });
+        setTimeout(() => process.exit(), 3000).unref();
+        return;
+      }
       const { UserError } = await import('../main.ts');
       const { runPlayground } = await import('../../try/run.ts');
       const { PlaygroundSetupError } = await import('../../try/setup.ts');
