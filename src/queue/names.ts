@@ -6,6 +6,8 @@ export const QUEUE = {
   retrain: 'retrain',
   /** Rebuild the title index of the active version; payload {@link ReindexJob}. */
   reindex: 'reindex',
+  /** Embed new or changed titles for the catalogue's text index; payload {@link TitleEmbeddingsJob}. */
+  titleEmbeddings: 'title-embeddings',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -21,6 +23,10 @@ export interface RetrainJob {
 }
 
 export interface ReindexJob {
+  requestedBy: string;
+}
+
+export interface TitleEmbeddingsJob {
   requestedBy: string;
 }
 

@@ -1,41 +1,61 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE, userEmbeddingDedupId, type ReindexJob, type RetrainJob, type UserEmbeddingJob } from './names.ts';
+import { QUEUE, userEmbeddingDedupId, type ReindexJob, type RetrainJob, type TitleEmbeddingsJob, type UserEmbeddingJob } from './names.ts';
 
 /** The producer side of every queue tastebud uses, on one Redis connection. */
 export interface Queues {
   userEmbedding: Queue<UserEmbeddingJob>;
   retrain: Queue<RetrainJob>;
   reindex: Queue<ReindexJob>;
+  titleEmbeddings: Queue<TitleEmbeddingsJob>;
   /** Closes the queues and the connection this module opened (not a connection passed in). */
   close(): Promise<void>;
 }
 
-/** Finished jobs kept for /admin status and debugging, bounded so Redis does not grow. */
-const KEEP = { removeOnComplete: { count: 200 }, removeOnFail: { count: 500 } } as const;
+/** FAILED_JOB_RETENTION_DAYS' default, for callers that do not pass the setting. */
+export const DEFAULT_FAILED_JOB_RETENTION_DAYS = 14;
+
+export interface QueuesOptions {
+  /** FAILED_JOB_RETENTION_DAYS: failed jobs stay this long so an admin can see why (default 14, as in config). */
+  failedJobRetentionDays?: number;
+}
+
+/**
+ * Retention of the jobs these producers queue: completed jobs bounded by count (only /admin status reads
+ * them), failed ones by age so the reason stays visible for the configured number of days.
+ */
+export function producerRetention(failedJobRetentionDays: number): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  if (!Number.isFinite(failedJobRetentionDays) || failedJobRetentionDays < 0) {
+    throw new RangeError(`failedJobRetentionDays must be a number of days >= 0, got ${failedJobRetentionDays}; check FAILED_JOB_RETENTION_DAYS.`);
+  }
+  return { removeOnComplete: { count: 200 }, removeOnFail: { age: Math.round(failedJobRetentionDays * 86_400) } };
+}
 
 /**
  * Opens the producer queues under `prefix` (QUEUE_PREFIX). Pass a Redis URL to let this module own the
  * connection, or an existing ioredis client to share one. The owned connection does not queue commands
  * while Redis is down, so callers fail fast (and the outbox keeps the work) instead of hanging.
  */
-export function createQueues(redis: string | Redis, prefix: string): Queues {
+export function createQueues(redis: string | Redis, prefix: string, options: QueuesOptions = {}): Queues {
   const owned = typeof redis === 'string';
   const connection = owned ? new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : redis;
   // An unreachable Redis emits 'error' repeatedly; without a listener ioredis prints each one.
   if (owned) connection.on('error', () => {});
-  const opts = { connection, prefix, defaultJobOptions: KEEP };
+  const opts = { connection, prefix, defaultJobOptions: producerRetention(options.failedJobRetentionDays ?? DEFAULT_FAILED_JOB_RETENTION_DAYS) };
   const userEmbedding = new Queue<UserEmbeddingJob>(QUEUE.userEmbedding, opts);
   const retrain = new Queue<RetrainJob>(QUEUE.retrain, opts);
   const reindex = new Queue<ReindexJob>(QUEUE.reindex, opts);
-  for (const queue of [userEmbedding, retrain, reindex]) queue.on('error', () => {});
+  const titleEmbeddings = new Queue<TitleEmbeddingsJob>(QUEUE.titleEmbeddings, opts);
+  const all = [userEmbedding, retrain, reindex, titleEmbeddings];
+  for (const queue of all) queue.on('error', () => {});
   return {
     userEmbedding,
     retrain,
     reindex,
+    titleEmbeddings,
     async close() {
       // close() waits for the connection; an unreachable Redis must not hang shutdown.
-      await withQueueTimeout('closing the queues', Promise.all([userEmbedding.close(), retrain.close(), reindex.close()]), 3_000).catch(() => {});
+      await withQueueTimeout('closing the queues', Promise.all(all.map((q) => q.close())), 3_000).catch(() => {});
       if (owned) connection.disconnect();
     },
   };
@@ -85,5 +105,12 @@ export async function enqueueRetrain(queue: Queue<RetrainJob>, requestedBy: stri
 export async function enqueueReindex(queue: Queue<ReindexJob>, requestedBy: string): Promise<string> {
   const job = await withQueueTimeout('queueing a reindex job', queue.add('reindex', { requestedBy }, { deduplication: { id: 'reindex' }, attempts: 1 }));
   if (!job.id) throw new Error('BullMQ returned a reindex job without an id.');
+  return job.id;
+}
+
+/** Queues embedding of new or changed titles; at most one waits at a time. */
+export async function enqueueTitleEmbeddings(queue: Queue<TitleEmbeddingsJob>, requestedBy: string): Promise<string> {
+  const job = await withQueueTimeout('queueing a title-embeddings job', queue.add('embed', { requestedBy }, { deduplication: { id: 'title-embeddings' }, attempts: 1 }));
+  if (!job.id) throw new Error('BullMQ returned a title-embeddings job without an id.');
   return job.id;
 }
