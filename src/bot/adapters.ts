@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { DeserializeModel } from '../model-store/store.ts';
 import { activeModelVersion } from '../model-store/store.ts';
 import { loadActiveRecommender, loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
+import type { ServingModel } from '../serving/serving-model.ts';
 import type { Recommendation, UserHistory } from '../recommend/types.ts';
 import type { BotRecommender, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
 
@@ -30,21 +31,32 @@ export function catalogTitleSearch(prisma: PrismaClient): TitleSearch {
   };
 }
 
+/** The model a request is served from: one immutable snapshot, taken once per request. */
+export type RecommenderSnapshot = Pick<LoadedRecommender, 'versionId' | 'recommender' | 'catalog'>;
+
+/**
+ * {@link BotRecommender} over the serving holder ({@link createServingModel}): a promotion announced on
+ * Redis swaps the model for every later request, while a request already running keeps the snapshot it
+ * started with. Before any version is active, every member gets popular, varied titles.
+ */
+export function servingRecommender(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>): BotRecommender {
+  return snapshotRecommender(prisma, () => serving.current());
+}
+
 export interface ModelRecommenderOptions {
   deserializeModel: DeserializeModel;
   logger: Logger;
   ef?: number;
-  /** How often to look for a newly promoted model version (default 60 s). */
+  /** How often to look for a newly promoted model version (default 60 s; 0 = on every request). */
   refreshMs?: number;
 }
 
 /**
- * {@link BotRecommender} over the active model version (reloaded when another version is promoted).
- * Before any version is active, every member gets popular, varied titles.
+ * {@link BotRecommender} that re-reads the active version from PostgreSQL at most every `refreshMs`, for
+ * processes without the Redis change channel (tests, the playground). The bot uses {@link servingRecommender}.
  */
 export function modelRecommender(prisma: PrismaClient, options: ModelRecommenderOptions): BotRecommender {
   const refreshMs = options.refreshMs ?? 60_000;
-  const users = new PrismaUserSource(prisma);
   let loaded: LoadedRecommender | undefined;
   let checkedAt = 0;
   let loading: Promise<LoadedRecommender | undefined> | undefined;
@@ -66,6 +78,12 @@ export function modelRecommender(prisma: PrismaClient, options: ModelRecommender
     })();
     return loading;
   }
+  return snapshotRecommender(prisma, current);
+}
+
+/** The recommendation logic over whichever snapshot `snapshot()` returns when a request starts. */
+function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<RecommenderSnapshot | undefined> | RecommenderSnapshot | undefined): BotRecommender {
+  const users = new PrismaUserSource(prisma);
 
   async function historyOf(userId: number | undefined): Promise<UserHistory> {
     return (userId === undefined ? undefined : await users.history(userId)) ?? { userId: 0, ratings: [], hidden: [] };
@@ -107,7 +125,7 @@ export function modelRecommender(prisma: PrismaClient, options: ModelRecommender
   return {
     async recommend(userId, { count, genre, kind }) {
       const history = await historyOf(userId);
-      const model = await current();
+      const model = await snapshot();
       if (!model) return { titles: await popularWithoutModel(history, count, genre, kind), modelVersionId: null, personal: false };
       const known = history.ratings.some((r) => model.catalog.get(r.titleId));
       const recs = model.recommender.recommendFor(history, { count, ...(genre ? { genre } : {}), ...(kind ? { kind } : {}) });
@@ -115,14 +133,14 @@ export function modelRecommender(prisma: PrismaClient, options: ModelRecommender
     },
     async onboarding(userId, count) {
       const history = await historyOf(userId);
-      const model = await current();
+      const model = await snapshot();
       if (!model) return { titles: await popularWithoutModel(history, count), modelVersionId: null, personal: false };
       const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
       const recs = model.recommender.popular(count, (id) => !excluded.has(id));
       return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: false };
     },
     async similar(titleId, count) {
-      const model = await current();
+      const model = await snapshot();
       if (!model) return [];
       return model.recommender.similar(titleId, count).map((s) => {
         const t = model.catalog.get(s.titleId);

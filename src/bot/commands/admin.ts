@@ -1,5 +1,6 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { AdminStatus } from '../ports.ts';
+import type { AdminActions, AdminStatus } from '../ports.ts';
+import type { StatusChartSource } from '../admin-service.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { clip, LIMITS } from '../messages.ts';
 
@@ -29,7 +30,11 @@ export const command: BotCommand = {
     const sub = interaction.options.getSubcommand(true);
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (sub === 'status') {
-      await interaction.editReply({ content: clip(formatStatus(await ctx.admin.status()), LIMITS.content) });
+      const [status, chart] = await Promise.all([ctx.admin.status(), hasStatusChart(ctx.admin) ? ctx.admin.statusChart() : undefined]);
+      await interaction.editReply({
+        content: clip(formatStatus(status), LIMITS.content),
+        ...(chart ? { files: [{ attachment: chart, name: STATUS_CHART_FILE }] } : {}),
+      });
       return;
     }
     const queue = sub === 'retrain' ? 'retrain' : 'reindex';
@@ -38,6 +43,14 @@ export const command: BotCommand = {
     watchProgress(interaction, ctx, queue, jobId);
   },
 };
+
+/** The name of the chart attached to /admin status. */
+export const STATUS_CHART_FILE = 'training.png';
+
+/** Whether the admin service can draw the status chart (the default one can; test doubles need not). */
+function hasStatusChart(admin: AdminActions): admin is AdminActions & StatusChartSource {
+  return typeof (admin as Partial<StatusChartSource>).statusChart === 'function';
+}
 
 /** Lets a progress poller (when the admin service has one) edit the reply; runs after the handler returns. */
 function watchProgress(interaction: ChatInputCommandInteraction, ctx: BotContext, queue: 'retrain' | 'reindex', jobId: string): void {
