@@ -8,6 +8,8 @@ export interface Queues {
   retrain: Queue<RetrainJob>;
   reindex: Queue<ReindexJob>;
   titleEmbeddings: Queue<TitleEmbeddingsJob>;
+  /** PINGs the queues' Redis connection (readiness checks); rejects when Redis does not answer in time. */
+  ping(): Promise<string>;
   /** Closes the queues and the connection this module opened (not a connection passed in). */
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export function createQueues(redis: string | Redis, prefix: string, options: Que
     retrain,
     reindex,
     titleEmbeddings,
+    ping: () => withQueueTimeout('pinging Redis', connection.ping()),
     async close() {
       // close() waits for the connection; an unreachable Redis must not hang shutdown.
       await withQueueTimeout('closing the queues', Promise.all(all.map((q) => q.close())), 3_000).catch(() => {});
