@@ -69,9 +69,11 @@ export class MemberQueue {
     const previous = this.tails.get(memberId) ?? Promise.resolve();
     const next = previous.then(work, work);
     this.tails.set(memberId, next);
-    void next.finally(() => {
+    const forget = () => {
       if (this.tails.get(memberId) === next) this.tails.delete(memberId);
-    });
+    };
+    // Both branches handled: the cleanup must not turn a failed event into an unhandled rejection.
+    next.then(forget, forget);
     return next;
   }
 }
