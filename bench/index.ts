@@ -138,7 +138,7 @@ function build(ids: number[], vectors: Float32Array, dimension: number, label: s
     if ((row + 1) % 100_000 === 0) {
       const seconds = (performance.now() - started) / 1000;
       console.log(`  ${label}: ${(row + 1).toLocaleString('en')} added, ${seconds.toFixed(0)} s, ~${((seconds / (row + 1)) * (ids.length - row - 1)).toFixed(0)} s to go`);
-      if (performance.now() - started > limitMs) {
+      if (performance.now() - started > limitMs && row + 1 < ids.length) {
         console.log(`  stopping at ${(row + 1).toLocaleString('en')} titles: over --max-build-seconds ${args['max-build-seconds']}`);
         row++;
         break;
