@@ -101,7 +101,8 @@ describe('configuration', () => {
     ['QUEUE_PREFIX', { QUEUE_PREFIX: 'a b' }, /QUEUE_PREFIX/],
     ['missing DISCORD_TOKEN', { DISCORD_TOKEN: '' }, /DISCORD_TOKEN .* is not set/],
   ];
-  it.each(bad)('%s: `tastebud bot` stops with one clear line and a non-zero exit', async (_name, change, expected) => {
+  // Each case is a short-lived process that mostly waits on start-up, so they run side by side.
+  it.concurrent.each(bad)('%s: `tastebud bot` stops with one clear line and a non-zero exit', async (_name, change, expected) => {
     const result = await run(process.execPath, [BIN, 'bot'], { env: { ...base, ...change }, cwd: '/tmp', timeout: 30_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     const { code, stdout, stderr } = result as { code: number; stdout: string; stderr: string };
     expect(code).not.toBe(0);
