@@ -95,6 +95,7 @@ async function main() {
     DISCORD_API_URL: emu.apiUrl,
     COMMAND_RATE_LIMIT: '1000',
     COMMAND_RATE_WINDOW_SECONDS: '1',
+    METRICS_PORT: '0',
   };
   const bot = spawnManaged(process.execPath, [fileURLToPath(new URL('../bin/tastebud.js', import.meta.url)), 'bot'], { env, cwd: ROOT });
   await waitUntil(() => emu.sessions().some((s) => s.connected) && emu.commands('guild').length > 0, 'the bot to connect', 60_000, 100);

@@ -178,6 +178,8 @@ export function botEnv(emu: DiscordEmulator, databaseUrl: string, redisUrl: stri
     DISCORD_APPLICATION_ID: emu.applicationId,
     DISCORD_GUILD_ID: emu.guildId,
     DISCORD_API_URL: emu.apiUrl,
+    // Any free port: several bot processes may run at once (parallel test files).
+    METRICS_PORT: '0',
     ...extra,
   };
 }
