@@ -1,5 +1,5 @@
 import type { TitleSummary } from './ports.ts';
-import { clip as shorten, displayTitle } from './messages.ts';
+import { displayTitle, quoteUserText } from './messages.ts';
 
 /** A problem the member can fix; its message is shown to them as is (ephemeral). */
 export class UserFacingError extends Error {
@@ -15,8 +15,8 @@ export class UnknownTitleError extends UserFacingError {
   ) {
     super(
       closest.length > 0
-        ? `No title matches "${shorten(query, 80)}" exactly. Closest matches: ${closest.map(displayTitle).join('; ')}. Pick one from the autocomplete list.`
-        : `No title matches "${shorten(query, 80)}". Check the spelling, or start typing and pick from the autocomplete list.`,
+        ? `No title matches "${quoteUserText(query, 80)}" exactly. Closest matches: ${closest.map(displayTitle).join('; ')}. Pick one from the autocomplete list.`
+        : `No title matches "${quoteUserText(query, 80)}". Check the spelling, or start typing and pick from the autocomplete list.`,
     );
   }
 }

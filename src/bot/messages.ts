@@ -1,4 +1,4 @@
-import type { APIEmbed } from 'discord.js';
+import { escapeMarkdown, type APIEmbed } from 'discord.js';
 import { SCALE_LEGEND } from '../ratings/scale.ts';
 import type { SuggestedTitle, TitleSummary } from './ports.ts';
 
@@ -62,6 +62,16 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * A member's own text made safe to echo: cut to `max`, Markdown escaped, and mention syntax (`<@…>`, `<#…>`,
+ * `@everyone`) broken with a zero-width space so it neither pings nor renders as a mention (allowed_mentions
+ * none already stops pings; this also stops the display).
+ */
+export function quoteUserText(text: string, max: number): string {
+  const flat = clip(text.replace(/[\u0000-\u001f\u007f]/g, ' '), max);
+  return escapeMarkdown(flat).replace(/<([@#&])/g, '<\u200b$1').replace(/@(everyone|here)/gi, '@\u200b$1');
+}
+
 /** The /help text: every command and the reaction scale. */
 export const HELP_TEXT = [
   '**tastebud** learns what you like from your ratings and suggests movies.',
@@ -72,6 +82,7 @@ export const HELP_TEXT = [
   '`/similar title [count]` — titles close to one you name.',
   '`/onboard` — a handful of well-known titles to rate quickly, so suggestions get personal.',
   '`/profile [user]` — how many ratings, favourite genres, recent ratings.',
+  '`/privacy public|private` — whether other members may see your /profile (private by default).',
   '`/forget-me` — delete everything tastebud stores about you (asks first).',
   '`/admin retrain|reindex|status` — server managers only.',
   '',

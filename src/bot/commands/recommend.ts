@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
-import { clip, LIMITS } from '../messages.ts';
+import { clip, LIMITS, quoteUserText } from '../messages.ts';
 import { postSuggestions } from '../suggest.ts';
 import { withBudget } from '../titles.ts';
 
@@ -34,7 +34,7 @@ export const command: BotCommand = {
     if (genreInput) {
       const genres = await ctx.recommender.genres();
       genre = genres.find((g) => g.toLowerCase() === genreInput.toLowerCase());
-      if (!genre) throw new UserFacingError(`There is no genre "${clip(genreInput, 60)}". Pick one from the list, e.g. ${genres.slice(0, 5).join(', ')}.`);
+      if (!genre) throw new UserFacingError(`There is no genre "${quoteUserText(genreInput, 60)}". Pick one from the list, e.g. ${genres.slice(0, 5).join(', ')}.`);
     }
     await interaction.deferReply();
     const userId = await ctx.ratings.findMember(interaction.user.id);

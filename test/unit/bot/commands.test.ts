@@ -3,7 +3,7 @@ import { commandDefinitions } from '../../../src/bot/commands/index.ts';
 import { checkCount } from '../../../src/bot/commands/recommend.ts';
 import { formatStatus } from '../../../src/bot/commands/admin.ts';
 import { UnknownTitleError } from '../../../src/bot/errors.ts';
-import { suggestionEmbed, titleChoices } from '../../../src/bot/messages.ts';
+import { quoteUserText, suggestionEmbed, titleChoices } from '../../../src/bot/messages.ts';
 import { CommandRateLimiter } from '../../../src/bot/rate-limit.ts';
 import { resolveTitle } from '../../../src/bot/titles.ts';
 import type { TitleSearch, TitleSummary } from '../../../src/bot/ports.ts';
@@ -18,7 +18,7 @@ const search: TitleSearch = {
 describe('command definitions', () => {
   it('defines the product’s commands; /admin needs Manage Server; counts are 1-10', () => {
     const defs = commandDefinitions();
-    expect(defs.map((d) => d.name).sort()).toEqual(['admin', 'forget-me', 'help', 'onboard', 'profile', 'rate', 'recommend', 'search', 'similar']);
+    expect(defs.map((d) => d.name).sort()).toEqual(['admin', 'forget-me', 'help', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
     const admin = defs.find((d) => d.name === 'admin')!;
     expect(admin.default_member_permissions).toBe('32');
     const count = defs.find((d) => d.name === 'recommend')!.options!.find((o) => o.name === 'count') as { min_value?: number; max_value?: number };
@@ -85,5 +85,22 @@ describe('command rate limit', () => {
     now = 10_001;
     expect(limiter.take('a')).toBe(0);
     expect(() => new CommandRateLimiter(0, 1000)).toThrow(RangeError);
+  });
+});
+
+describe('quoteUserText', () => {
+  it('escapes Markdown and breaks mention syntax so echoed text neither formats nor pings', () => {
+    const echoed = quoteUserText('**bold** `code` <@123456789012345678> @everyone <#1> x', 200);
+    expect(echoed).not.toMatch(/(^|[^\\])\*\*/);
+    expect(echoed).not.toMatch(/(^|[^\\])`/);
+    expect(echoed).not.toContain('<@1');
+    expect(echoed).not.toContain('<#1');
+    expect(echoed).not.toMatch(/@everyone/);
+  });
+
+  it('cuts long text and flattens control characters', () => {
+    const echoed = quoteUserText(`a\u0000b\nc${'x'.repeat(500)}`, 20);
+    expect(echoed.length).toBeLessThanOrEqual(20);
+    expect(echoed).not.toMatch(/[\u0000-\u001f]/);
   });
 });
