@@ -57,19 +57,18 @@ export interface JobWatcherOptions {
 }
 
 /**
- * Adds {@link AdminActions.watchJob} to `admin`: polls the BullMQ job and reports each new progress line
+ * Replaces {@link AdminActions.watchJob} of `admin` with one that knows the playground's epoch count: polls the BullMQ job and reports each new progress line
  * until it completes or fails, so the admin's reply shows the progress in place. `active()` counts the
  * watches still running (the playground waits for them before the next scripted line).
  */
-export function withJobWatcher(admin: AdminActions, options: JobWatcherOptions): AdminActions & { active(): number } {
+export function withJobWatcher<A extends AdminActions>(admin: A, options: JobWatcherOptions): A & { active(): number } {
   let running = 0;
   const intervalMs = options.intervalMs ?? 500;
   return {
-    queueRetrain: (by) => admin.queueRetrain(by),
-    queueReindex: (by) => admin.queueReindex(by),
-    status: () => admin.status(),
+    // Everything else the bot's admin service offers (the status chart…) stays as it is.
+    ...admin,
     active: () => running,
-    async watchJob(queueName, jobId, update) {
+    async watchJob(queueName: 'retrain' | 'reindex', jobId: string, update: (text: string) => Promise<void>) {
       running += 1;
       try {
         const queue = options.queues[queueName];
