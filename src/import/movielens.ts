@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { readCsvLines } from './csv-lines.ts';
@@ -180,6 +180,20 @@ function lastPerKey<T>(rows: T[], key: (row: T) => string | number): T[] {
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
+/** Reads just the first line of a file and checks it is the MovieLens header for that file. */
+async function checkFileHeader(file: MovieLensFile, path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const first = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+    if (first.trim() === '') throw new ImportInputError(`${path} is empty: expected the header "${HEADERS[file].join(',')}" and rows.`);
+    const bad = checkHeader(first.split(','), file);
+    if (bad) throw new ImportInputError(`${path} line 1: ${bad}; is this MovieLens ${file}.csv? Nothing was imported.`);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function titleIdsByMovieLensId(db: SqlClient): Promise<Map<number, number>> {
   const { rows } = await db.query<{ id: number; movielens_id: number }>('SELECT id, movielens_id FROM titles WHERE movielens_id IS NOT NULL');
   return new Map(rows.map((r) => [r.movielens_id, r.id]));
@@ -203,6 +217,8 @@ export async function importMovieLens(db: SqlClient, options: ImportOptions): Pr
   const started = Date.now();
   const wanted = options.files ?? ALL_FILES;
   const found = await findMovieLensFiles(options.dir, wanted);
+  // Every header is checked before anything is written, so a wrong file cannot leave half an import behind.
+  for (const file of wanted) await checkFileHeader(file, found.get(file)!.path);
   // Each batch commits on its own; losing the last few on a crash is harmless because the import is rerunnable.
   await db.query('SET synchronous_commit TO off');
   const files: FileSummary[] = [];
@@ -210,50 +226,57 @@ export async function importMovieLens(db: SqlClient, options: ImportOptions): Pr
   const unknownMovie = (row: { movielensId: number }) =>
     titleIds.has(row.movielensId) ? null : `movieId ${row.movielensId} is not in movies.csv (or that row was skipped)`;
 
-  for (const file of wanted) {
-    const { path, size } = found.get(file)!;
-    if (file !== 'movies' && titleIds.size === 0) titleIds = await titleIdsByMovieLensId(db);
-    switch (file) {
-      case 'movies':
-        files.push(await importFile({ file, path, size, parse: parseMovieRow, write: (rows) => writeTitles(db, rows) }, options));
-        titleIds = await titleIdsByMovieLensId(db);
-        break;
-      case 'links':
-        files.push(await importFile({ file, path, size, parse: parseLinkRow, check: unknownMovie, write: (rows) => writeLinks(db, rows) }, options));
-        break;
-      case 'tags': {
-        const counter = new TagCounter();
-        const summary = await importFile(
-          {
-            file,
-            path,
-            size,
-            parse: parseTagRow,
-            check: unknownMovie,
-            write: async (rows) => {
-              for (const row of rows) counter.add(row.movielensId, row.tag);
+  const seenMovies = new Set<number>();
+  const duplicateMovie = (row: { movielensId: number }) =>
+    seenMovies.has(row.movielensId) ? `movieId ${row.movielensId} appears again; the first row is kept` : (seenMovies.add(row.movielensId), null);
+  try {
+    for (const file of wanted) {
+      const { path, size } = found.get(file)!;
+      if (file !== 'movies' && titleIds.size === 0) titleIds = await titleIdsByMovieLensId(db);
+      switch (file) {
+        case 'movies':
+          files.push(await importFile({ file, path, size, parse: parseMovieRow, check: duplicateMovie, write: (rows) => writeTitles(db, rows) }, options));
+          titleIds = await titleIdsByMovieLensId(db);
+          break;
+        case 'links':
+          files.push(await importFile({ file, path, size, parse: parseLinkRow, check: unknownMovie, write: (rows) => writeLinks(db, rows) }, options));
+          break;
+        case 'tags': {
+          const counter = new TagCounter();
+          const summary = await importFile(
+            {
+              file,
+              path,
+              size,
+              parse: parseTagRow,
+              check: unknownMovie,
+              write: async (rows) => {
+                for (const row of rows) counter.add(row.movielensId, row.tag);
+              },
             },
-          },
-          options,
-        );
-        const writing = Date.now();
-        await writeTags(db, counter, titleIds, options.maxTags ?? 20, options.batchSize ?? 5000);
-        files.push({ ...summary, ms: summary.ms + (Date.now() - writing) });
-        break;
-      }
-      case 'ratings': {
-        const userIds = await datasetUserIds(db);
-        files.push(
-          await importFile(
-            { file, path, size, parse: parseRatingRow, check: unknownMovie, write: (rows) => writeRatings(db, rows, titleIds, userIds) },
             options,
-          ),
-        );
-        break;
+          );
+          const writing = Date.now();
+          await writeTags(db, counter, titleIds, options.maxTags ?? 20, options.batchSize ?? 5000);
+          files.push({ ...summary, ms: summary.ms + (Date.now() - writing) });
+          break;
+        }
+        case 'ratings': {
+          const userIds = await datasetUserIds(db);
+          files.push(
+            await importFile(
+              { file, path, size, parse: parseRatingRow, check: unknownMovie, write: (rows) => writeRatings(db, rows, titleIds, userIds) },
+              options,
+            ),
+          );
+          break;
+        }
       }
     }
+  } finally {
+    // Ratings that did land (even before a failure) must show in the titles' counts and means.
+    await recomputeRatingStats(db);
   }
-  await recomputeRatingStats(db);
   // Bulk writes leave the trigram index's pending list long and the planner's statistics stale; both slow search.
   await db.query('VACUUM ANALYZE titles');
   await db.query('ANALYZE users');

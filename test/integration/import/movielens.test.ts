@@ -137,6 +137,35 @@ describe('importMovieLens on bad input', () => {
     }
   });
 
+  it('writes nothing when a later file has the wrong header (headers are checked first)', async () => {
+    const mixed = await mkdtemp(join(tmpdir(), 'tastebud-mixed-'));
+    try {
+      await cp(fixture, mixed, { recursive: true });
+      await writeFile(join(mixed, 'movies.csv'), 'movieId,title,genres\n1,Renamed By A Failed Import (1995),Comedy\n');
+      await writeFile(join(mixed, 'ratings.csv'), 'user,movie,stars\n1,1,5\n');
+      const before = await client.query('SELECT movielens_id, name, rating_count FROM titles ORDER BY movielens_id');
+      await expect(importMovieLens(client, { dir: mixed })).rejects.toThrow(/ratings.csv line 1: expected the header .*Nothing was imported/);
+      const after = await client.query('SELECT movielens_id, name, rating_count FROM titles ORDER BY movielens_id');
+      expect(after.rows).toEqual(before.rows);
+    } finally {
+      await rm(mixed, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a repeated movieId and keeps its first row', async () => {
+    const repeated = await mkdtemp(join(tmpdir(), 'tastebud-repeated-'));
+    try {
+      await writeFile(join(repeated, 'movies.csv'), 'movieId,title,genres\n9001,First Name (2001),Drama\n9001,Second Name (2002),Comedy\n');
+      const problems: ImportProblem[] = [];
+      await importMovieLens(client, { dir: repeated, files: ['movies'], onProblem: (p) => problems.push(p) });
+      expect(problems).toEqual([expect.objectContaining({ file: 'movies', line: 3, reason: expect.stringMatching(/movieId 9001 appears again/) })]);
+      const { rows } = await client.query('SELECT name, year FROM titles WHERE movielens_id = 9001');
+      expect(rows).toEqual([{ name: 'First Name', year: 2001 }]);
+    } finally {
+      await rm(repeated, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a file whose header is not MovieLens', async () => {
     const wrong = await mkdtemp(join(tmpdir(), 'tastebud-wrong-'));
     try {
