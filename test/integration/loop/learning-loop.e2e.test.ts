@@ -24,13 +24,14 @@ const logger = createLogger({ logLevel: 'silent' });
 const FAILED_RETENTION_DAYS = 3;
 
 /**
- * Tiny training so the whole loop runs in seconds. The first retrain stops after 2 epochs, later ones
- * train 15, so the second candidate is clearly better and gets promoted. Each epoch waits a little
- * so the job reports several progress steps that the admin's reply can show.
+ * Tiny training so the whole loop runs in seconds. The first retrain barely moves its random weights
+ * (one epoch at a negligible learning rate); later ones train 15 epochs, so the admin's candidate is
+ * clearly better on validation nDCG and gets promoted (the promotion rule rejects a worse one). Each
+ * epoch waits a little so the job reports several progress steps that the admin's reply can show.
  */
-let epochs = 2;
+let first = true;
 const train: Trainer = (dataset, options, hooks) => {
-  const tiny: Partial<TrainOptions> = { dimension: 8, epochs, batchSize: 8, patience: 20, validationFraction: 0, learningRate: 0.01 };
+  const tiny: Partial<TrainOptions> = { dimension: 8, epochs: first ? 1 : 15, batchSize: 8, patience: 20, validationFraction: 0, learningRate: first ? 1e-7 : 0.01 };
   return trainModel(dataset, { ...options, ...tiny }, {
     ...hooks,
     onEpoch: async (epoch, loss, metrics) => {
@@ -80,13 +81,13 @@ beforeAll(async () => {
   try {
     await events.waitUntilReady();
     const job = await queues.retrain.getJob(await enqueueRetrain(queues.retrain, 'setup'));
-    const first = (await job!.waitUntilFinished(events, 60_000)) as RetrainResult;
+    const first = (await job!.waitUntilFinished(events, 100_000)) as RetrainResult;
     if (first.status !== 'promoted') throw new Error(`the first retrain was not promoted: ${JSON.stringify(first)}`);
     firstVersionId = first.versionId;
   } finally {
     await events.close();
   }
-  epochs = 15;
+  first = false;
 
   emu = await startDiscordEmulator({ members: [{ id: ALICE, username: 'alice' }, { id: ADMIN, username: 'boss', permissions: 'ManageGuild' }] });
   // No periodic re-check: a swap in this test can only come through the Redis announcement.
@@ -103,7 +104,7 @@ beforeAll(async () => {
     outboxIntervalMs: 300,
   });
   await bot.start();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await bot?.stop();
@@ -128,10 +129,10 @@ describe('the learning loop through Discord', () => {
     const aliceId = (await db.prisma.user.findFirstOrThrow({ where: { source: 'discord', externalId: ALICE } })).id;
 
     await emu.react({ userId: ALICE, messageId: messages[0]!.id, emoji: '👍' });
-    const firstVector = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId: aliceId, ratingsCount: 1 } }), 'Alice’s vector after one rating');
+    const firstVector = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId: aliceId, ratingsCount: 1 } }), 'Alice’s vector after one rating', 60_000);
     expect(firstVector.versionId).toBe(firstVersionId);
     await emu.react({ userId: ALICE, messageId: messages[1]!.id, emoji: '👍' });
-    const secondVector = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId: aliceId, ratingsCount: 2 } }), 'Alice’s vector after two ratings');
+    const secondVector = await waitFor(() => db.prisma.userVector.findFirst({ where: { userId: aliceId, ratingsCount: 2 } }), 'Alice’s vector after two ratings', 60_000);
     expect(Buffer.from(secondVector.vector).equals(Buffer.from(firstVector.vector))).toBe(false);
     expect(secondVector.updatedAt.getTime()).toBeGreaterThanOrEqual(firstVector.updatedAt.getTime());
     expect(await db.prisma.rating.findMany({ where: { userId: aliceId }, select: { titleId: true, value: true }, orderBy: { titleId: 'asc' } })).toEqual(
@@ -139,26 +140,27 @@ describe('the learning loop through Discord', () => {
     );
 
     const admin = await emu.runCommand({ userId: ADMIN, name: 'admin', subcommand: 'retrain' });
-    await emu.waitFor(() => /done.*version \d+ is now active|not promoted|failed/.test(admin.finalContent() ?? ''), { timeoutMs: 60_000, message: 'the retrain reply to show the end' });
+    // Generous deadlines: the CI machine has 2 cores shared with other test files.
+    await emu.waitFor(() => /: (done|skipped|failed|the job is gone|still running)/.test(admin.finalContent() ?? ''), { timeoutMs: 100_000, message: 'the retrain reply to show the end' });
+    const final = admin.finalContent()!;
+    expect(final).toMatch(/^retrain job \S+: done in [\d.]+ s: version (\d+) is now active \(validation nDCG@10 [\d.]+ vs [\d.]+ for version \d+\)\.$/);
     const edits = admin.responses.flatMap((r) => (r.kind === 'editOriginal' ? [String((r.data as { content?: string }).content ?? '')] : []));
     expect(edits[0]).toMatch(/^Queued the retrain job \(job id \S+\)/);
     const progress = edits.filter((text) => /training, epoch \d+/.test(text));
-    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.length, edits.join('\n')).toBeGreaterThanOrEqual(3);
     expect(progress.some((text) => /loss \d/.test(text))).toBe(true);
-    const final = admin.finalContent()!;
-    expect(final).toMatch(/^retrain job \S+: done in [\d.]+ s: version (\d+) is now active \(validation nDCG@10 [\d.]+ vs [\d.]+ for version \d+\)\.$/);
 
     const newVersionId = Number(/version (\d+) is now active/.exec(final)![1]);
     expect(newVersionId).not.toBe(firstVersionId);
     expect((await activeModelVersion(db.prisma))?.id).toBe(newVersionId);
     // The bot learns of the promotion only through the Redis announcement (its holder does not poll).
-    await waitFor(() => serving.current()?.versionId === newVersionId, 'the bot to swap to the new version');
+    await waitFor(() => serving.current()?.versionId === newVersionId, 'the bot to swap to the new version', 60_000);
 
     const next = await recommend(ALICE, 3);
     expect(next.rows.map((r) => r.modelVersionId)).toEqual([newVersionId, newVersionId, newVersionId]);
     // The titles Alice rated are not suggested again.
     expect(next.rows.map((r) => r.titleId)).not.toContain(rows[0]!.titleId);
-  });
+  }, 180_000);
 
   it('/admin status shows the active version and attaches the training chart', async () => {
     const active = await activeModelVersion(db.prisma);
