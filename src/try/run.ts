@@ -364,9 +364,6 @@ export async function runPlaygroundWorker(options: { config: Config; train: Play
     hnsw: config.hnsw,
     retrainCron: null,
     failedJobRetentionDays: config.failedJobRetentionDays,
-    // An epoch can keep the event loop busy past BullMQ's 30 s lock on a loaded machine; the job would then
-    // count as stalled and start over. This is the only worker of the playground, so a long lock is harmless.
-    lockDurationMs: 10 * 60_000,
     openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
   });
   options.out.write(`${WORKER_READY}\n`);

@@ -25,6 +25,9 @@ import {
   type WorkerQueueName,
 } from './queues.ts';
 
+/** Lock lifetime of training jobs: an epoch can keep the event loop busy (no lock renewal) for minutes on a busy machine. */
+export const TRAINING_LOCK_MS = 10 * 60_000;
+
 export interface WorkerRuntimeOptions {
   prisma: PrismaClient;
   databaseUrl: string;
@@ -44,7 +47,11 @@ export interface WorkerRuntimeOptions {
   queues?: readonly WorkerQueueName[];
   /** Rebuilds of different users run side by side (default 4); retrain and reindex always run one at a time. */
   userEmbeddingConcurrency?: number;
-  /** How long a job's lock lives without renewal before another worker may treat it as stalled (BullMQ default 30 s). */
+  /**
+   * How long a job's lock lives without renewal before another worker may treat it as stalled. Training blocks
+   * the event loop for whole epochs on the wasm/cpu backends, so retrain and reindex default to
+   * {@link TRAINING_LOCK_MS}; user-embedding keeps BullMQ's 30 s.
+   */
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs (BullMQ default 30 s). */
   stalledIntervalMs?: number;
@@ -163,7 +170,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         concurrency: name === QUEUE.userEmbedding ? (options.userEmbeddingConcurrency ?? 4) : 1,
         removeOnComplete: retention.removeOnComplete,
         removeOnFail: retention.removeOnFail,
-        ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+        lockDuration: options.lockDurationMs ?? (name === QUEUE.userEmbedding ? 30_000 : TRAINING_LOCK_MS),
         ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
       },
     );
