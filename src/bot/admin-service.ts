@@ -121,8 +121,8 @@ export interface WatchJobOptions {
   readJob(): Promise<JobSnapshot | undefined>;
   /** Edits the admin's reply. A failure is logged and the next text tried later. */
   update(text: string): Promise<void>;
-  /** The text for a job and whether it is final. */
-  describe(job: JobSnapshot | undefined): { text: string; final: boolean };
+  /** The text for a job (null: nothing new to say yet) and whether it is final. */
+  describe(job: JobSnapshot | undefined): { text: string | null; final: boolean };
   pollMs?: number;
   minEditIntervalMs?: number;
   timeoutMs?: number;
@@ -140,7 +140,8 @@ export interface WatchJobOptions {
  */
 export async function watchJobProgress(options: WatchJobOptions): Promise<void> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // Unref'd: a watch still polling must not keep a bot that is shutting down alive.
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
   const pollMs = options.pollMs ?? 1_000;
   const minEditMs = options.minEditIntervalMs ?? 1_500;
   const deadline = now() + (options.timeoutMs ?? 14 * 60_000);
@@ -172,14 +173,14 @@ export async function watchJobProgress(options: WatchJobOptions): Promise<void> 
       }
       const { text, final } = options.describe(job);
       if (final) {
-        await send(text);
+        if (text !== null) await send(text);
         return;
       }
       // A change arriving inside the edit interval waits for the next poll rather than blocking it.
-      if (now() - sentAt >= minEditMs) await send(text);
+      if (text !== null && now() - sentAt >= minEditMs) await send(text);
       await sleep(pollMs);
     }
-    await send('still running; this message stops updating here. See `/admin status` for how it ends.');
+    await send(sentText === undefined ? 'still waiting for a worker (is `tastebud worker` running?); see `/admin status`.' : 'still running; this message stops updating here. See `/admin status` for how it ends.');
   } catch (error) {
     options.logger?.warn({ err: error }, 'job progress reporting stopped');
   }
@@ -229,8 +230,11 @@ export function describeResult(queue: 'retrain' | 'reindex', result: unknown): s
     : `done${took}: version ${String(r.versionId)} was not promoted (${comparison}): ${typeof r.reason === 'string' ? r.reason : 'no reason given'}.`;
 }
 
-/** The reply text for a job's current state, and whether the job has ended. */
-export function describeJob(queue: 'retrain' | 'reindex', job: JobSnapshot | undefined): { text: string; final: boolean } {
+/**
+ * The reply text for a job's current state, and whether the job has ended. A job still waiting for a
+ * worker gives null: the reply keeps saying it was queued.
+ */
+export function describeJob(queue: 'retrain' | 'reindex', job: JobSnapshot | undefined): { text: string | null; final: boolean } {
   if (!job) return { text: 'the job is gone from the queue (removed or expired); see `/admin status`.', final: true };
   switch (job.state) {
     case 'completed':
@@ -242,6 +246,6 @@ export function describeJob(queue: 'retrain' | 'reindex', job: JobSnapshot | und
     case 'delayed':
       return { text: 'waiting to retry', final: false };
     default:
-      return { text: 'waiting for a worker', final: false };
+      return { text: null, final: false };
   }
 }

@@ -37,7 +37,8 @@ describe('describing a job for the /admin reply', () => {
       final: true,
     });
     expect(describeJob('retrain', undefined).final).toBe(true);
-    expect(describeJob('retrain', { state: 'waiting', progress: 0, returnValue: null, failedReason: undefined })).toEqual({ text: 'waiting for a worker', final: false });
+    // Still queued: nothing to add to "Queued the retrain job".
+    expect(describeJob('retrain', { state: 'waiting', progress: 0, returnValue: null, failedReason: undefined })).toEqual({ text: null, final: false });
   });
 });
 
@@ -59,7 +60,7 @@ describe('watchJobProgress', () => {
       minEditIntervalMs: 1_500,
       ...clock,
     });
-    expect(edits[0]!.text).toBe('waiting for a worker');
+    expect(edits[0]!.text).toMatch(/^training, epoch 1/);
     expect(edits.filter((e) => e.text.startsWith('training')).length).toBeGreaterThanOrEqual(3);
     expect(edits.at(-1)!.text).toBe('done in 9.0 s: version 2 is now active (validation nDCG@10 0.300).');
     for (let i = 1; i < edits.length; i++) expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(1_500);
@@ -105,5 +106,18 @@ describe('watchJobProgress', () => {
       ...clock,
     });
     expect(edits).toEqual(['training, epoch 1 (20 %)', expect.stringMatching(/still running.*\/admin status/)]);
+  });
+
+  it('leaves "queued" in place while no worker takes the job, and says so at the deadline', async () => {
+    const clock = fakeClock();
+    const edits: string[] = [];
+    await watchJobProgress({
+      readJob: async () => ({ state: 'waiting', progress: 0, returnValue: null, failedReason: undefined }),
+      update: async (text) => void edits.push(text),
+      describe: (job) => describeJob('retrain', job),
+      timeoutMs: 10_000,
+      ...clock,
+    });
+    expect(edits).toEqual([expect.stringMatching(/still waiting for a worker.*tastebud worker/)]);
   });
 });
