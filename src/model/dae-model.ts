@@ -2,6 +2,11 @@ import { historyWeights, normaliseWeights, type HistoryWeighting } from './histo
 import type { Rating, TrainedModel } from './types.ts';
 
 export const ARCHITECTURE = 'mult-dae-text-v1';
+/** The linear low-rank denoising autoencoder trained by {@link trainLinear}: same parts, no tanh, raw input. */
+export const LINEAR_ARCHITECTURE = 'linear-ae-v1';
+
+/** How the hidden vector is formed from the weighted sum of encoder rows. */
+export type Encoding = 'tanh-l2' | 'linear';
 
 /** Everything a trained Mult-DAE needs at serving time; produced by training or by deserialisation. */
 export interface DaeWeights {
@@ -17,6 +22,11 @@ export interface DaeWeights {
   weighting: HistoryWeighting;
   /** Training record kept with the model (loss per epoch, validation metric, options). */
   training: Record<string, unknown>;
+  /**
+   * `tanh-l2` (default, the Mult-DAE): history weights L2-normalised, tanh after the sum.
+   * `linear` (the linear autoencoder): raw history weights, no activation.
+   */
+  encoding?: Encoding;
 }
 
 /**
@@ -25,7 +35,7 @@ export interface DaeWeights {
  * score(user, title) = dot(userVector, titleVector) is exactly the network's logit.
  */
 export class DaeModel implements TrainedModel {
-  readonly architecture = ARCHITECTURE;
+  readonly architecture: string;
   readonly backend: string;
   readonly dimension: number;
   readonly titleIds: readonly number[];
@@ -35,6 +45,7 @@ export class DaeModel implements TrainedModel {
 
   constructor(weights: DaeWeights) {
     this.weights = weights;
+    this.architecture = weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE;
     this.backend = weights.backend;
     this.dimension = weights.hidden + 1;
     this.titleIds = weights.titleIds;
@@ -49,7 +60,9 @@ export class DaeModel implements TrainedModel {
 
   userVector(history: readonly Pick<Rating, 'titleId' | 'value' | 'ratedAt'>[]): Float32Array {
     const d = this.weights.hidden;
-    const input = normaliseWeights(historyWeights(history, this.rowOf, this.weights.weighting));
+    const linear = this.weights.encoding === 'linear';
+    const raw = historyWeights(history, this.rowOf, this.weights.weighting);
+    const input = linear ? raw : normaliseWeights(raw);
     const acc = new Float64Array(d);
     const rows = this.weights.encoderRows;
     for (const [row, w] of input) {
@@ -57,7 +70,10 @@ export class DaeModel implements TrainedModel {
       for (let i = 0; i < d; i++) acc[i]! += w * rows[base + i]!;
     }
     const out = new Float32Array(d + 1);
-    for (let i = 0; i < d; i++) out[i] = Math.tanh(acc[i]! + this.weights.encoderBias[i]!);
+    for (let i = 0; i < d; i++) {
+      const pre = acc[i]! + this.weights.encoderBias[i]!;
+      out[i] = linear ? pre : Math.tanh(pre);
+    }
     out[d] = 1;
     return out;
   }
@@ -79,6 +95,8 @@ interface Meta {
   titleCount: number;
   weighting: HistoryWeighting;
   training: Record<string, unknown>;
+  /** Absent in models stored before the linear autoencoder existed: those are `tanh-l2`. */
+  encoding?: Encoding;
   /** FNV-1a 32-bit hash of each binary part, so a damaged part is caught instead of served. */
   checksums: Record<string, number>;
 }
@@ -106,12 +124,13 @@ export function serializeDae(weights: DaeWeights): Map<string, Uint8Array> {
   const meta: Meta = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
-    architecture: ARCHITECTURE,
+    architecture: weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE,
     backend: weights.backend,
     hidden: weights.hidden,
     titleCount: weights.titleIds.length,
     weighting: weights.weighting,
     training: weights.training,
+    encoding: weights.encoding ?? 'tanh-l2',
     checksums: Object.fromEntries([...binary].map(([name, bytes]) => [name, fnv1a(bytes)])),
   };
   return new Map([['meta.json', new TextEncoder().encode(JSON.stringify(meta))], ...binary]);
@@ -155,6 +174,8 @@ export function deserializeDae(parts: Map<string, Uint8Array>): DaeModel {
     throw new ModelFormatError(`Model format ${String(meta.format)} v${String(meta.formatVersion)} is not ${FORMAT} v${FORMAT_VERSION}; retrain the model.`);
   }
   const { hidden, titleCount } = meta;
+  const encoding = meta.encoding ?? 'tanh-l2';
+  if (encoding !== 'tanh-l2' && encoding !== 'linear') throw new ModelFormatError(`Model metadata names an unknown encoding ${String(encoding)}; expected tanh-l2 or linear.`);
   if (!Number.isInteger(hidden) || hidden < 1 || !Number.isInteger(titleCount) || titleCount < 0) {
     throw new ModelFormatError(`Model metadata has an invalid size (hidden=${String(hidden)}, titleCount=${String(titleCount)}).`);
   }
@@ -179,5 +200,6 @@ export function deserializeDae(parts: Map<string, Uint8Array>): DaeModel {
     encoderBias: floats(part('encoderBias.f32'), hidden, 'encoderBias.f32'),
     weighting: meta.weighting,
     training: meta.training ?? {},
+    encoding,
   });
 }

@@ -2,11 +2,19 @@ import * as tf from '@tensorflow/tfjs';
 import { ndcgAt, topK } from '../eval/metrics.ts';
 import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
+import { trainLinear } from './linear.ts';
 import { historyWeights, type HistoryWeighting } from './history.ts';
 import type { RatingsDataset } from './types.ts';
 
 /** Training settings. Defaults ({@link defaultTrainOptions}) were tuned on a validation split of ml-latest-small. */
 export interface TrainOptions extends HistoryWeighting {
+  /**
+   * `linear` (default): the linear low-rank autoencoder of src/model/linear.ts.
+   * `mult-dae`: the tanh Mult-DAE with a softmax likelihood (the earlier architecture).
+   */
+  architecture: 'linear' | 'mult-dae';
+  /** Standard deviation of the linear model's initial weights. */
+  initScale: number;
   /** Hidden size d of the user/title space; served vectors have d + 1 components (bias folded in). */
   dimension: number;
   /** Upper bound on epochs; early stopping on validation nDCG usually ends sooner. */
@@ -37,6 +45,8 @@ export interface TrainOptions extends HistoryWeighting {
 }
 
 export const defaultTrainOptions: TrainOptions = {
+  architecture: 'linear',
+  initScale: 0.01,
   dimension: 256,
   epochs: 30,
   batchSize: 32,
@@ -90,12 +100,12 @@ export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-interface SparseRow {
+export interface SparseRow {
   rows: Int32Array;
   weights: Float32Array;
 }
 
-function validate(dataset: RatingsDataset, options: TrainOptions): Map<number, number> {
+export function validate(dataset: RatingsDataset, options: TrainOptions): Map<number, number> {
   if (dataset.titleIds.length === 0) throw new TrainingInputError('The dataset has no titles; import titles before training.');
   if (dataset.ratings.length === 0) throw new TrainingInputError('The dataset has no ratings; a model needs at least one rating to learn from.');
   const rowOf = new Map<number, number>();
@@ -121,7 +131,7 @@ function validate(dataset: RatingsDataset, options: TrainOptions): Map<number, n
 }
 
 /** Title text matrix (titles x textDim, zero rows where text is unknown), or undefined with no text at all. */
-function textMatrix(dataset: RatingsDataset): { values: Float32Array; dim: number } | undefined {
+export function textMatrix(dataset: RatingsDataset): { values: Float32Array; dim: number } | undefined {
   const text = dataset.titleText;
   if (!text || text.size === 0) return undefined;
   const first = text.values().next().value as Float32Array;
@@ -137,20 +147,19 @@ function textMatrix(dataset: RatingsDataset): { values: Float32Array; dim: numbe
   return { values, dim };
 }
 
-/**
- * Trains the Mult-DAE (see src/model/README.md) on `dataset` and returns a servable model.
- * Batches are dense multi-hot rows built on the fly from sparse user histories, so the graph has no
- * gather (whose gradient is missing on wasm and pathologically slow on cpu) and memory stays
- * O(batch x titles). Honours `hooks.signal` between batches.
- */
-export async function trainModel(dataset: RatingsDataset, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<DaeModel> {
-  const opts: TrainOptions = { ...defaultTrainOptions, ...options };
-  const rowOf = validate(dataset, opts);
-  const backend = await initBackend(opts.backend);
-  const n = dataset.titleIds.length;
-  const d = Math.round(opts.dimension);
-  const random = seededRandom(opts.seed);
+/** Users' sparse input rows for training, the validation carve (held-out titles per user) and how often each title row is rated in training. */
+export interface CarvedData {
+  train: SparseRow[];
+  validation: { input: SparseRow; heldOut: Set<number> }[];
+  ratedCount: Int32Array;
+}
 
+/**
+ * Groups ratings by user into sparse weighted rows and holds out `validationFraction` of the titles of
+ * users with at least 5 titles (up to `validationUsers` users) to choose the best epoch.
+ */
+export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number, number>, opts: TrainOptions, random: () => number): CarvedData {
+  const n = dataset.titleIds.length;
   const byUser = new Map<number, { titleId: number; value: number; ratedAt: number }[]>();
   for (const r of dataset.ratings) {
     let list = byUser.get(r.userId);
@@ -176,6 +185,27 @@ export async function trainModel(dataset: RatingsDataset, options: Partial<Train
     train.push(sparse);
     if (heldOut.size > 0) validation.push({ input: sparse, heldOut });
   }
+
+  return { train, validation, ratedCount };
+}
+
+/**
+ * Trains the Mult-DAE (see src/model/README.md) on `dataset` and returns a servable model.
+ * Batches are dense multi-hot rows built on the fly from sparse user histories, so the graph has no
+ * gather (whose gradient is missing on wasm and pathologically slow on cpu) and memory stays
+ * O(batch x titles). Honours `hooks.signal` between batches.
+ */
+export async function trainModel(dataset: RatingsDataset, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<DaeModel> {
+  const opts: TrainOptions = { ...defaultTrainOptions, ...options };
+  const rowOf = validate(dataset, opts);
+  const backend = await initBackend(opts.backend);
+  if (opts.architecture === 'linear') return trainLinear(dataset, opts, rowOf, backend, hooks);
+  if (opts.architecture !== 'mult-dae') throw new TrainingInputError(`Training option architecture must be linear or mult-dae (got ${String(opts.architecture)}).`);
+  const n = dataset.titleIds.length;
+  const d = Math.round(opts.dimension);
+  const random = seededRandom(opts.seed);
+
+  const { train, validation, ratedCount } = carveTraining(dataset, rowOf, opts, random);
 
   const text = textMatrix(dataset);
   const graphText = opts.textProjection ? text : undefined;
@@ -412,7 +442,7 @@ const matMulConstRight = (a: tf.Tensor2D, constant: tf.Tensor2D, constantTranspo
  * W = (X^T X + lambda I)^-1 X^T Y, solved by Cholesky (textDim is small: genres or a sentence encoder).
  * Returns a predictor for any row's text.
  */
-function fitTextMap(text: { values: Float32Array; dim: number }, warm: readonly number[], targets: Float32Array, width: number, lambda: number): (row: number) => Float32Array {
+export function fitTextMap(text: { values: Float32Array; dim: number }, warm: readonly number[], targets: Float32Array, width: number, lambda: number): (row: number) => Float32Array {
   const t = text.dim;
   const gram = new Float64Array(t * t);
   const xty = new Float64Array(t * width);
@@ -462,7 +492,7 @@ function fitTextMap(text: { values: Float32Array; dim: number }, warm: readonly 
 }
 
 /** Bias for titles without training ratings: the median bias of titles rated exactly once (a rare-title prior). */
-function coldTitleBias(biases: Float32Array, ratedCount: Int32Array): number {
+export function coldTitleBias(biases: Float32Array, ratedCount: Int32Array): number {
   const rare: number[] = [];
   for (let row = 0; row < biases.length; row++) if (ratedCount[row] === 1) rare.push(biases[row]!);
   if (rare.length === 0) for (let row = 0; row < biases.length; row++) if (ratedCount[row]! > 0) rare.push(biases[row]!);
