@@ -7,10 +7,11 @@ import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { createLogger } from '../../../src/log.ts';
 import { deserializeDae } from '../../../src/model/dae-model.ts';
 import { trainModel, type TrainOptions } from '../../../src/model/train.ts';
-import { activeModelVersion } from '../../../src/model-store/store.ts';
+import { activeModelVersion, promoteModelVersion } from '../../../src/model-store/store.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
 import { createQueues, enqueueRetrain, type Queues } from '../../../src/queue/queues.ts';
 import { SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
+import { publishModelChange } from '../../../src/serving/publish.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
@@ -161,6 +162,23 @@ describe('the learning loop through Discord', () => {
     // The titles Alice rated are not suggested again.
     expect(next.rows.map((r) => r.titleId)).not.toContain(rows[0]!.titleId);
   }, 180_000);
+
+  it('a swap while /recommend requests run drops none of them; each batch comes from one version', async () => {
+    const from = serving.current()!.versionId;
+    const running = Array.from({ length: 4 }, () => recommend(ALICE, 3));
+    // Roll back to the first version, announced the way the model CLI does it.
+    await promoteModelVersion(db.prisma, firstVersionId, 'test rollback');
+    await publishModelChange(worker.redis, prefix, firstVersionId, 'rollback');
+    const batches = await Promise.all(running);
+    for (const { rows } of batches) {
+      expect(rows).toHaveLength(3);
+      expect(new Set(rows.map((r) => r.modelVersionId)).size).toBe(1);
+      expect([from, firstVersionId]).toContain(rows[0]!.modelVersionId);
+    }
+    await waitFor(() => serving.current()?.versionId === firstVersionId, 'the bot to swap back', 60_000);
+    const after = await recommend(ALICE, 2);
+    expect(after.rows.map((r) => r.modelVersionId)).toEqual([firstVersionId, firstVersionId]);
+  }, 120_000);
 
   it('/admin status shows the active version and attaches the training chart', async () => {
     const active = await activeModelVersion(db.prisma);
