@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { parseGenres, parseMovieLensTitle } from '../catalog/names.ts';
 import { buildStaticModelFiles, type ModelFiles } from './static-model.ts';
 import { titleText, type TitleTextSource } from './title-text.ts';
 import { learnWordVectors, type WordVectorOptions } from './word-vectors.ts';
@@ -36,24 +37,20 @@ export async function makeModel(texts: readonly string[], dir: string, options: 
   return { dir: out, vocabularySize: vectors.vocabulary.length, dimension: vectors.dimension, documents: texts.length };
 }
 
-/** Splits a MovieLens title such as "Toy Story (1995)" into name and year. */
-export function splitMovieLensTitle(title: string): { name: string; year: number | null } {
-  const match = /^(.*?)\s*\((\d{4})(?:\s*[-–]\s*\d{0,4})?\)\s*$/.exec(title.trim());
-  return match ? { name: match[1]!, year: Number(match[2]) } : { name: title.trim(), year: null };
-}
-
 /**
  * Titles from MovieLens' movies.csv (movieId,title,genres) and, optionally, tags.csv
  * (userId,movieId,tag,timestamp), with tags ordered most frequent first as `Title.tags` is.
  */
 export function parseMovieLensTitles(moviesCsv: string, tagsCsv?: string): TitleTextSource[] {
-  const movies = parse(moviesCsv, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  // Malformed rows are the import's to report; the word model just learns from the rows that parse.
+  const lenient = { columns: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true } as const;
+  const movies = parse(moviesCsv, lenient) as Record<string, string>[];
   if (movies.length > 0 && !('title' in movies[0]! && 'genres' in movies[0]! && 'movieId' in movies[0]!)) {
     throw new Error('movies.csv must have the MovieLens header "movieId,title,genres".');
   }
   const tagCounts = new Map<string, Map<string, number>>();
   if (tagsCsv !== undefined) {
-    const tags = parse(tagsCsv, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    const tags = parse(tagsCsv, lenient) as Record<string, string>[];
     if (tags.length > 0 && !('movieId' in tags[0]! && 'tag' in tags[0]!)) {
       throw new Error('tags.csv must have the MovieLens header "userId,movieId,tag,timestamp".');
     }
@@ -66,10 +63,10 @@ export function parseMovieLensTitles(moviesCsv: string, tagsCsv?: string): Title
     }
   }
   return movies.map((row) => {
-    const { name, year } = splitMovieLensTitle(row.title ?? '');
+    const { name, year } = parseMovieLensTitle(row.title ?? '');
     const counts = [...(tagCounts.get(row.movieId ?? '') ?? new Map<string, number>())];
     counts.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    return { name, year, genres: (row.genres ?? '').split('|').filter(Boolean), tags: counts.map(([t]) => t) };
+    return { name, year, genres: parseGenres(row.genres ?? ''), tags: counts.map(([t]) => t) };
   });
 }
 

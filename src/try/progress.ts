@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RetrainProgress, RetrainResult } from '../../jobs/retrain.ts';
 import type { AdminActions } from '../bot/ports.ts';
-import { bar } from './setup.ts';
+import { bar } from '../setup/prepare.ts';
 
 const PHASE_WORDS: Record<RetrainProgress['phase'], string> = {
   load: 'loading ratings',

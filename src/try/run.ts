@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { TrainOptions } from '../model/train.ts';
 import type { Playground, Screen } from './playground.ts';
-import { bar, catalogueState, chooseEmbeddingModel, findMovieLensDir, importCatalogue, missingMovieLens, PlaygroundSetupError, type SetupReporter } from './setup.ts';
+import { prepareDeployment, SetupError, type SetupReporter } from '../setup/prepare.ts';
 
 /** The repository root (src/try/ is two levels down); ../shared sits beside it on development and CI machines. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,11 +60,11 @@ export async function runPlayground(options: PlaygroundRunOptions): Promise<numb
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => {});
     await redis.connect().catch(() => {
-      throw new PlaygroundSetupError(`Cannot reach Redis at ${config.redisUrl}; start it (redis-server) or set REDIS_URL.`);
+      throw new SetupError(`Cannot reach Redis at ${config.redisUrl}; start it (redis-server) or set REDIS_URL.`);
     });
     cleanups.push(() => redis.quit());
 
-    const embeddingModel = await prepare({ ...options, prisma, redis, databaseUrl, reporter, logger });
+    const embeddingModel = await prepareDeployment({ config: options.config, train: options.train, candidates: movieLensCandidates(options.config), prisma, redis, databaseUrl, reporter, logger, requestedBy: 'tastebud try', allowModelDownload: false });
     const services = await startServices({ ...options, prisma, databaseUrl, logger, embeddingModel });
     cleanups.push(() => services.stop());
     reporter.line(`Ready: you are "${options.username}" (a server admin) in #general with the tastebud bot. Logs: ${options.logFile}`);
@@ -72,86 +72,6 @@ export async function runPlayground(options: PlaygroundRunOptions): Promise<numb
   } finally {
     await cleanup();
   }
-}
-
-interface PrepareContext extends PlaygroundRunOptions {
-  prisma: import('../db/client.ts').PrismaClient;
-  redis: import('ioredis').Redis;
-  databaseUrl: string;
-  reporter: SetupReporter;
-  logger: Logger;
-}
-
-/** Imports the catalogue if empty and, without an active model, embeds titles and trains one. Returns the embedding model to use. */
-async function prepare(ctx: PrepareContext): Promise<string> {
-  const { prisma, reporter, config } = ctx;
-  const candidates = movieLensCandidates(config);
-  let state = await catalogueState(prisma);
-  if (state.titles === 0) {
-    const dir = findMovieLensDir(candidates);
-    if (!dir) throw missingMovieLens(candidates);
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: ctx.databaseUrl });
-    await client.connect();
-    try {
-      await importCatalogue(client, dir, reporter);
-    } finally {
-      await client.end();
-    }
-    state = await catalogueState(prisma);
-  }
-  const choice = chooseEmbeddingModel(config.embeddings.model, config.embeddings.modelsDir);
-  if (state.activeVersionId !== null) {
-    reporter.line(`Catalogue: ${state.titles.toLocaleString('en')} titles; model version ${state.activeVersionId} is active.`);
-    return choice.model;
-  }
-  reporter.line('No model version is active yet: preparing title embeddings and a first training, so suggestions are personal.');
-  if (choice.needsMaking) {
-    const dir = findMovieLensDir(candidates);
-    if (!dir) throw new PlaygroundSetupError(`No embedding model is available offline and no MovieLens files were found to make one (looked in ${candidates.join(' and ')}). Run 'tastebud data download movielens', or set EMBEDDING_MODEL to a model directory.`);
-    const { makeModelFromMovieLens } = await import('../embeddings/make-model.ts');
-    reporter.status(`  making the project's own embedding model from ${dir} …`);
-    const started = Date.now();
-    const made = await makeModelFromMovieLens({ moviesPath: join(dir, 'movies.csv'), tagsPath: join(dir, 'tags.csv'), outDir: choice.dir, dimension: 64, minCount: 2 });
-    reporter.line(`  made a ${made.dimension}-dimensional embedding model of ${made.vocabularySize.toLocaleString('en')} words in ${((Date.now() - started) / 1000).toFixed(1)} s (${made.dir})`);
-  }
-  const { createTitleEncoder } = await import('../embeddings/encoder.ts');
-  const { updateTitleEmbeddings } = await import('../embeddings/store.ts');
-  const encoder = await createTitleEncoder({ model: choice.model, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false });
-  try {
-    const started = Date.now();
-    const result = await updateTitleEmbeddings(prisma, encoder, {
-      onProgress: (p) => ctx.reporter.status(`  embedding titles ${bar(p.done / Math.max(p.total, 1))} ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}`),
-    });
-    reporter.line(`  embedded ${result.embedded.toLocaleString('en')} titles (${result.skipped.toLocaleString('en')} unchanged) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } finally {
-    await encoder.dispose();
-  }
-
-  const { runRetrain } = await import('../../jobs/retrain.ts');
-  const { describeProgress, describeRetrainResult } = await import('./progress.ts');
-  const { trainModel } = await import('../model/train.ts');
-  const { deserializeDae } = await import('../model/dae-model.ts');
-  const { publishModelChange } = await import('../serving/publish.ts');
-  const result = await runRetrain(
-    {
-      prisma,
-      databaseUrl: ctx.databaseUrl,
-      deserialize: deserializeDae,
-      train: trainModel,
-      backend: config.tfBackend,
-      hnsw: config.hnsw,
-      publish: async (versionId) => {
-        await publishModelChange(ctx.redis, config.queuePrefix, versionId, 'promote');
-      },
-      progress: async (p) => reporter.status(`  first training ${describeProgress(p, ctx.train.epochs)}`),
-      logger: ctx.logger,
-    },
-    { requestedBy: 'tastebud try', train: ctx.train },
-  );
-  reporter.line(`  first training ${describeRetrainResult(result)}`);
-  if (result.status === 'skipped') reporter.line('  (suggestions are popular titles until that training ends)');
-  return choice.model;
 }
 
 interface ServiceContext extends PlaygroundRunOptions {
@@ -323,7 +243,7 @@ async function startWorkerChild(ctx: ServiceContext): Promise<{ stop(): Promise<
       out += chunk.toString('utf8');
       if (out.includes(WORKER_READY)) resolve();
     });
-    void exited.then((code) => reject(new PlaygroundSetupError(`The worker process exited (code ${code}) before it was ready: ${stderr.trim() || 'no message'}`)));
+    void exited.then((code) => reject(new SetupError(`The worker process exited (code ${code}) before it was ready: ${stderr.trim() || 'no message'}`)));
   });
   return {
     async stop() {

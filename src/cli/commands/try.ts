@@ -42,7 +42,7 @@ export function register(program: Command): void {
       }
       const { UserError } = await import('../main.ts');
       const { runPlayground } = await import('../../try/run.ts');
-      const { PlaygroundSetupError } = await import('../../try/setup.ts');
+      const { SetupError } = await import('../../setup/prepare.ts');
       const config = loadConfig();
       let script: string[] | undefined;
       if (opts.script !== undefined) {
@@ -66,7 +66,7 @@ export function register(program: Command): void {
           input: process.stdin,
         });
       } catch (error) {
-        if (error instanceof PlaygroundSetupError) throw new UserError(error.message);
+        if (error instanceof SetupError) throw new UserError(error.message);
         throw error;
       }
       // Everything is stopped; a training cut short by quitting may still be finishing its current step. Do not wait for it.
