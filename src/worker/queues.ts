@@ -1,20 +1,10 @@
 import type { KeepJobs } from 'bullmq';
 import type { TrainOptions } from '../model/train.ts';
-import { QUEUE, type ReindexJob, type RetrainJob, type UserEmbeddingJob } from '../queue/names.ts';
-
-/**
- * Queue for re-embedding new or changed titles. Defined here, not in src/queue/names.ts, until the
- * queue module adopts it (its owner has been asked to).
- */
-export const TITLE_EMBEDDINGS_QUEUE = 'title-embeddings';
+import { QUEUE, type ReindexJob, type RetrainJob, type TitleEmbeddingsJob, type UserEmbeddingJob } from '../queue/names.ts';
 
 /** Every queue the worker consumes. */
-export const WORKER_QUEUES = [QUEUE.userEmbedding, QUEUE.retrain, QUEUE.reindex, TITLE_EMBEDDINGS_QUEUE] as const;
+export const WORKER_QUEUES = [QUEUE.userEmbedding, QUEUE.retrain, QUEUE.reindex, QUEUE.titleEmbeddings] as const;
 export type WorkerQueueName = (typeof WORKER_QUEUES)[number];
-
-export interface TitleEmbeddingsJob {
-  requestedBy: string;
-}
 
 /** Retrain payload: the shared {@link RetrainJob} plus optional overrides (tests, benchmarks, admin tuning). */
 export interface RetrainJobData extends RetrainJob {
@@ -26,7 +16,7 @@ export interface RetrainJobData extends RetrainJob {
   seed?: number;
 }
 
-export type { ReindexJob, UserEmbeddingJob };
+export type { ReindexJob, TitleEmbeddingsJob, UserEmbeddingJob };
 
 /** Id of the job scheduler that queues the nightly retrain. */
 export const RETRAIN_SCHEDULER_ID = 'retrain-cron';

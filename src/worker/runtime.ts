@@ -17,7 +17,6 @@ import { createServingModel, type ServingModel } from '../serving/serving-model.
 import {
   RETRAIN_SCHEDULER_ID,
   retentionOptions,
-  TITLE_EMBEDDINGS_QUEUE,
   WORKER_QUEUES,
   type RetrainJobData,
   type TitleEmbeddingsJob,
@@ -134,7 +133,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         progress: (percent) => job.updateProgress(percent),
         logger: jobLogger(logger, job),
       }),
-    [TITLE_EMBEDDINGS_QUEUE]: async (job: Job<TitleEmbeddingsJob>) => {
+    [QUEUE.titleEmbeddings]: async (job: Job<TitleEmbeddingsJob>) => {
       const openEncoder = options.openEncoder;
       if (!openEncoder) throw new Error('This worker has no title encoder configured; run the title-embeddings queue on a host with EMBEDDING_MODEL available.');
       return embedChangedTitles({ prisma, openEncoder, progress: (percent) => job.updateProgress(percent), logger: jobLogger(logger, job) });
