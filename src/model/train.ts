@@ -64,6 +64,9 @@ export const defaultTrainOptions: TrainOptions = {
   recencyHalfLifeDays: undefined,
 };
 
+/** What `architecture: 'mult-dae'` changes in the defaults (values tuned for it before the linear model). */
+export const multDaeDefaults: Partial<TrainOptions> = { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01 };
+
 /** Per-epoch numbers passed to {@link TrainHooks.onEpoch}. */
 export interface EpochMetrics {
   seconds: number;
@@ -196,7 +199,7 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
  * O(batch x titles). Honours `hooks.signal` between batches.
  */
 export async function trainModel(dataset: RatingsDataset, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<DaeModel> {
-  const opts: TrainOptions = { ...defaultTrainOptions, ...options };
+  const opts: TrainOptions = { ...defaultTrainOptions, ...(options.architecture === 'mult-dae' ? multDaeDefaults : {}), ...options };
   const rowOf = validate(dataset, opts);
   const backend = await initBackend(opts.backend);
   if (opts.architecture === 'linear') return trainLinear(dataset, opts, rowOf, backend, hooks);
