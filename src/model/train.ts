@@ -21,11 +21,11 @@ export interface TrainOptions extends HistoryWeighting {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** Input dropout rate (the "denoising" in Mult-DAE). */
+  /** Input dropout rate (the "denoising" in Mult-DAE; the linear model does not use it). */
   dropout: number;
   /** Seeds weight init, dropout masks, batch order and the validation carve. */
   seed: number;
-  /** L2 penalty on all weight matrices, per batch. */
+  /** L2 penalty on all weight matrices: per batch for the Mult-DAE, per pass over all users for the linear model. */
   l2: number;
   /** Share of each user's titles held out of training to pick the best epoch; 0 trains on everything for `epochs`. */
   validationFraction: number;
@@ -46,16 +46,16 @@ export interface TrainOptions extends HistoryWeighting {
 
 export const defaultTrainOptions: TrainOptions = {
   architecture: 'linear',
-  initScale: 0.01,
+  initScale: 0.03,
   dimension: 256,
-  epochs: 30,
-  batchSize: 32,
-  learningRate: 5e-3,
+  epochs: 60,
+  batchSize: 128,
+  learningRate: 2e-3,
   dropout: 0.5,
   seed: 42,
-  l2: 0.01,
+  l2: 100,
   validationFraction: 0.1,
-  patience: 5,
+  patience: 6,
   validationK: 10,
   validationUsers: 2000,
   backend: 'auto',
@@ -65,7 +65,7 @@ export const defaultTrainOptions: TrainOptions = {
 };
 
 /** What `architecture: 'mult-dae'` changes in the defaults (values tuned for it before the linear model). */
-export const multDaeDefaults: Partial<TrainOptions> = { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01 };
+export const multDaeDefaults: Partial<TrainOptions> = { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01, patience: 5 };
 
 /** Per-epoch numbers passed to {@link TrainHooks.onEpoch}. */
 export interface EpochMetrics {
