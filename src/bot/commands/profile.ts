@@ -31,7 +31,7 @@ export const command: BotCommand = {
     await interaction.editReply({
       embeds: [
         {
-          title: clip(`${target.username}'s taste`, LIMITS.embedTitle),
+          title: clip(`Taste profile: ${target.username}`, LIMITS.embedTitle),
           color: 0xe5a00d,
           fields: [
             { name: 'Ratings', value: String(profile.ratingCount), inline: true },
