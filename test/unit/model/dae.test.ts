@@ -145,6 +145,24 @@ describe.each(['linear', 'mult-dae'] as const)('%s training on planted clusters'
   });
 });
 
+describe('stored encoding', () => {
+  it('loads a model stored without an encoding (before the linear model) as the tanh Mult-DAE, and rejects an unknown one', async () => {
+    const { dataset } = plantedDataset();
+    const model = await trainModel(dataset, { ...quickByArchitecture.linear, epochs: 2 });
+    const parts = model.serialize();
+    const meta = JSON.parse(new TextDecoder().decode(parts.get('meta.json')!)) as Record<string, unknown>;
+    expect(meta.encoding).toBe('linear');
+    const { encoding: _dropped, ...old } = meta;
+    const legacy = deserializeModel(new Map([...parts, ['meta.json', new TextEncoder().encode(JSON.stringify(old))]]));
+    expect(legacy.architecture).toBe('mult-dae-text-v1');
+    const history = dataset.ratings.filter((r) => r.userId === 2);
+    // Same weights, different encoding: the tanh user vector differs from the linear one.
+    expect(legacy.userVector(history)).not.toEqual(model.userVector(history));
+    const unknown = new Map([...parts, ['meta.json', new TextEncoder().encode(JSON.stringify({ ...meta, encoding: 'relu' }))]]);
+    expect(() => deserializeModel(unknown)).toThrow(/unknown encoding relu/);
+  });
+});
+
 describe('training input checks', () => {
   it('names the problem for unusable datasets', async () => {
     await expect(trainModel({ ratings: [], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(/no ratings/);
