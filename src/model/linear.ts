@@ -56,7 +56,11 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
       const dh = tf.matMul(dy, v);
       const gradU = tf.add(tf.add(tf.matMul(tf.transpose(x), dh), tf.mul(tf.expandDims(dSelf, 1), v)), tf.mul(u, 2 * opts.l2 * share));
       const gradV = tf.add(tf.matMul(tf.transpose(h), dy), tf.transpose(tf.add(tf.mul(tf.expandDims(dSelf, 1), u), tf.mul(v, 2 * opts.l2 * share))));
-      optimizer.applyGradients({ linearU: gradU, linearVt: gradV, linearBias: tf.sum(dy, 0) });
+      optimizer.applyGradients([
+        { name: 'linearU', tensor: gradU },
+        { name: 'linearVt', tensor: gradV },
+        { name: 'linearBias', tensor: tf.sum(dy, 0) },
+      ]);
       return tf.add(tf.sum(tf.square(err)), tf.mul(tf.add(tf.sum(tf.square(u)), tf.sum(tf.square(vt))), opts.l2 * share));
     });
     const value = lossTensor.dataSync()[0]!;
