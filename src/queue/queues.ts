@@ -86,9 +86,21 @@ export async function withQueueTimeout<T>(what: string, operation: Promise<T>, t
   }
 }
 
+/**
+ * How long a rebuild waits before it runs. Changes that arrive meanwhile are absorbed by the waiting job (it
+ * reads all ratings when it runs), so a member clicking through several suggestions costs one rebuild, not one
+ * each; the freshness budget (p95 < 2 s) easily holds it.
+ */
+export const USER_EMBEDDING_DEBOUNCE_MS = 750;
+
 /** Job options of a user-embedding job: deduplicated per user, and a change made while one runs still gets a rebuild. */
 export function userEmbeddingJobOptions(userId: number): JobsOptions {
-  return { deduplication: { id: userEmbeddingDedupId(userId), keepLastIfActive: true }, attempts: 5, backoff: { type: 'exponential', delay: 2_000 } };
+  return {
+    deduplication: { id: userEmbeddingDedupId(userId), keepLastIfActive: true },
+    delay: USER_EMBEDDING_DEBOUNCE_MS,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2_000 },
+  };
 }
 
 /** Queues a rebuild of one user's vector; returns the job id (the existing one when deduplicated). */

@@ -100,7 +100,7 @@ describe('outbox to BullMQ', () => {
     const dispatcher = new OutboxDispatcher({ prisma: db.prisma, sink: queueSink(queues) });
     expect(await dispatcher.drain()).toBe(pending.length);
     expect(await db.prisma.outboxEvent.count({ where: { dispatchedAt: null } })).toBe(0);
-    const jobs = await queues.userEmbedding.getJobs(['waiting']);
+    const jobs = await queues.userEmbedding.getJobs(['waiting', 'delayed']);
     const users = await db.prisma.user.findMany({ select: { id: true } });
     expect(jobs.map((j) => j.data.userId).sort()).toEqual(users.map((u) => u.id).sort());
     expect(jobs.map((j) => j.deduplicationId).sort()).toEqual(users.map((u) => `user:${u.id}`).sort());
