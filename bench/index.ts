@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { TitleIndex, type IndexSpace } from '../src/index/title-index.ts';
+import { seededRandom as random } from '../src/lib/random.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,17 +38,6 @@ const { values: args } = parseArgs({
 
 const EF_VALUES = [10, 20, 50, 100, 200, 400, 800];
 const K = 10;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());

@@ -19,6 +19,7 @@ import type { Rating, TrainedModel } from '../src/model/types.ts';
 import { MemoryCatalog } from '../src/recommend/catalog.ts';
 import { Recommender } from '../src/recommend/recommender.ts';
 import type { TitleInfo, UserHistory } from '../src/recommend/types.ts';
+import { seededRandom as random } from '../src/lib/random.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,17 +37,6 @@ function csv(name: string): Record<string, string>[] {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Vectors near one direction per first genre, plus noise; the user vector is a centred-rating mean. */

@@ -6,6 +6,7 @@
  * (what the encoder's mean pooling computes) is an IDF-weighted average and words found in nearly
  * every title ("genres", "the") barely count. Pure: word lists in, vocabulary and matrix out.
  */
+import { seededRandom as random } from '../lib/random.ts';
 
 /** A learned vocabulary and its vectors: row i of `vectors` (length `dimension`) belongs to `vocabulary[i]`. */
 export interface WordVectors {
@@ -153,18 +154,6 @@ function orthonormalize(x: Float64Array, rows: number, cols: number): void {
     const scale = norm > 1e-10 ? 1 / norm : 0;
     for (let r = 0; r < rows; r++) x[r * cols + c]! *= scale;
   }
-}
-
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { seededRandom, shuffleInPlace } from '../model/train.ts';
+import { seededRandom, shuffleInPlace } from '../lib/random.ts';
 import type { Rating } from '../model/types.ts';
 
 export interface Split {

@@ -5,6 +5,8 @@ import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
 import { historyWeights, type HistoryWeighting } from './history.ts';
 import type { RatingsDataset } from './types.ts';
+import { seededRandom, shuffleInPlace } from '../lib/random.ts';
+export { seededRandom, shuffleInPlace } from '../lib/random.ts';
 
 /** Training settings. Defaults ({@link defaultTrainOptions}) were tuned on a validation split of ml-latest-small. */
 export interface TrainOptions extends HistoryWeighting {
@@ -86,26 +88,6 @@ export interface TrainHooks {
 /** A dataset or option that training cannot use; the message says what to fix. */
 export class TrainingInputError extends Error {
   override name = 'TrainingInputError';
-}
-
-/** Small seeded PRNG (mulberry32): batch order and validation carve must not depend on Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 export interface SparseRow {

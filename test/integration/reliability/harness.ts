@@ -11,6 +11,9 @@ import { normaliseEmoji, reactionMeaning, SUGGESTION_REACTIONS } from '../../../
 import type { RetryPolicy } from '../../../src/ratings/store.ts';
 import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { spawnManaged, waitUntil, type ManagedChild } from '../../support/processes/index.ts';
+import { seededRandom as rng } from '../../../src/lib/random.ts';
+
+export { rng };
 
 export const MIGRATIONS = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../../bin/tastebud.js', import.meta.url));
@@ -77,18 +80,6 @@ export async function recommend(emu: DiscordEmulator, userId: string, count: num
     message: 'scale reactions',
   });
   return ids;
-}
-
-/** A small deterministic random source, so a failing burst can be replayed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const RATING_EMOJI = ['😍', '👍', '😐', '👎', '3\ufe0f\u20e3'] as const;

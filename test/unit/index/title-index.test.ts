@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IndexMismatchError, TitleIndex } from '../../../src/index/title-index.ts';
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../../../src/lib/random.ts';
 
 /** Vectors with very different norms, where plain cosine and inner product disagree. */
 function titleVectors(count: number, dimension: number, seed: number): { ids: number[]; vectors: Float32Array } {

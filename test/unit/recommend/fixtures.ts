@@ -2,21 +2,11 @@ import { TitleIndex } from '../../../src/index/title-index.ts';
 import type { TrainedModel } from '../../../src/model/types.ts';
 import { MemoryCatalog } from '../../../src/recommend/catalog.ts';
 import type { RatedTitle, TitleInfo, UserHistory, UserSource } from '../../../src/recommend/types.ts';
+import { seededRandom as random } from '../../../src/lib/random.ts';
 
 export const GENRES = ['Action', 'Drama', 'Comedy', 'Horror'] as const;
 export const DIMENSION = 6;
 export const DAY = 86_400_000;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A small catalogue where each genre owns one axis of the vector space, so "similar" and "liked" are
