@@ -186,7 +186,8 @@ export async function watchJobProgress(options: WatchJobOptions): Promise<void> 
   }
 }
 
-const PHASE_WORDS: Record<string, string> = {
+/** How a retrain's phases read to people (the bot's /admin replies and the playground). */
+export const PHASE_WORDS: Record<string, string> = {
   load: 'loading ratings',
   train: 'training',
   evaluate: 'evaluating',

@@ -1,16 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { RetrainProgress, RetrainResult } from '../../jobs/retrain.ts';
+import { PHASE_WORDS } from '../bot/admin-service.ts';
 import type { AdminActions } from '../bot/ports.ts';
 import { bar } from '../setup/prepare.ts';
-
-const PHASE_WORDS: Record<RetrainProgress['phase'], string> = {
-  load: 'loading ratings',
-  train: 'training',
-  evaluate: 'evaluating',
-  index: 'building the index',
-  save: 'saving',
-  promote: 'promoting',
-};
 
 /**
  * One line for a retrain's progress: phase, epoch (of `epochs` when known, since the job reports the
