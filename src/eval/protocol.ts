@@ -40,7 +40,8 @@ export interface EvaluationReport {
   training: Record<string, unknown>;
 }
 
-function byUser(ratings: readonly Rating[]): Map<number, Rating[]> {
+/** Ratings grouped by user id, in their original order. */
+export function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
   const out = new Map<number, Rating[]>();
   for (const r of ratings) {
     let list = out.get(r.userId);
@@ -51,13 +52,15 @@ function byUser(ratings: readonly Rating[]): Map<number, Rating[]> {
 }
 
 /** Ranks the whole catalogue for a user by dot(userVector, titleVector), the user's own titles removed. */
-export function modelRecommender(model: TrainedModel): Recommender {
+export function modelRecommender(
+  model: Pick<TrainedModel, 'titleIds' | 'titleVectors' | 'dimension' | 'userVector'> & Partial<Pick<TrainedModel, 'architecture'>>,
+): Recommender {
   const rowOf = new Map(model.titleIds.map((id, row) => [id, row]));
   const d = model.dimension;
   const n = model.titleIds.length;
   const vectors = model.titleVectors;
   return {
-    name: `neural (${model.architecture}, d=${d})`,
+    name: `neural (${model.architecture ?? 'model'}, d=${d})`,
     recommend(history, k) {
       const user = model.userVector(history);
       const scores = new Float32Array(n);
@@ -84,13 +87,13 @@ export function modelRecommender(model: TrainedModel): Recommender {
  * outside the catalogue are dropped and counted.
  */
 export async function evaluate(input: EvaluationInput): Promise<EvaluationReport> {
-  const trainByUser = byUser(input.train);
+  const trainByUser = groupByUser(input.train);
   const titleIds = input.titleIds ? [...input.titleIds] : [...new Set(input.train.map((r) => r.titleId))].sort((a, b) => a - b);
   const catalogue = new Set(titleIds);
   let skippedTestUsers = 0;
   let unknownTestTitles = 0;
   const relevant = new Map<number, Set<number>>();
-  for (const [userId, list] of byUser(input.test)) {
+  for (const [userId, list] of groupByUser(input.test)) {
     if (!trainByUser.has(userId)) {
       skippedTestUsers += 1;
       continue;

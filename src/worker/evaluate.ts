@@ -1,4 +1,5 @@
-import { ndcgAt, topK } from '../eval/metrics.ts';
+import { ndcgAt } from '../eval/metrics.ts';
+import { groupByUser, modelRecommender } from '../eval/protocol.ts';
 import type { Rating, TrainedModel } from '../model/types.ts';
 
 /** nDCG@k of one model on a held-out split, and how many users it was measured on. */
@@ -33,32 +34,14 @@ export async function validationNdcg(
   const k = options.k ?? 10;
   const maxUsers = options.maxUsers ?? 5_000;
   const yieldEvery = options.yieldEvery ?? 32;
-  const rowOf = new Map<number, number>();
-  model.titleIds.forEach((id, row) => rowOf.set(id, row));
+  const recommender = modelRecommender(model);
   const trainByUser = groupByUser(train);
   const testByUser = groupByUser(heldOut);
   const users = [...testByUser.keys()].filter((u) => trainByUser.has(u)).sort((a, b) => a - b).slice(0, maxUsers);
-  const d = model.dimension;
-  const vectors = model.titleVectors;
-  const n = model.titleIds.length;
-  const scores = new Float32Array(n);
   let total = 0;
   for (let u = 0; u < users.length; u++) {
     const userId = users[u]!;
-    const history = trainByUser.get(userId)!;
-    const vector = model.userVector(history);
-    for (let row = 0; row < n; row++) {
-      let dot = 0;
-      const base = row * d;
-      for (let i = 0; i < d; i++) dot += vector[i]! * vectors[base + i]!;
-      scores[row] = dot;
-    }
-    const exclude = new Set<number>();
-    for (const r of history) {
-      const row = rowOf.get(r.titleId);
-      if (row !== undefined) exclude.add(row);
-    }
-    const ranked = topK(scores, k, exclude).map((row) => model.titleIds[row]!);
+    const ranked = recommender.recommend(trainByUser.get(userId)!, k);
     total += ndcgAt(ranked, new Set(testByUser.get(userId)!.map((r) => r.titleId)), k);
     if ((u + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -75,12 +58,3 @@ export function promotionDecision(candidateNdcg: number, activeNdcg: number | un
   return { promote: false, reason: `validation nDCG@10 ${fmt(candidateNdcg)} is worse than the active version's ${fmt(activeNdcg)}` };
 }
 
-function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
-  const byUser = new Map<number, Rating[]>();
-  for (const r of ratings) {
-    let list = byUser.get(r.userId);
-    if (!list) byUser.set(r.userId, (list = []));
-    list.push(r);
-  }
-  return byUser;
-}
