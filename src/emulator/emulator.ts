@@ -1,19 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ComponentType, GatewayDispatchEvents, MessageFlags, type APIApplicationCommandOptionChoice } from 'discord.js';
+import { ComponentType, GatewayDispatchEvents, MessageFlags, PermissionFlagsBits, type APIApplicationCommandOptionChoice } from 'discord.js';
 import { Gateway } from './gateway.ts';
 import { buildCommandOptions, findCommand, findComponent, InteractionHandleImpl, waitUntil, type StoredInteraction } from './interactions.ts';
 import { dispatchMessage, dispatchReaction, RestApi } from './rest.ts';
-import { EmulatorState, type StoredMessage } from './state.ts';
+import { EmulatorState, resolvePermissions, type StoredChannel, type StoredMessage, type StoredRole } from './state.ts';
 import type {
   AutocompleteInput,
   ClickButtonInput,
   DiscordEmulatorOptions,
   EmulatedCommand,
+  EmulatedCommandPermission,
+  EmulatedMember,
   EmulatedMessage,
+  EmulatedOverwriteInput,
+  EmulatedRole,
   InteractionHandle,
   ModalSubmitInput,
+  PermissionsInput,
   ReactInput,
   RecordedDispatch,
   RecordedRequest,
@@ -129,20 +134,15 @@ export class DiscordEmulator {
   /**
    * A member runs a slash command: dispatches INTERACTION_CREATE (type 2) with options typed from the
    * registered definition. Throws at once (nothing dispatched) for an unregistered command, unknown
-   * or missing options, values Discord's client would not allow, or a member lacking the command's
-   * `default_member_permissions` (Discord hides such commands from them).
+   * or missing options, values Discord's client would not allow, or a member the command is not for:
+   * lacking its `default_member_permissions`, or kept out by command permissions (Discord hides such
+   * commands from them; see {@link setCommandPermissions}).
    */
   async runCommand(input: RunCommandInput): Promise<InteractionHandle> {
     const command = findCommand(this.#state, input.name);
-    this.#state.memberForTest(input.userId);
-    const required = command.default_member_permissions;
-    if (typeof required === 'string' && !this.#state.hasPermission(input.userId, BigInt(required))) {
-      throw new Error(
-        `Discord emulator: /${input.name} was registered with default_member_permissions ${required}, which member ${input.userId} lacks; Discord would not offer them the command`,
-      );
-    }
-    const { options, resolved } = buildCommandOptions(this.#state, command, input);
-    return this.#dispatchInteraction(2, input.userId, input.channelId, input.locale, String(command.name), {
+    const channel = this.#commandChannel(input, command);
+    const { options, resolved } = buildCommandOptions(this.#state, command, { ...input, channelId: channel.id });
+    return this.#dispatchInteraction(2, input.userId, channel.id, input.locale, String(command.name), {
       id: command.id,
       name: command.name,
       type: command.type ?? 1,
@@ -155,8 +155,9 @@ export class DiscordEmulator {
   /** A member types into an autocomplete option: dispatches INTERACTION_CREATE (type 4) and resolves with the choices the bot answered. */
   async autocomplete(input: AutocompleteInput): Promise<APIApplicationCommandOptionChoice[]> {
     const command = findCommand(this.#state, input.name);
-    const { options } = buildCommandOptions(this.#state, command, input, { name: input.focused, value: input.value });
-    const handle = await this.#dispatchInteraction(4, input.userId, input.channelId, input.locale, String(command.name), {
+    const channel = this.#commandChannel(input, command);
+    const { options } = buildCommandOptions(this.#state, command, { ...input, channelId: channel.id }, { name: input.focused, value: input.value });
+    const handle = await this.#dispatchInteraction(4, input.userId, channel.id, input.locale, String(command.name), {
       id: command.id,
       name: command.name,
       type: command.type ?? 1,
@@ -207,6 +208,11 @@ export class DiscordEmulator {
     this.#state.memberForTest(input.userId);
     if (message.flags & MessageFlags.Ephemeral) throw new Error(`Discord emulator: message ${message.id} is ephemeral; nobody can react to it`);
     const emoji = this.#emojiForTest(input.emoji);
+    const isNew = !message.reactions.some((r) => r.key === emoji.key && r.userIds.length > 0);
+    const needed = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory | (isNew ? PermissionFlagsBits.AddReactions : 0n);
+    if ((this.#state.permissionsIn(input.userId, message.channelId) & needed) !== needed) {
+      throw new Error(`Discord emulator: member ${input.userId} lacks View Channel, Read Message History${isNew ? ' or Add Reactions' : ''} in channel ${message.channelId}; Discord would not let them react there`);
+    }
     if (this.#state.addReaction(message, emoji, input.userId)) dispatchReaction(this.#core, GatewayDispatchEvents.MessageReactionAdd, message, emoji, input.userId);
   }
 
@@ -258,6 +264,115 @@ export class DiscordEmulator {
     }
   }
 
+  /** The guild's roles, @everyone (id = guild id) first. */
+  roles(): EmulatedRole[] {
+    return [...this.#state.roles.values()].map((role) => this.#state.roleView(role));
+  }
+
+  /** A member (or the bot) with their role ids and guild-level permissions. */
+  member(userId: string): EmulatedMember {
+    return this.#state.memberView(userId);
+  }
+
+  /** What Discord computes for a member in a channel: roles, overwrites, and implicit removals (nothing without View Channel). */
+  permissionsIn(userId: string, channelId: string): bigint {
+    this.#state.memberForTest(userId);
+    this.#channelForTest(channelId);
+    return this.#state.permissionsIn(userId, channelId);
+  }
+
+  /** A server admin creates a role: GUILD_ROLE_CREATE. Nobody has it yet. */
+  createRole(input: { name: string; permissions?: PermissionsInput; id?: string }): EmulatedRole {
+    const id = input.id ?? this.#state.ids.next();
+    if (this.#state.roles.has(id)) throw new Error(`Discord emulator: role ${id} exists already`);
+    const position = Math.max(...[...this.#state.roles.values()].map((r) => r.position)) + 1;
+    const role: StoredRole = { id, name: input.name, permissions: input.permissions === undefined ? 0n : resolvePermissions(input.permissions), position, managed: false };
+    this.#state.roles.set(id, role);
+    this.#gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: this.guildId, role: this.#state.roleJson(role) });
+    return this.#state.roleView(role);
+  }
+
+  /**
+   * A server admin edits a role (@everyone's id is the guild id; the bot's managed role may be edited
+   * too): GUILD_ROLE_UPDATE. Interactions dispatched afterwards carry the members' new permissions.
+   */
+  updateRole(roleId: string, change: { name?: string; permissions?: PermissionsInput }): EmulatedRole {
+    const role = this.#roleForTest(roleId);
+    const permissions = change.permissions === undefined ? role.permissions : resolvePermissions(change.permissions);
+    this.#changingBotView(() => {
+      if (change.name !== undefined) role.name = change.name;
+      role.permissions = permissions;
+      this.#gateway.dispatch(GatewayDispatchEvents.GuildRoleUpdate, { guild_id: this.guildId, role: this.#state.roleJson(role) });
+    });
+    return this.#state.roleView(role);
+  }
+
+  /**
+   * A server admin sets a member's roles: GUILD_MEMBER_UPDATE, which Discord sends only to sessions
+   * with the GuildMembers intent, or about the bot itself. @everyone and managed roles cannot be given,
+   * nor the bot's managed role taken away.
+   */
+  setMemberRoles(userId: string, roleIds: readonly string[]): EmulatedMember {
+    const member = this.#state.memberForTest(userId);
+    for (const id of roleIds) {
+      const role = this.#roleForTest(id);
+      if (role.id === this.guildId || (role.managed && role.botId !== userId)) throw new Error(`Discord emulator: role ${role.name} cannot be given to a member`);
+    }
+    const managed = member.roleIds.find((id) => this.#state.roles.get(id)?.managed && !roleIds.includes(id));
+    if (managed) throw new Error(`Discord emulator: the managed role ${managed} cannot be taken from ${userId}`);
+    this.#changingBotView(() => {
+      member.roleIds = [...new Set(roleIds)];
+      this.#gateway.dispatch(GatewayDispatchEvents.GuildMemberUpdate, { guild_id: this.guildId, ...this.#state.memberJson(userId) });
+    });
+    return this.#state.memberView(userId);
+  }
+
+  addMemberRole(userId: string, roleId: string): EmulatedMember {
+    return this.setMemberRoles(userId, [...this.#state.memberForTest(userId).roleIds, roleId]);
+  }
+
+  removeMemberRole(userId: string, roleId: string): EmulatedMember {
+    return this.setMemberRoles(userId, this.#state.memberForTest(userId).roleIds.filter((id) => id !== roleId));
+  }
+
+  /**
+   * A server admin sets (replaces) a channel's permission overwrite for a role or member: CHANNEL_UPDATE.
+   * A channel the bot can no longer view reaches it obfuscated (name `___hidden___`, CHANNEL_OBFUSCATED
+   * flag), and from then on nothing that happens in it is dispatched, and REST about it answers 403 50001.
+   */
+  setChannelOverwrite(channelId: string, overwrite: EmulatedOverwriteInput): void {
+    const channel = this.#channelForTest(channelId);
+    const stored = this.#state.readOverwrite(overwrite);
+    this.#changingBotView(() => {
+      channel.overwrites = [...channel.overwrites.filter((o) => o.id !== stored.id), stored];
+      this.#dispatchChannelUpdate(channel);
+    }, channel.id);
+  }
+
+  /** A server admin removes a channel's overwrite for a role or member: CHANNEL_UPDATE. */
+  deleteChannelOverwrite(channelId: string, id: string): void {
+    const channel = this.#channelForTest(channelId);
+    if (!channel.overwrites.some((o) => o.id === id)) throw new Error(`Discord emulator: channel ${channelId} has no overwrite for ${id}`);
+    this.#changingBotView(() => {
+      channel.overwrites = channel.overwrites.filter((o) => o.id !== id);
+      this.#dispatchChannelUpdate(channel);
+    }, channel.id);
+  }
+
+  /**
+   * A server admin sets who may use a command (Server Settings > Integrations), replacing its previous
+   * entries; without `command`, the application-wide entries for all commands. Dispatches
+   * APPLICATION_COMMAND_PERMISSIONS_UPDATE. Entries can let members run a command whatever its
+   * `default_member_permissions`, which is why bots must check permissions themselves.
+   */
+  setCommandPermissions(input: { command?: string; permissions: readonly EmulatedCommandPermission[] }): void {
+    const id = input.command === undefined ? this.applicationId : String(findCommand(this.#state, input.command).id);
+    const entries = this.#state.readCommandPermissions(input.permissions);
+    if (entries.length === 0) this.#state.commandPermissions.delete(id);
+    else this.#state.commandPermissions.set(id, entries);
+    this.#gateway.dispatch(GatewayDispatchEvents.ApplicationCommandPermissionsUpdate, this.#state.commandPermissionsJson(id));
+  }
+
   /** Cuts every gateway connection abruptly (default) or with a close `code`; sessions stay resumable and buffer events meanwhile. Returns how many were cut. */
   dropGatewayConnections(options: { code?: number } = {}): number {
     return this.#gateway.dropConnections(options.code);
@@ -284,6 +399,42 @@ export class DiscordEmulator {
 
   get #core() {
     return { state: this.#state, gateway: this.#gateway };
+  }
+
+  #channelForTest(id: string): StoredChannel {
+    const channel = this.#state.channels.get(id);
+    if (!channel) throw new Error(`Discord emulator: no channel with id ${id}; channels are ${[...this.#state.channels.values()].map((c) => `${c.id} (${c.name})`).join(', ')}`);
+    return channel;
+  }
+
+  #roleForTest(id: string): StoredRole {
+    const role = this.#state.roles.get(id);
+    if (!role) throw new Error(`Discord emulator: no role with id ${id}; roles are ${[...this.#state.roles.values()].map((r) => `${r.id} (${r.name})`).join(', ')}`);
+    return role;
+  }
+
+  /** The channel a command is run in, after checking Discord would offer the member the command there. */
+  #commandChannel(input: { userId: string; channelId?: string }, command: Json): StoredChannel {
+    this.#state.memberForTest(input.userId);
+    const channel = this.#channelForTest(input.channelId ?? this.channelId);
+    const refused = this.#state.commandAccess(input.userId, command, channel.id);
+    if (refused) throw new Error(`Discord emulator: ${refused}; Discord would not offer them the command`);
+    return channel;
+  }
+
+  #dispatchChannelUpdate(channel: StoredChannel): void {
+    this.#gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, this.#state.channelJsonForBot(channel));
+  }
+
+  /**
+   * Runs a change to roles or overwrites; channels the bot can view again afterwards get a CHANNEL_UPDATE
+   * with their whole data, as Discord documents for obfuscated channels (`except`: the channel the
+   * change itself updates).
+   */
+  #changingBotView(change: () => void, except?: string): void {
+    const hidden = [...this.#state.channels.values()].filter((c) => !this.#state.botCanView(c.id));
+    change();
+    for (const channel of hidden) if (channel.id !== except && this.#state.botCanView(channel.id)) this.#dispatchChannelUpdate(channel);
   }
 
   #messageForTest(id: string): StoredMessage {
@@ -331,7 +482,9 @@ export class DiscordEmulator {
       lastActivityAt: Date.now(),
     };
     this.#interactions.set(interaction.id, interaction);
-    const botPermissions = this.#state.permissionsOf(this.#state.bot.id).toString();
+    // Computed now, at each interaction, as Discord does; without implicit removals, as its payloads carry them.
+    const botPermissions = this.#state.permissionsIn(this.#state.bot.id, channel.id, { implicit: false }).toString();
+    const memberPermissions = this.#state.permissionsIn(userId, channel.id, { implicit: false }).toString();
     this.#gateway.dispatch(GatewayDispatchEvents.InteractionCreate, {
       id: interaction.id,
       application_id: this.#state.applicationId,
@@ -339,9 +492,10 @@ export class DiscordEmulator {
       data,
       guild: { id: this.#state.guild.id, locale: 'en-US', features: [] },
       guild_id: this.#state.guild.id,
-      channel: { ...this.#state.channelJson(channel), permissions: botPermissions },
+      // Interactions always carry the whole channel, even one the bot cannot view.
+      channel: { ...this.#state.channelJson(channel), permissions: memberPermissions },
       channel_id: channel.id,
-      member: this.#state.memberJson(userId, true),
+      member: { ...this.#state.memberJson(userId), permissions: memberPermissions },
       token: interaction.token,
       version: 1,
       app_permissions: botPermissions,

@@ -23,6 +23,9 @@ export const unknownEmoji = () => new DiscordApiError(400, 10014, 'Unknown Emoji
 export const unknownWebhook = () => new DiscordApiError(404, 10015, 'Unknown Webhook');
 export const unknownInteraction = () => new DiscordApiError(404, 10062, 'Unknown interaction');
 export const unknownCommand = () => new DiscordApiError(404, 10063, 'Unknown application command');
+export const unknownCommandPermissions = () => new DiscordApiError(404, 10066, 'Unknown application command permissions');
+/** What Discord answers for a channel (or anything in it) the bot cannot view. */
+export const missingAccess = () => new DiscordApiError(403, 50001, 'Missing Access');
 export const missingPermissions = () => new DiscordApiError(403, 50013, 'Missing Permissions');
 export const alreadyAcknowledged = () => new DiscordApiError(400, 40060, 'Interaction has already been acknowledged.');
 export const emptyMessage = () => new DiscordApiError(400, 50006, 'Cannot send an empty message');

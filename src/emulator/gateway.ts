@@ -53,6 +53,19 @@ const EVENT_INTENTS: Partial<Record<string, number>> = {
   [GatewayDispatchEvents.MessageReactionRemoveEmoji]: GatewayIntentBits.GuildMessageReactions,
 };
 
+/** Events about something in one channel: Discord sends them only to bots that can view that channel. */
+const CHANNEL_EVENTS = new Set<string>([
+  GatewayDispatchEvents.MessageCreate,
+  GatewayDispatchEvents.MessageUpdate,
+  GatewayDispatchEvents.MessageDelete,
+  GatewayDispatchEvents.MessageDeleteBulk,
+  GatewayDispatchEvents.MessageReactionAdd,
+  GatewayDispatchEvents.MessageReactionRemove,
+  GatewayDispatchEvents.MessageReactionRemoveAll,
+  GatewayDispatchEvents.MessageReactionRemoveEmoji,
+  GatewayDispatchEvents.TypingStart,
+]);
+
 /** Message events whose content Discord blanks for sessions without the MessageContent intent. */
 const CONTENT_EVENTS = new Set<string>([GatewayDispatchEvents.MessageCreate, GatewayDispatchEvents.MessageUpdate]);
 
@@ -100,6 +113,8 @@ export class Gateway {
    * `data` may be a function of the session's intents (to blank message content, for instance).
    */
   dispatch(t: string, data: unknown): void {
+    const channelId = CHANNEL_EVENTS.has(t) ? (data as Json).channel_id : undefined;
+    if (typeof channelId === 'string' && this.state.channels.has(channelId) && !this.state.botCanView(channelId)) return;
     for (const session of this.#sessions.values()) this.#dispatchTo(session, t, data);
   }
 
@@ -284,7 +299,9 @@ export class Gateway {
 
   #dispatchTo(session: Session, t: string, data: unknown): void {
     const intent = EVENT_INTENTS[t];
-    if (intent !== undefined && (session.intents & intent) === 0) return;
+    // GUILD_MEMBER_UPDATE about the bot itself comes regardless of the GuildMembers intent, as on Discord.
+    const aboutItself = t === GatewayDispatchEvents.GuildMemberUpdate && ((data as Json).user as Json | undefined)?.id === this.state.bot.id;
+    if (intent !== undefined && (session.intents & intent) === 0 && !aboutItself) return;
     let d = data;
     if (CONTENT_EVENTS.has(t) && (session.intents & GatewayIntentBits.MessageContent) === 0) d = withoutContent(data as Json, this.state.bot.id);
     session.seq++;

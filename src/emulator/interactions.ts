@@ -58,7 +58,7 @@ function normalizeInput(options: CommandOptionsInput | undefined): { name: strin
 export function buildCommandOptions(
   state: EmulatorState,
   command: Json,
-  input: { options?: CommandOptionsInput; subcommand?: string },
+  input: { options?: CommandOptionsInput; subcommand?: string; userId: string; channelId: string },
   focused?: { name: string; value: string },
 ): { options: Json[]; resolved: Json | undefined } {
   const commandName = String(command.name);
@@ -90,7 +90,7 @@ export function buildCommandOptions(
     const definition = leafDefinitions.find((o) => o.name === name);
     if (!definition) throw driverError(`${label} has no option '${name}'; its options are ${leafDefinitions.map((o) => o.name).join(', ') || '(none)'}`);
     if (focused && name === focused.name) continue;
-    values.push({ type: definition.type, name, value: typeOptionValue(state, label, definition, value, resolved) });
+    values.push({ type: definition.type, name, value: typeOptionValue(state, label, definition, value, resolved, input) });
   }
   if (focused) {
     const definition = leafDefinitions.find((o) => o.name === focused.name);
@@ -107,7 +107,16 @@ export function buildCommandOptions(
   return { options, resolved: Object.keys(resolved).length > 0 ? resolved : undefined };
 }
 
-function typeOptionValue(state: EmulatorState, label: string, definition: OptionDefinition, raw: string | number | boolean, resolved: Record<string, Json>): string | number | boolean {
+function typeOptionValue(
+  state: EmulatorState,
+  label: string,
+  definition: OptionDefinition,
+  raw: string | number | boolean,
+  resolved: Record<string, Json>,
+  invocation: { userId: string; channelId: string },
+): string | number | boolean {
+  // Resolved members and channels carry permissions in the interaction's channel, without implicit removals, as Discord's do.
+  const permissionsIn = (userId: string, channelId: string) => state.permissionsIn(userId, channelId, { implicit: false }).toString();
   const where = `option '${definition.name}' of ${label}`;
   const checkChoices = (value: string | number) => {
     if (definition.choices && definition.choices.length > 0 && !definition.choices.some((c) => c.value === value)) {
@@ -148,8 +157,8 @@ function typeOptionValue(state: EmulatorState, label: string, definition: Option
       const member = state.members.get(id);
       if (member) {
         addResolved('users', id, state.userJson(member.user));
-        const { user: _user, ...memberJson } = state.memberJson(id, true);
-        addResolved('members', id, memberJson);
+        const { user: _user, ...memberJson } = state.memberJson(id);
+        addResolved('members', id, { ...memberJson, permissions: permissionsIn(id, invocation.channelId) });
         return id;
       }
       const role = definition.type === ApplicationCommandOptionType.Mentionable ? state.roles.get(id) : undefined;
@@ -162,7 +171,7 @@ function typeOptionValue(state: EmulatorState, label: string, definition: Option
     case ApplicationCommandOptionType.Channel: {
       const channel = state.channels.get(String(raw));
       if (!channel) throw driverError(`${where}: ${String(raw)} is not a channel of the emulated guild`);
-      addResolved('channels', channel.id, { id: channel.id, name: channel.name, type: channel.type, permissions: state.permissionsOf(state.bot.id).toString() });
+      addResolved('channels', channel.id, { id: channel.id, name: channel.name, type: channel.type, permissions: permissionsIn(invocation.userId, channel.id) });
       return channel.id;
     }
     case ApplicationCommandOptionType.Role: {

@@ -5,8 +5,10 @@ import {
   alreadyAcknowledged,
   DiscordApiError,
   invalidFormBody,
+  missingAccess,
   missingPermissions,
   unknownCommand,
+  unknownCommandPermissions,
   unknownGuild,
   unknownInteraction,
   unknownMessage,
@@ -167,11 +169,27 @@ export class RestApi {
       }),
     );
 
+    // Command permissions (read-only for bots: Discord takes edits only with a user's Bearer token). Before the
+    // command routes, whose `:command` would otherwise swallow the word "permissions".
+    const guildScope = (params: Record<string, string>) => {
+      if (params.app !== state.applicationId) throw missingAccess();
+      if (params.guild !== state.guild.id) throw unknownGuild();
+    };
+    this.#on('GET', '/applications/:app/guilds/:guild/commands/permissions', ({ params }) => {
+      guildScope(params);
+      return ok([...state.commandPermissions.keys()].map((id) => state.commandPermissionsJson(id)));
+    });
+    this.#on('GET', '/applications/:app/guilds/:guild/commands/:command/permissions', ({ params }) => {
+      guildScope(params);
+      if (!state.commandPermissions.has(params.command!)) throw unknownCommandPermissions();
+      return ok(state.commandPermissionsJson(params.command!));
+    });
+
     // Application commands, global and guild.
     for (const scope of ['global', 'guild'] as const) {
       const base = scope === 'global' ? '/applications/:app/commands' : '/applications/:app/guilds/:guild/commands';
       const store = (params: Record<string, string>): Map<string, Json> => {
-        if (params.app !== state.applicationId) throw new DiscordApiError(403, 50001, 'Missing Access');
+        if (params.app !== state.applicationId) throw missingAccess();
         if (scope === 'global') return state.globalCommands;
         if (params.guild !== state.guild.id) throw unknownGuild();
         let commands = state.guildCommands.get(params.guild);
@@ -277,14 +295,18 @@ export class RestApi {
     }, false);
 
     // Channels and messages.
-    this.#on('GET', '/channels/:channel', ({ params }) => ok(state.channelJson(state.channel(params.channel!))));
+    this.#on('GET', '/channels/:channel', ({ params }) => {
+      const channel = state.channel(params.channel!);
+      this.#requireBot(channel.id, PermissionFlagsBits.ViewChannel);
+      return ok(state.channelJson(channel));
+    });
     this.#on('POST', '/channels/:channel/typing', ({ params }) => {
-      state.channel(params.channel!);
+      this.#requireBot(state.channel(params.channel!).id, PermissionFlagsBits.ViewChannel);
       return noContent();
     });
     this.#on('POST', '/channels/:channel/messages', ({ params, body }) => {
       const channel = state.channel(params.channel!);
-      this.#requireBot(PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages);
+      this.#requireBot(channel.id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages);
       const fields = state.readMessageBody(body, { creating: true });
       const reference = fields.messageReference;
       if (reference && typeof reference.message_id === 'string' && !state.messages.has(reference.message_id) && reference.fail_if_not_exists !== false) {
@@ -296,7 +318,7 @@ export class RestApi {
     });
     this.#on('GET', '/channels/:channel/messages', ({ params, query }) => {
       const channel = state.channel(params.channel!);
-      this.#requireBot(PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
+      this.#requireBot(channel.id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
       const limit = readLimit(query, 50);
       const history = state.channelHistory(channel.id);
       const before = query.get('before');
@@ -316,27 +338,26 @@ export class RestApi {
       return ok(page.reverse().map((m) => state.messageJson(m)));
     });
     this.#on('GET', '/channels/:channel/messages/:message', ({ params }) => {
-      state.channel(params.channel!);
-      this.#requireBot(PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
+      this.#requireBot(state.channel(params.channel!).id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
       const message = state.message(params.message!, params.channel);
       if (message.flags & MessageFlags.Ephemeral) throw unknownMessage();
       return ok(state.messageJson(message));
     });
     this.#on('PATCH', '/channels/:channel/messages/:message', ({ params, body }) => {
-      const message = state.message(params.message!, params.channel);
+      const message = this.#channelMessage(params);
       const fields = state.readMessageBody(body, { creating: false });
       if (message.authorId !== state.bot.id) {
         const onlyFlags = Object.keys(body as Json).every((key) => key === 'flags');
         if (!onlyFlags) throw new DiscordApiError(403, 50005, 'Cannot edit a message authored by another user');
-        this.#requireBot(PermissionFlagsBits.ManageMessages);
+        this.#requireBot(message.channelId, PermissionFlagsBits.ManageMessages);
       }
       state.editMessage(message, fields);
       this.#dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
       return ok(state.messageJson(message));
     });
     this.#on('DELETE', '/channels/:channel/messages/:message', ({ params }) => {
-      const message = state.message(params.message!, params.channel);
-      if (message.authorId !== state.bot.id) this.#requireBot(PermissionFlagsBits.ManageMessages);
+      const message = this.#channelMessage(params);
+      if (message.authorId !== state.bot.id) this.#requireBot(message.channelId, PermissionFlagsBits.ManageMessages);
       this.#deleteMessage(message);
       return noContent();
     });
@@ -344,25 +365,26 @@ export class RestApi {
     // Reactions.
     const reactionBase = '/channels/:channel/messages/:message/reactions';
     this.#on('PUT', `${reactionBase}/:emoji/@me`, ({ params }) => {
-      const message = state.message(params.message!, params.channel);
+      const message = this.#channelMessage(params);
       const emoji = state.parseEmoji(params.emoji!);
       const exists = message.reactions.some((r) => r.key === emoji.key && r.userIds.length > 0);
-      this.#requireBot(PermissionFlagsBits.ReadMessageHistory | (exists ? 0n : PermissionFlagsBits.AddReactions));
+      this.#requireBot(message.channelId, PermissionFlagsBits.ReadMessageHistory | (exists ? 0n : PermissionFlagsBits.AddReactions));
       const limited = this.#reactionRateLimit(message.channelId);
       if (limited) return limited;
       if (state.addReaction(message, emoji, state.bot.id)) this.#dispatchReaction(GatewayDispatchEvents.MessageReactionAdd, message, emoji, state.bot.id);
       return this.core.reactionIntervalMs !== null ? { status: 204, headers: reactionBucketHeaders(this.core.reactionIntervalMs) } : noContent();
     });
     this.#on('DELETE', `${reactionBase}/:emoji/:user`, ({ params }) => {
-      const message = state.message(params.message!, params.channel);
+      const message = this.#channelMessage(params);
       const emoji = state.parseEmoji(params.emoji!);
       const userId = params.user === '@me' ? state.bot.id : params.user!;
-      if (userId !== state.bot.id) this.#requireBot(PermissionFlagsBits.ManageMessages);
+      if (userId !== state.bot.id) this.#requireBot(message.channelId, PermissionFlagsBits.ManageMessages);
       if (state.removeReaction(message, emoji.key, userId)) this.#dispatchReaction(GatewayDispatchEvents.MessageReactionRemove, message, emoji, userId);
       return noContent();
     });
     this.#on('GET', `${reactionBase}/:emoji`, ({ params, query }) => {
-      const message = state.message(params.message!, params.channel);
+      const message = this.#channelMessage(params);
+      this.#requireBot(message.channelId, PermissionFlagsBits.ReadMessageHistory);
       const emoji = state.parseEmoji(params.emoji!);
       const limit = readLimit(query, 25);
       const after = query.get('after');
@@ -374,9 +396,9 @@ export class RestApi {
       return ok(userIds.map((id) => state.userJson(state.members.get(id)?.user ?? { id, username: 'unknown', bot: false })));
     });
     this.#on('DELETE', `${reactionBase}/:emoji`, ({ params }) => {
-      const message = state.message(params.message!, params.channel);
+      const message = this.#channelMessage(params);
       const emoji = state.parseEmoji(params.emoji!);
-      this.#requireBot(PermissionFlagsBits.ManageMessages);
+      this.#requireBot(message.channelId, PermissionFlagsBits.ManageMessages);
       message.reactions = message.reactions.filter((r) => r.key !== emoji.key);
       this.core.gateway.dispatch(GatewayDispatchEvents.MessageReactionRemoveEmoji, {
         channel_id: message.channelId,
@@ -387,8 +409,8 @@ export class RestApi {
       return noContent();
     });
     this.#on('DELETE', reactionBase, ({ params }) => {
-      const message = state.message(params.message!, params.channel);
-      this.#requireBot(PermissionFlagsBits.ManageMessages);
+      const message = this.#channelMessage(params);
+      this.#requireBot(message.channelId, PermissionFlagsBits.ManageMessages);
       message.reactions = [];
       this.core.gateway.dispatch(GatewayDispatchEvents.MessageReactionRemoveAll, { channel_id: message.channelId, guild_id: state.guild.id, message_id: message.id });
       return noContent();
@@ -405,7 +427,8 @@ export class RestApi {
     });
     this.#on('GET', '/guilds/:guild/channels', ({ params }) => {
       guild(params);
-      return ok([...state.channels.values()].map((c) => state.channelJson(c)));
+      // Since channel obfuscation Discord leaves out the channels the bot cannot view.
+      return ok([...state.channels.values()].filter((c) => state.botCanView(c.id)).map((c) => state.channelJson(c)));
     });
     this.#on('GET', '/guilds/:guild/roles', ({ params }) => {
       guild(params);
@@ -572,8 +595,18 @@ export class RestApi {
     interaction.lastActivityAt = at;
   }
 
-  #requireBot(flags: bigint): void {
-    if (!this.core.state.hasPermission(this.core.state.bot.id, flags)) throw missingPermissions();
+  /** Discord's order: a channel the bot cannot view is 50001 Missing Access; one it can, without `flags`, 50013. */
+  #requireBot(channelId: string, flags: bigint): void {
+    const permissions = this.core.state.permissionsIn(this.core.state.bot.id, channelId);
+    if ((permissions & PermissionFlagsBits.ViewChannel) === 0n) throw missingAccess();
+    if ((permissions & flags) !== flags) throw missingPermissions();
+  }
+
+  /** The message of a `/channels/:channel/messages/:message...` route: unknown channel, then no access, then unknown message. */
+  #channelMessage(params: Record<string, string>): StoredMessage {
+    const channel = this.core.state.channel(params.channel!);
+    this.#requireBot(channel.id, PermissionFlagsBits.ViewChannel);
+    return this.core.state.message(params.message!, channel.id);
   }
 
   #reactionRateLimit(channelId: string): RouteResult | null {

@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ChannelType, MessageFlags, MessageType, PermissionFlagsBits, PermissionsBitField, type APIEmbed, type APIMessage, type APIMessageTopLevelComponent } from 'discord.js';
+import {
+  ApplicationCommandPermissionType,
+  ChannelFlags,
+  ChannelType,
+  MessageFlags,
+  MessageType,
+  OverwriteType,
+  PermissionFlagsBits,
+  PermissionsBitField,
+  type APIEmbed,
+  type APIMessage,
+  type APIMessageTopLevelComponent,
+} from 'discord.js';
 import {
   DiscordApiError,
   emptyMessage,
@@ -10,7 +22,16 @@ import {
   unknownMessage,
 } from './errors.ts';
 import { compareSnowflakes, SnowflakeGenerator } from './snowflake.ts';
-import type { DiscordEmulatorOptions, EmulatedMessage, EmulatedReaction, PermissionsInput } from './types.ts';
+import type {
+  DiscordEmulatorOptions,
+  EmulatedCommandPermission,
+  EmulatedMember,
+  EmulatedMessage,
+  EmulatedOverwriteInput,
+  EmulatedReaction,
+  EmulatedRole,
+  PermissionsInput,
+} from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +62,20 @@ export interface StoredChannel {
   name: string;
   type: ChannelType;
   position: number;
+  overwrites: StoredOverwrite[];
+}
+
+export interface StoredOverwrite {
+  id: string;
+  type: OverwriteType;
+  allow: bigint;
+  deny: bigint;
+}
+
+export interface StoredCommandPermission {
+  id: string;
+  type: ApplicationCommandPermissionType;
+  permission: boolean;
 }
 
 export interface StoredEmoji {
@@ -105,7 +140,21 @@ export const DEFAULT_BOT_PERMISSIONS =
 
 const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
 
-function resolvePermissions(input: PermissionsInput): bigint {
+/** What a channel the bot cannot view is called over the gateway since Discord's channel obfuscation (mandatory from November 2026). */
+export const OBFUSCATED_CHANNEL_NAME = '___hidden___';
+
+/** Permissions Discord takes away implicitly: without Send Messages, nothing that rides on a message. */
+const SEND_DEPENDENT =
+  PermissionFlagsBits.MentionEveryone | PermissionFlagsBits.SendTTSMessages | PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks;
+
+const COMMAND_PERMISSION_TYPES: Record<EmulatedCommandPermission['type'], ApplicationCommandPermissionType> = {
+  role: ApplicationCommandPermissionType.Role,
+  user: ApplicationCommandPermissionType.User,
+  channel: ApplicationCommandPermissionType.Channel,
+};
+
+/** Reads a permission set given by a test; a plain Error naming what is wrong. */
+export function resolvePermissions(input: PermissionsInput): bigint {
   try {
     return PermissionsBitField.resolve(input as Parameters<typeof PermissionsBitField.resolve>[0]);
   } catch (error) {
@@ -137,6 +186,8 @@ export class EmulatorState {
   readonly messages = new Map<string, StoredMessage>();
   readonly globalCommands = new Map<string, Json>();
   readonly guildCommands = new Map<string, Map<string, Json>>();
+  /** Command permissions set by server admins, by command id (or the application id for all commands). */
+  readonly commandPermissions = new Map<string, StoredCommandPermission[]>();
 
   constructor(options: DiscordEmulatorOptions = {}) {
     this.applicationId = options.applicationId ?? this.ids.next();
@@ -166,19 +217,37 @@ export class EmulatorState {
 
     for (const [index, channel] of (options.channels ?? [{ name: 'general' }]).entries()) {
       const id = channel.id ?? this.ids.next();
-      this.channels.set(id, { id, name: channel.name, type: channel.type ?? ChannelType.GuildText, position: index });
+      this.channels.set(id, { id, name: channel.name, type: channel.type ?? ChannelType.GuildText, position: index, overwrites: [] });
     }
     if (![...this.channels.values()].some((channel) => channel.type === ChannelType.GuildText)) {
       throw new Error('Discord emulator: options.channels needs at least one text channel (type 0)');
+    }
+
+    const namedRoles: StoredRole[] = [];
+    for (const [index, input] of (options.roles ?? []).entries()) {
+      const role: StoredRole = {
+        id: input.id ?? this.ids.next(),
+        name: input.name,
+        permissions: input.permissions === undefined ? 0n : resolvePermissions(input.permissions),
+        position: 2 + index,
+        managed: false,
+      };
+      if (this.roles.has(role.id)) throw new Error(`Discord emulator: role id ${role.id} is given twice`);
+      this.roles.set(role.id, role);
+      namedRoles.push(role);
     }
 
     let ownerId: string | undefined;
     for (const input of options.members ?? [{ username: 'alice' }]) {
       const id = input.id ?? this.ids.next();
       if (this.members.has(id)) throw new Error(`Discord emulator: member id ${id} is given twice (or is the bot's id)`);
-      const roleIds: string[] = [];
+      const roleIds: string[] = (input.roles ?? []).map((ref) => {
+        const role = namedRoles.find((r) => r.id === ref || r.name === ref);
+        if (!role) throw new Error(`Discord emulator: member ${input.username} has role '${ref}', which is not in options.roles (${namedRoles.map((r) => r.name).join(', ') || 'none'})`);
+        return role.id;
+      });
       if (input.permissions !== undefined) {
-        const role: StoredRole = { id: this.ids.next(), name: `${input.username} permissions`, permissions: resolvePermissions(input.permissions), position: 2, managed: false };
+        const role: StoredRole = { id: this.ids.next(), name: `${input.username} permissions`, permissions: resolvePermissions(input.permissions), position: 2 + namedRoles.length, managed: false };
         this.roles.set(role.id, role);
         roleIds.push(role.id);
       }
@@ -190,6 +259,40 @@ export class EmulatorState {
       this.emojis.set(id, { id, name: input.name, animated: input.animated ?? false });
     }
     this.guild = { id: guildId, name: options.guildName ?? 'Emulated Guild', ownerId: ownerId ?? this.ids.next(), createdAt: now };
+    for (const [index, input] of (options.channels ?? []).entries()) {
+      const channel = [...this.channels.values()][index]!;
+      channel.overwrites = (input.permissionOverwrites ?? []).map((overwrite) => this.readOverwrite(overwrite));
+    }
+  }
+
+  /** Checks an overwrite given by a test (its role or member must exist) and stores it the way Discord does. */
+  readOverwrite(input: EmulatedOverwriteInput): StoredOverwrite {
+    const type = input.type === 'role' ? OverwriteType.Role : OverwriteType.Member;
+    if (type === OverwriteType.Role ? !this.roles.has(input.id) : !this.members.has(input.id)) {
+      throw new Error(`Discord emulator: a permission overwrite names ${input.type} ${input.id}, which the guild does not have (@everyone's role id is the guild id)`);
+    }
+    return {
+      id: input.id,
+      type,
+      allow: input.allow === undefined ? 0n : resolvePermissions(input.allow),
+      deny: input.deny === undefined ? 0n : resolvePermissions(input.deny),
+    };
+  }
+
+  /** Reads command permissions given by a test: at most 100, with role, user and channel ids the guild has. */
+  readCommandPermissions(input: readonly EmulatedCommandPermission[]): StoredCommandPermission[] {
+    if (input.length > 100) throw new Error('Discord emulator: a command takes at most 100 permission overwrites');
+    const allChannels = this.allChannelsId;
+    return input.map((p) => {
+      const known = p.type === 'role' ? this.roles.has(p.id) : p.type === 'user' ? this.members.has(p.id) : p.id === allChannels || this.channels.has(p.id);
+      if (!known) throw new Error(`Discord emulator: command permission for ${p.type} ${p.id}, which the guild does not have`);
+      return { id: p.id, type: COMMAND_PERMISSION_TYPES[p.type], permission: p.permission };
+    });
+  }
+
+  /** The "All Channels" constant of command permissions: the guild id minus one. */
+  get allChannelsId(): string {
+    return (BigInt(this.guild.id) - 1n).toString();
   }
 
   /** The first text channel: where things happen unless a test names another. */
@@ -240,8 +343,88 @@ export class EmulatorState {
     return permissions & PermissionFlagsBits.Administrator ? ALL_PERMISSIONS : permissions;
   }
 
-  hasPermission(userId: string, flags: bigint): boolean {
-    return (this.permissionsOf(userId) & flags) === flags;
+  /**
+   * A member's permissions in a channel, as Discord computes them: guild permissions, then the
+   * channel's @everyone overwrite, the member's roles' overwrites together (denies, then allows), and
+   * the member's own. Owners and administrators skip overwrites. With `implicit` (the default), what
+   * Discord takes away implicitly goes too: everything without View Channel, message extras without
+   * Send Messages. Interaction payloads carry the value without implicit removals, as Discord's do.
+   */
+  permissionsIn(userId: string, channelId: string, { implicit = true }: { implicit?: boolean } = {}): bigint {
+    const base = this.permissionsOf(userId);
+    if (base === ALL_PERMISSIONS) return ALL_PERMISSIONS;
+    const channel = this.channel(channelId);
+    const member = this.member(userId);
+    const apply = (permissions: bigint, o: { allow: bigint; deny: bigint } | undefined) => (o ? (permissions & ~o.deny) | o.allow : permissions);
+    let permissions = apply(base, channel.overwrites.find((o) => o.type === OverwriteType.Role && o.id === this.guild.id));
+    const roles = channel.overwrites.filter((o) => o.type === OverwriteType.Role && member.roleIds.includes(o.id));
+    permissions = apply(permissions, { allow: roles.reduce((a, o) => a | o.allow, 0n), deny: roles.reduce((d, o) => d | o.deny, 0n) });
+    permissions = apply(permissions, channel.overwrites.find((o) => o.type === OverwriteType.Member && o.id === userId));
+    if (!implicit) return permissions;
+    if ((permissions & PermissionFlagsBits.ViewChannel) === 0n) return 0n;
+    if ((permissions & PermissionFlagsBits.SendMessages) === 0n) permissions &= ~SEND_DEPENDENT;
+    return permissions;
+  }
+
+  /** Whether the bot can view the channel; Discord sends it no events from channels it cannot view. */
+  botCanView(channelId: string): boolean {
+    return (this.permissionsIn(this.bot.id, channelId) & PermissionFlagsBits.ViewChannel) !== 0n;
+  }
+
+  /**
+   * Why Discord would not let the member run this command in this channel, or null when it would.
+   * Administrators may run everything. Otherwise the emulator's reading of Discord's command
+   * permissions: a channel entry (this channel, else "all channels"; the command's own, else the
+   * application-wide ones) that disallows wins; then the member: their user entry, else their roles'
+   * entries (any allow wins), else @everyone's, command-level before application-wide; with none of
+   * those, the command's `default_member_permissions`.
+   */
+  commandAccess(userId: string, command: Json, channelId: string): string | null {
+    const permissions = this.permissionsOf(userId);
+    if (permissions & PermissionFlagsBits.Administrator) return null;
+    const name = `/${String(command.name)}`;
+    const levels = [this.commandPermissions.get(String(command.id)) ?? [], this.commandPermissions.get(this.applicationId) ?? []];
+    const entry = (list: StoredCommandPermission[], type: ApplicationCommandPermissionType, id: string) => list.find((p) => p.type === type && p.id === id);
+    for (const channelKey of [channelId, this.allChannelsId]) {
+      for (const list of levels) {
+        const rule = entry(list, ApplicationCommandPermissionType.Channel, channelKey);
+        if (rule && !rule.permission) return `command permissions turn ${name} off in channel ${channelId}`;
+        if (rule) break;
+      }
+    }
+    const member = this.member(userId);
+    for (const list of levels) {
+      const own = entry(list, ApplicationCommandPermissionType.User, userId);
+      if (own) return own.permission ? null : `command permissions deny ${name} to member ${userId}`;
+      const roles = list.filter((p) => p.type === ApplicationCommandPermissionType.Role && member.roleIds.includes(p.id));
+      if (roles.length > 0) return roles.some((p) => p.permission) ? null : `command permissions deny ${name} to every role of member ${userId}`;
+      const everyone = entry(list, ApplicationCommandPermissionType.Role, this.guild.id);
+      if (everyone) return everyone.permission ? null : `command permissions deny ${name} to @everyone`;
+    }
+    const required = command.default_member_permissions;
+    if (typeof required === 'string' && (permissions & BigInt(required)) !== BigInt(required)) {
+      return `${name} was registered with default_member_permissions ${required}, which member ${userId} lacks`;
+    }
+    return null;
+  }
+
+  /** The guild application command permissions object of a command (or of the application, for all commands). */
+  commandPermissionsJson(id: string): Json {
+    return {
+      id,
+      application_id: this.applicationId,
+      guild_id: this.guild.id,
+      permissions: (this.commandPermissions.get(id) ?? []).map((p) => ({ id: p.id, type: p.type, permission: p.permission })),
+    };
+  }
+
+  roleView(role: StoredRole): EmulatedRole {
+    return { id: role.id, name: role.name, permissions: role.permissions, position: role.position, managed: role.managed };
+  }
+
+  memberView(userId: string): EmulatedMember {
+    const member = this.memberForTest(userId);
+    return { id: member.user.id, username: member.user.username, bot: member.user.bot, roleIds: [...member.roleIds], permissions: this.permissionsOf(userId) };
   }
 
   userJson(user: StoredUser): Json {
@@ -258,7 +441,7 @@ export class EmulatorState {
     };
   }
 
-  memberJson(userId: string, withPermissions = false): Json {
+  memberJson(userId: string): Json {
     const member = this.member(userId);
     const json: Json = {
       user: this.userJson(member.user),
@@ -273,7 +456,6 @@ export class EmulatorState {
       pending: false,
       communication_disabled_until: null,
     };
-    if (withPermissions) json.permissions = this.permissionsOf(userId).toString();
     return json;
   }
 
@@ -295,6 +477,7 @@ export class EmulatorState {
     };
   }
 
+  /** A channel with all its data, as REST and interactions show it (and the gateway, when the bot can view it). */
   channelJson(channel: StoredChannel): Json {
     const lastMessage = [...this.messages.values()].filter((m) => m.channelId === channel.id).at(-1);
     return {
@@ -303,13 +486,36 @@ export class EmulatorState {
       guild_id: this.guild.id,
       name: channel.name,
       position: channel.position,
-      permission_overwrites: [],
+      permission_overwrites: channel.overwrites.map((o) => ({ id: o.id, type: o.type, allow: o.allow.toString(), deny: o.deny.toString() })),
       parent_id: null,
       nsfw: false,
       topic: null,
       rate_limit_per_user: 0,
       last_message_id: lastMessage?.id ?? null,
       flags: 0,
+    };
+  }
+
+  /**
+   * A channel as the gateway sends it to the bot: whole when the bot can view it, else obfuscated as
+   * Discord does since channel obfuscation: only id, type and position are real; the name is
+   * `___hidden___`, the CHANNEL_OBFUSCATED flag is set and the overwrites are one @everyone deny of View Channel.
+   */
+  channelJsonForBot(channel: StoredChannel): Json {
+    if (this.botCanView(channel.id)) return this.channelJson(channel);
+    return {
+      id: channel.id,
+      type: channel.type,
+      guild_id: this.guild.id,
+      name: OBFUSCATED_CHANNEL_NAME,
+      position: channel.position,
+      permission_overwrites: [{ id: this.guild.id, type: OverwriteType.Role, allow: '0', deny: PermissionFlagsBits.ViewChannel.toString() }],
+      parent_id: null,
+      nsfw: false,
+      topic: null,
+      rate_limit_per_user: 0,
+      last_message_id: null,
+      flags: ChannelFlags.ChannelObfuscated,
     };
   }
 
@@ -364,7 +570,7 @@ export class EmulatorState {
       member_count: this.members.size,
       voice_states: [],
       members: memberIds.map((id) => this.memberJson(id)),
-      channels: [...this.channels.values()].map((channel) => this.channelJson(channel)),
+      channels: [...this.channels.values()].map((channel) => this.channelJsonForBot(channel)),
       threads: [],
       presences: [],
       stage_instances: [],

@@ -10,6 +10,55 @@ import type {
 /** A permission set as accepted by discord.js `PermissionsBitField.resolve`: a bigint, a flag name such as 'ManageGuild', a decimal string, or a list of those. */
 export type PermissionsInput = bigint | string | readonly (bigint | string)[];
 
+/** A guild role. */
+export interface EmulatedRoleInput {
+  /** Snowflake; generated when omitted. */
+  id?: string;
+  name: string;
+  /** Default: none (members still get @everyone's). */
+  permissions?: PermissionsInput;
+}
+
+/** A role as the emulator holds it. */
+export interface EmulatedRole {
+  id: string;
+  name: string;
+  permissions: bigint;
+  position: number;
+  /** The bot's own role (from its invite); it cannot be given to members. */
+  managed: boolean;
+}
+
+/** A guild member as the emulator holds it: their roles and guild-level permissions (before channel overwrites). */
+export interface EmulatedMember {
+  id: string;
+  username: string;
+  bot: boolean;
+  roleIds: string[];
+  permissions: bigint;
+}
+
+/**
+ * A channel permission overwrite for a role (`@everyone` is the role whose id is the guild id) or a
+ * member. Discord applies @everyone's, then all the member's roles' (denies, then allows), then the member's own.
+ */
+export interface EmulatedOverwriteInput {
+  id: string;
+  type: 'role' | 'member';
+  allow?: PermissionsInput;
+  deny?: PermissionsInput;
+}
+
+/**
+ * One application command permission, as a server admin sets it under Server Settings > Integrations:
+ * `id` is a role (the guild id for @everyone), a user, or a channel (guild id - 1 for all channels).
+ */
+export interface EmulatedCommandPermission {
+  id: string;
+  type: 'role' | 'user' | 'channel';
+  permission: boolean;
+}
+
 /** A guild member the emulator knows about (the people who run commands and react). */
 export interface EmulatedMemberInput {
   /** Snowflake; generated when omitted. */
@@ -17,6 +66,8 @@ export interface EmulatedMemberInput {
   username: string;
   /** Extra permissions granted through a role of this member's own (on top of @everyone). */
   permissions?: PermissionsInput;
+  /** Roles from `options.roles` the member has, by id or name. */
+  roles?: string[];
   bot?: boolean;
   /** Makes this member the guild owner (owners have every permission). */
   owner?: boolean;
@@ -28,6 +79,7 @@ export interface EmulatedChannelInput {
   id?: string;
   name: string;
   type?: ChannelType;
+  permissionOverwrites?: EmulatedOverwriteInput[];
 }
 
 /** A custom guild emoji the bot may react with (`name:id`). */
@@ -53,6 +105,8 @@ export interface DiscordEmulatorOptions {
   everyonePermissions?: PermissionsInput;
   /** Guild channels; the first text channel is `emu.channelId`. Default: one text channel 'general'. */
   channels?: EmulatedChannelInput[];
+  /** Roles besides @everyone and the bot's own; members get them through `members[].roles`. */
+  roles?: EmulatedRoleInput[];
   /** Guild members besides the bot. Default: one member 'alice'. */
   members?: EmulatedMemberInput[];
   emojis?: EmulatedEmojiInput[];
