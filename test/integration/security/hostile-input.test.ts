@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { ApplicationCommandOptionType } from 'discord.js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../../src/bot/bot.ts';
 import { INTERNAL_ERROR_TEXT } from '../../../src/bot/listeners/interactions.ts';
-import { createQueues, type Queues } from '../../../src/queue/queues.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { inProcessBot, memberList, recommend, seedTitles } from '../reliability/harness.ts';
+import type { Queues } from '../../../src/queue/queues.ts';
+import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
+import type { TestDatabase } from '../../support/database.ts';
+import { memberList, recommend } from '../reliability/harness.ts';
+import { captureLogs, startBotWorld, type BotWorld } from './bot-world.ts';
 
 /** Values a member could paste into any text option. */
 const HOSTILE = [
@@ -29,34 +27,19 @@ const HOSTILE = [
 const [alice, bob] = memberList(2) as [{ id: string; username: string }, { id: string; username: string }];
 const OTHER_BOT = { id: '300000000000000042', username: 'otherbot', bot: true };
 const CUSTOM_EMOJI = { id: '400000000000000001', name: 'thumbsup' };
+let world: BotWorld;
 let db: TestDatabase;
 let emu: DiscordEmulator;
 let queues: Queues;
 let bot: Bot;
-const logs: { level: number; msg: string }[] = [];
+const { logger, lines: logs } = captureLogs('info');
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedTitles(db.prisma);
-  emu = await startDiscordEmulator({ members: [alice, bob, OTHER_BOT], emojis: [CUSTOM_EMOJI], interactionDeadlineMs: null });
-  queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`);
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as { level: number; msg: string });
-      done();
-    },
-  });
-  bot = inProcessBot({ emu, prisma: db.prisma, queues, logger: pino({ level: 'info' }, sink) });
-  await bot.start();
+  world = await startBotWorld({ emulator: { members: [alice, bob, OTHER_BOT], emojis: [CUSTOM_EMOJI], interactionDeadlineMs: null }, logger });
+  ({ db, emu, queues, bot } = world);
 });
 
-afterAll(async () => {
-  await bot?.stop();
-  await emu?.close();
-  for (const q of [queues.userEmbedding, queues.retrain, queues.reindex]) await q.obliterate({ force: true }).catch(() => {});
-  await queues?.close();
-  await db?.drop();
-});
+afterAll(() => world?.stop());
 
 type Option = { name: string; type: number; required?: boolean; autocomplete?: boolean; choices?: unknown[]; options?: Option[] };
 

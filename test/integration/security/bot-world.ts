@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Bot } from '../../../src/bot/bot.ts';
+import type { Logger } from '../../../src/log.ts';
+import { createQueues, type Queues } from '../../../src/queue/queues.ts';
+import { startDiscordEmulator, type DiscordEmulator, type DiscordEmulatorOptions } from '../../support/discord-emulator/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { inProcessBot, seedTitles } from '../reliability/harness.ts';
+
+/** One JSON log line as pino writes it (level 30 info, 40 warn, 50 error). */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A pino logger whose lines land in `lines`, for tests that check what the bot logged, and that it did not shout. */
+export function captureLogs(level: 'debug' | 'info' = 'info'): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
+}
+
+/** The real bot in this process against an emulator, with a database of its own (a small catalogue, no model) and its own queue prefix. */
+export interface BotWorld {
+  db: TestDatabase;
+  emu: DiscordEmulator;
+  queues: Queues;
+  bot: Bot;
+  /** Stops the bot and the emulator, empties the queues and drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function startBotWorld(options: { emulator: DiscordEmulatorOptions; logger?: Logger }): Promise<BotWorld> {
+  const parts: Partial<Omit<BotWorld, 'stop'>> = {};
+  const stop = async () => {
+    await parts.bot?.stop();
+    await parts.emu?.close();
+    const { queues } = parts;
+    if (queues) for (const q of [queues.userEmbedding, queues.retrain, queues.reindex]) await q.obliterate({ force: true }).catch(() => {});
+    await queues?.close();
+    await parts.db?.drop();
+  };
+  try {
+    const db = (parts.db = await createTestDatabase());
+    await seedTitles(db.prisma);
+    const emu = (parts.emu = await startDiscordEmulator(options.emulator));
+    const queues = (parts.queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`));
+    const bot = (parts.bot = inProcessBot({ emu, prisma: db.prisma, queues, ...(options.logger ? { logger: options.logger } : {}) }));
+    await bot.start();
+    return { db, emu, queues, bot, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
