@@ -1,7 +1,8 @@
-import type { ChatInputCommandInteraction, Message, User } from 'discord.js';
+import { PermissionFlagsBits, type BaseInteraction, type ChatInputCommandInteraction, type Message, type User } from 'discord.js';
 import type { Member } from '../ratings/store.ts';
 import { SUGGESTION_REACTIONS } from '../ratings/scale.ts';
 import type { BotContext } from './context.ts';
+import { UserFacingError } from './errors.ts';
 import { suggestionEmbed } from './messages.ts';
 import type { SuggestionBatch } from './ports.ts';
 import type { Logger } from '../log.ts';
@@ -12,6 +13,32 @@ export const NO_MENTIONS = { parse: [] as never[] };
 /** The rating domain's view of a Discord user. */
 export function memberOf(user: Pick<User, 'id' | 'username' | 'globalName'>): Member {
   return { discordId: user.id, displayName: user.globalName ?? user.username };
+}
+
+/**
+ * What the bot needs in a channel for its suggestions there to be rateable: without View Channel no
+ * reaction in it reaches the bot, and adding the scale takes Read Message History and Add Reactions.
+ * Posting needs none of them (follow-ups are the interaction's webhook messages).
+ */
+const RATEABLE_PERMISSIONS = [
+  [PermissionFlagsBits.ViewChannel, 'View Channel'],
+  [PermissionFlagsBits.ReadMessageHistory, 'Read Message History'],
+  [PermissionFlagsBits.AddReactions, 'Add Reactions'],
+] as const;
+
+/**
+ * Refuses a command that posts rateable messages in a server channel where the bot could not make them
+ * rateable, before anything is posted or stored. The interaction carries the bot's permissions in its
+ * channel as of now, so this needs no cache and sees overwrites changed a moment ago.
+ */
+export function requireRateableChannel(interaction: Pick<BaseInteraction, 'appPermissions' | 'inGuild'>): void {
+  if (!interaction.inGuild()) return;
+  const missing = RATEABLE_PERMISSIONS.filter(([flag]) => !interaction.appPermissions.has(flag)).map(([, name]) => `**${name}**`);
+  if (missing.length === 0) return;
+  const names = missing.length === 1 ? missing[0]! : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)!}`;
+  throw new UserFacingError(
+    `I can’t post rateable suggestions in this channel: I need the ${names} permission${missing.length === 1 ? '' : 's'} here. Ask a server admin to give tastebud ${missing.length === 1 ? 'it' : 'them'} in this channel, or run the command in another channel.`,
+  );
 }
 
 /**

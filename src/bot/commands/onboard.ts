@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
-import { postSuggestions } from '../suggest.ts';
+import { postSuggestions, requireRateableChannel } from '../suggest.ts';
 
 /** How many titles /onboard shows: enough for a first profile, few enough to rate in a minute. */
 export const ONBOARD_COUNT = 6;
@@ -9,6 +9,7 @@ export const ONBOARD_COUNT = 6;
 export const command: BotCommand = {
   definition: new SlashCommandBuilder().setName('onboard').setDescription('Rate a few well-known titles so suggestions get personal').toJSON(),
   async execute(interaction, ctx) {
+    requireRateableChannel(interaction);
     await interaction.deferReply();
     const userId = await ctx.ratings.findMember(interaction.user.id);
     const batch = await ctx.recommender.onboarding(userId, ONBOARD_COUNT);

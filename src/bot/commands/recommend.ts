@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { clip, LIMITS, quoteUserText } from '../messages.ts';
-import { postSuggestions } from '../suggest.ts';
+import { postSuggestions, requireRateableChannel } from '../suggest.ts';
 import { withBudget } from '../titles.ts';
 
 export const COUNT = { min: 1, max: 10, default: 5 } as const;
@@ -27,6 +27,7 @@ export const command: BotCommand = {
     .addStringOption((o) => o.setName('kind').setDescription('Only this kind of title').addChoices(...KINDS.map((k) => ({ name: k, value: k }))))
     .toJSON(),
   async execute(interaction, ctx) {
+    requireRateableChannel(interaction);
     const count = checkCount(interaction.options.getInteger('count'));
     const genreInput = interaction.options.getString('genre')?.trim() || undefined;
     const kind = interaction.options.getString('kind') ?? undefined;

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { titleEmbed } from '../messages.ts';
-import { memberOf, NO_MENTIONS } from '../suggest.ts';
+import { memberOf, NO_MENTIONS, requireRateableChannel } from '../suggest.ts';
 import { resolveTitle, respondWithTitles } from '../titles.ts';
 
 /** /search query — look a title up; the answer is itself a rateable suggestion message. */
@@ -12,6 +12,7 @@ export const command: BotCommand = {
     .addStringOption((o) => o.setName('query').setDescription('Start typing a title').setRequired(true).setAutocomplete(true))
     .toJSON(),
   async execute(interaction, ctx) {
+    requireRateableChannel(interaction);
     const raw = interaction.options.getString('query', true);
     // Resolve before deferring, so an unknown title gets an ephemeral answer rather than a public one.
     const title = await resolveTitle(ctx.search, raw);
