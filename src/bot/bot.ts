@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, type Interaction } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
@@ -14,7 +14,7 @@ import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { CommandRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
 import { registerCommands } from './register.ts';
-import { addScaleReactions } from './suggest.ts';
+import { addScaleReactions, ScaleReactionBacklog } from './suggest.ts';
 
 export interface BotDependencies {
   config: Pick<Config, 'discord' | 'rateLimit'> & Partial<Pick<Config, 'reconcileWindowDays'>>;
@@ -31,6 +31,8 @@ export interface BotDependencies {
   databaseRetry?: RetryPolicy;
   /** Period of reconciliation retries for reactions that could not be stored (default 5 s). */
   reconcileRetryMs?: number;
+  /** Scale reactions that may wait to be added in one channel before new suggestions there go out without them (default 100: 20 suggestions, about 25 s at Discord's pace). */
+  scaleReactionBacklog?: number;
 }
 
 export interface Bot {
@@ -50,12 +52,22 @@ export function createBot(deps: BotDependencies): Bot {
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Message, Partials.Reaction, Partials.User],
     allowedMentions: { parse: [] },
-    ...(config.discord.apiUrl ? { rest: { api: config.discord.apiUrl } } : {}),
+    // Reactions work on partials (the suggestions table names the title), so cached messages only save
+    // a fetch for a while; nothing reads who reacted from the cache.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 100, ReactionUserManager: 0 }),
+    sweepers: { ...Options.DefaultSweeperSettings, messages: { interval: 300, lifetime: 900 } },
+    rest: {
+      // Every interaction token gets its own REST queue, kept until swept (hourly by default): at a few
+      // commands a second that is tens of thousands of idle queues. Sweep idle ones every minute.
+      handlerSweepInterval: 60_000,
+      ...(config.discord.apiUrl ? { api: config.discord.apiUrl } : {}),
+    },
   });
   const ratings = prismaRatingStore(deps.prisma, {
     ...(deps.databaseRetry ? { retry: deps.databaseRetry } : {}),
     onRetry: (attempt, delayMs, error) => logger.warn({ err: error, attempt, delayMs }, 'database unavailable; retrying the write'),
   });
+  const scaleBacklog = new ScaleReactionBacklog(deps.scaleReactionBacklog ?? 100);
   const dispatcher = new OutboxDispatcher({ prisma: deps.prisma, sink: queueSink(deps.queues), logger, intervalMs: deps.outboxIntervalMs });
   const ctx: BotContext = {
     ratings,
@@ -64,7 +76,7 @@ export function createBot(deps: BotDependencies): Bot {
     admin: deps.admin ?? createAdminActions(deps.prisma, deps.queues),
     logger,
     ratingsChanged: () => dispatcher.kick(),
-    addScaleReactions: (messages) => addScaleReactions(messages, logger),
+    addScaleReactions: (messages) => addScaleReactions(messages, logger, scaleBacklog),
   };
   const limiter = new CommandRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000);
   const inFlight = new Set<Promise<unknown>>();

@@ -18,8 +18,8 @@ export interface BotContext {
   logger: Logger;
   /** Call after a rating change committed, so its outbox event reaches the queue at once. */
   ratingsChanged(): void;
-  /** Adds the scale reactions to suggestion messages, in order (first message first). */
-  addScaleReactions(messages: readonly Message[]): Promise<void>;
+  /** Adds the scale reactions to suggestion messages, in order (first message first); false, at once, when the channel is too busy. */
+  addScaleReactions(messages: readonly Message[]): Promise<boolean>;
 }
 
 /** One slash command: its registration JSON and its handlers. */

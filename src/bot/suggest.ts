@@ -3,9 +3,12 @@ import type { Member } from '../ratings/store.ts';
 import { SUGGESTION_REACTIONS } from '../ratings/scale.ts';
 import type { BotContext } from './context.ts';
 import { UserFacingError } from './errors.ts';
-import { suggestionEmbed } from './messages.ts';
+import { clip, LIMITS, suggestionEmbed } from './messages.ts';
 import type { SuggestionBatch } from './ports.ts';
 import type { Logger } from '../log.ts';
+
+/** Said under the header when the bot could not add its scale reactions (the channel's backlog was full). */
+export const BUSY_CHANNEL_NOTE = `This channel is busy, so I have not added the rating reactions: react with ${SUGGESTION_REACTIONS.join(' ')} yourself to rate.`;
 
 /** No mentions in anything the bot echoes. */
 export const NO_MENTIONS = { parse: [] as never[] };
@@ -66,24 +69,75 @@ export async function postSuggestions(interaction: ChatInputCommandInteraction, 
       },
     ]);
   }
-  await ctx.addScaleReactions(messages);
+  if (!(await ctx.addScaleReactions(messages))) {
+    await interaction.editReply({ content: clip(`${header}\n${BUSY_CHANNEL_NOTE}`, LIMITS.content), allowedMentions: NO_MENTIONS });
+  }
   return messages;
 }
 
 /**
- * Adds the scale reactions in order. Discord allows about four reaction adds per second per channel;
- * discord.js waits out the 429s, so sequential adds are both the fastest and the ordered way.
+ * Scale reactions waiting to be added, per channel. Discord adds one channel's reactions one after
+ * another (about four a second), so when suggestions are asked for faster than that the reactions
+ * would queue without end, each command, its messages and its interaction held until its turn, and
+ * suggestions would become rateable later and later. Past `limit` waiting in a channel, new
+ * suggestions go out without the bot's scale instead: members can still add the emoji themselves.
  */
-export async function addScaleReactions(messages: readonly Message[], logger: Logger): Promise<void> {
-  for (const message of messages) {
-    for (const emoji of SUGGESTION_REACTIONS) {
-      try {
-        await message.react(emoji);
-      } catch (error) {
-        // Usually a missing Add Reactions permission or a deleted message: members can still add their own.
-        logger.warn({ err: error, messageId: message.id, emoji }, 'could not add a scale reaction');
-        return;
+export class ScaleReactionBacklog {
+  private readonly waiting = new Map<string, number>();
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`The scale reaction backlog must be a positive whole number; got ${limit}.`);
+  }
+
+  /** Takes `count` places in the channel's backlog, or returns false when it would pass the limit (a channel with none waiting always takes a batch). */
+  take(channelId: string, count: number): boolean {
+    const now = this.waiting.get(channelId) ?? 0;
+    if (now > 0 && now + count > this.limit) return false;
+    this.waiting.set(channelId, now + count);
+    return true;
+  }
+
+  give(channelId: string, count: number): void {
+    const left = (this.waiting.get(channelId) ?? 0) - count;
+    if (left > 0) this.waiting.set(channelId, left);
+    else this.waiting.delete(channelId);
+  }
+
+  /** Reactions waiting in the channel (for tests and status). */
+  size(channelId: string): number {
+    return this.waiting.get(channelId) ?? 0;
+  }
+}
+
+/**
+ * Adds the scale reactions in order, and resolves true once done; resolves false at once, adding
+ * nothing, when the channel's backlog is full. Discord allows about four reaction adds per second per
+ * channel; discord.js waits out the 429s, so sequential adds are both the fastest and the ordered way.
+ */
+export async function addScaleReactions(messages: readonly Message[], logger: Logger, backlog: ScaleReactionBacklog): Promise<boolean> {
+  const channelId = messages[0]?.channelId;
+  if (channelId === undefined) return true;
+  let left = messages.length * SUGGESTION_REACTIONS.length;
+  if (!backlog.take(channelId, left)) {
+    logger.info({ channelId, messages: messages.length, waiting: backlog.size(channelId) }, 'scale reactions skipped: the channel’s backlog is full');
+    return false;
+  }
+  try {
+    for (const message of messages) {
+      for (const emoji of SUGGESTION_REACTIONS) {
+        try {
+          await message.react(emoji);
+        } catch (error) {
+          // Usually a deleted message or a permission taken away meanwhile: members can still add their own.
+          logger.warn({ err: error, messageId: message.id, emoji }, 'could not add a scale reaction');
+          return true;
+        }
+        backlog.give(channelId, 1);
+        left -= 1;
       }
     }
+    return true;
+  } finally {
+    backlog.give(channelId, left);
   }
 }
