@@ -4,6 +4,8 @@ import type { Rating, TrainedModel } from './types.ts';
 export const ARCHITECTURE = 'mult-dae-text-v1';
 /** The linear low-rank denoising autoencoder trained by {@link trainLinear}: same parts, no tanh, raw input. */
 export const LINEAR_ARCHITECTURE = 'linear-ae-v1';
+/** The linear autoencoder solved in closed form by {@link trainSpectral}: served exactly like the linear one. */
+export const SPECTRAL_ARCHITECTURE = 'linear-ae-closed-form-v1';
 
 /** How the hidden vector is formed from the weighted sum of encoder rows. */
 export type Encoding = 'tanh-l2' | 'linear';
@@ -27,6 +29,8 @@ export interface DaeWeights {
    * `linear` (the linear autoencoder): raw history weights, no activation.
    */
   encoding?: Encoding;
+  /** Architecture name recorded with the model; by default derived from the encoding. */
+  architecture?: string;
 }
 
 /**
@@ -45,7 +49,7 @@ export class DaeModel implements TrainedModel {
 
   constructor(weights: DaeWeights) {
     this.weights = weights;
-    this.architecture = weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE;
+    this.architecture = architectureOf(weights);
     this.backend = weights.backend;
     this.dimension = weights.hidden + 1;
     this.titleIds = weights.titleIds;
@@ -81,6 +85,10 @@ export class DaeModel implements TrainedModel {
   serialize(): Map<string, Uint8Array> {
     return serializeDae(this.weights);
   }
+}
+
+function architectureOf(weights: DaeWeights): string {
+  return weights.architecture ?? (weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE);
 }
 
 const FORMAT = 'tastebud-mult-dae';
@@ -124,7 +132,7 @@ export function serializeDae(weights: DaeWeights): Map<string, Uint8Array> {
   const meta: Meta = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
-    architecture: weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE,
+    architecture: architectureOf(weights),
     backend: weights.backend,
     hidden: weights.hidden,
     titleCount: weights.titleIds.length,
@@ -201,5 +209,6 @@ export function deserializeDae(parts: Map<string, Uint8Array>): DaeModel {
     weighting: meta.weighting,
     training: meta.training ?? {},
     encoding,
+    ...(typeof meta.architecture === 'string' ? { architecture: meta.architecture } : {}),
   });
 }

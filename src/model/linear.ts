@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { ndcgAt, topK } from '../eval/metrics.ts';
 import { DaeModel } from './dae-model.ts';
 import { carveTraining, coldTitleBias, fitTextMap, seededRandom, shuffleInPlace, textMatrix, type SparseRow, type TrainHooks, type TrainOptions, type EpochMetrics } from './train.ts';
 import type { RatingsDataset } from './types.ts';
+import { WarmColumns } from './warm-columns.ts';
 
 /**
  * Trains the linear low-rank autoencoder (see src/model/README.md): scores = x U V^T + b, where x is a
@@ -18,20 +18,11 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
   const d = Math.round(opts.dimension);
   const random = seededRandom(opts.seed);
   const { train, validation, ratedCount } = carveTraining(dataset, rowOf, opts, random);
-  // Compact column space: titles with at least one training rating.
-  const warm: number[] = [];
-  const colOf = new Int32Array(n).fill(-1);
-  for (let row = 0; row < n; row++) if (ratedCount[row]! > 0) colOf[row] = warm.push(row) - 1;
+  const columns = new WarmColumns(ratedCount);
+  const { warm } = columns;
   const m = warm.length;
   const users = train.length;
-
-  const denseRows = (rows: readonly SparseRow[]): Float32Array => {
-    const values = new Float32Array(rows.length * m);
-    rows.forEach((r, b) => {
-      for (let i = 0; i < r.rows.length; i++) values[b * m + colOf[r.rows[i]!]!] = r.weights[i]!;
-    });
-    return values;
-  };
+  const denseRows = (rows: readonly SparseRow[]): Float32Array => columns.dense(rows);
 
   const seedOf = (k: number) => (opts.seed * 7919 + k) >>> 0;
   const scale = opts.initScale;
@@ -68,24 +59,13 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
     return value;
   };
 
-  const validationNdcg = (): number => {
-    if (validation.length === 0) return 0;
-    let total = 0;
-    const chunk = 256;
-    for (let start = 0; start < validation.length; start += chunk) {
-      const part = validation.slice(start, start + chunk);
-      const scores = tf.tidy(() => scoresOf(tf.tensor2d(denseRows(part.map((v) => v.input)), [part.length, m])));
+  const validationNdcg = (): number =>
+    columns.validationNdcg(validation, opts.validationK, (rows) => {
+      const scores = tf.tidy(() => scoresOf(tf.tensor2d(denseRows(rows), [rows.length, m])));
       const values = scores.dataSync() as Float32Array;
       scores.dispose();
-      part.forEach((v, b) => {
-        const seen = new Set<number>();
-        for (const row of v.input.rows) seen.add(colOf[row]!);
-        const ranked = topK(values.subarray(b * m, (b + 1) * m), opts.validationK, seen).map((col) => warm[col]!);
-        total += ndcgAt(ranked, v.heldOut, opts.validationK);
-      });
-    }
-    return total / validation.length;
-  };
+      return values;
+    });
 
   const trainable = [u, vt, bias];
   const snapshot = () => trainable.map((t) => t.dataSync().slice() as Float32Array);
@@ -170,10 +150,29 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
 }
 
 /**
+ * How far to trust the text map for a title nobody rated: the least-squares factor that maps the text map's
+ * predictions for titles rated once onto their learned vectors (bias left out), in [0, 1]. The map predicts
+ * something like the average of similar rated titles, which would rank above nearly every rare title.
+ */
+function rareTitleTrust(predict: (row: number) => Float32Array, titleVectors: Float32Array, ratedCount: Int32Array, d: number): number {
+  let cross = 0;
+  let self = 0;
+  ratedCount.forEach((count, row) => {
+    if (count !== 1) return;
+    const predicted = predict(row);
+    for (let i = 0; i < d; i++) {
+      cross += predicted[i]! * titleVectors[row * (d + 1) + i]!;
+      self += predicted[i]! * predicted[i]!;
+    }
+  });
+  return self > 0 ? Math.min(1, Math.max(0, cross / self)) : 1;
+}
+
+/**
  * Gives titles without training ratings the rows their text predicts (ridge map fitted on warm titles),
  * or, without text, a zero vector and a rare-title bias. Returns how many titles were cold.
  */
-function fillColdTitles(dataset: RatingsDataset, warm: readonly number[], ratedCount: Int32Array, titleVectors: Float32Array, encoderRows: Float32Array, d: number): number {
+export function fillColdTitles(dataset: RatingsDataset, warm: readonly number[], ratedCount: Int32Array, titleVectors: Float32Array, encoderRows: Float32Array, d: number): number {
   const n = dataset.titleIds.length;
   const coldRows: number[] = [];
   for (let row = 0; row < n; row++) if (ratedCount[row] === 0) coldRows.push(row);
@@ -183,10 +182,13 @@ function fillColdTitles(dataset: RatingsDataset, warm: readonly number[], ratedC
   const coldBias = coldTitleBias(biases, ratedCount);
   const predictOut = text ? fitTextMap(text, warm, titleVectors, d + 1, 1) : undefined;
   const predictIn = text ? fitTextMap(text, warm, encoderRows, d, 1) : undefined;
+  const trust = predictOut ? rareTitleTrust(predictOut, titleVectors, ratedCount, d) : 1;
   for (const row of coldRows) {
     const hasText = text !== undefined && text.values.subarray(row * text.dim, (row + 1) * text.dim).some((x) => x !== 0);
     if (hasText && predictOut && predictIn) {
-      titleVectors.set(predictOut(row), row * (d + 1));
+      const out = predictOut(row);
+      for (let i = 0; i < d; i++) out[i]! *= trust;
+      titleVectors.set(out, row * (d + 1));
       encoderRows.set(predictIn(row), row * d);
     } else {
       titleVectors[row * (d + 1) + d] = coldBias;

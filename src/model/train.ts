@@ -3,6 +3,7 @@ import { ndcgAt, topK } from '../eval/metrics.ts';
 import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
+import { trainSpectral } from './spectral.ts';
 import { historyWeights, type HistoryWeighting } from './history.ts';
 import type { RatingsDataset } from './types.ts';
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
@@ -11,15 +12,19 @@ export { seededRandom, shuffleInPlace } from '../lib/random.ts';
 /** Training settings. Defaults ({@link defaultTrainOptions}) were tuned on a validation split of ml-latest-small. */
 export interface TrainOptions extends HistoryWeighting {
   /**
-   * `linear` (default): the linear low-rank autoencoder of src/model/linear.ts.
-   * `mult-dae`: the tanh Mult-DAE with a softmax likelihood (the earlier architecture).
+   * `spectral` (default): the linear autoencoder solved in closed form (src/model/spectral.ts).
+   * `linear`: the linear low-rank autoencoder with self-exclusion trained by Adam (src/model/linear.ts).
+   * `mult-dae`: the tanh Mult-DAE with a softmax likelihood (the first architecture).
    */
-  architecture: 'linear' | 'mult-dae';
+  architecture: 'spectral' | 'linear' | 'mult-dae';
   /** Standard deviation of the linear model's initial weights. */
   initScale: number;
   /** Hidden size d of the user/title space; served vectors have d + 1 components (bias folded in). */
   dimension: number;
-  /** Upper bound on epochs; early stopping on validation nDCG usually ends sooner. */
+  /**
+   * Upper bound on epochs; early stopping on validation nDCG usually ends sooner. For `spectral`: the number of
+   * subspace-iteration passes over the rating matrix.
+   */
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -27,9 +32,16 @@ export interface TrainOptions extends HistoryWeighting {
   dropout: number;
   /** Seeds weight init, dropout masks, batch order and the validation carve. */
   seed: number;
-  /** L2 penalty on all weight matrices: per batch for the Mult-DAE, per pass over all users for the linear model. */
+  /**
+   * L2 penalty on all weight matrices: per batch for the Mult-DAE, per pass over all users for the linear model.
+   * For `spectral`: the ridge strength as a fraction of the largest eigenvalue of X^T X (so it scales with the
+   * data).
+   */
   l2: number;
-  /** Share of each user's titles held out of training to pick the best epoch; 0 trains on everything for `epochs`. */
+  /**
+   * Share of each user's titles held out of training to pick the best epoch; 0 trains on everything for `epochs`.
+   * `spectral` has no epochs to pick and always trains on everything.
+   */
   validationFraction: number;
   /** Stop after this many epochs without a better validation nDCG. */
   patience: number;
@@ -47,20 +59,19 @@ export interface TrainOptions extends HistoryWeighting {
 }
 
 /**
- * The Mult-DAE stays the production default for now: the linear model scores higher on ml-latest-small (0.353 vs
- * 0.336 nDCG@10) but its absolute L2 of 100 over-shrinks the tiny datasets of a new server (the learning-loop
- * tests' promote/reject decisions flip). Choose it with `architecture: 'linear'`.
+ * Production defaults: the closed-form linear autoencoder (src/model/README.md says why). The gradient-trained
+ * architectures start from their own settings ({@link architectureDefaults}); explicit options override both.
  */
 export const defaultTrainOptions: TrainOptions = {
-  architecture: 'mult-dae',
+  architecture: 'spectral',
   initScale: 0.03,
-  dimension: 256,
-  epochs: 60,
+  dimension: 384,
+  epochs: 6,
   batchSize: 128,
   learningRate: 2e-3,
   dropout: 0.5,
   seed: 42,
-  l2: 100,
+  l2: 0.03,
   validationFraction: 0.1,
   patience: 6,
   validationK: 10,
@@ -71,8 +82,12 @@ export const defaultTrainOptions: TrainOptions = {
   recencyHalfLifeDays: undefined,
 };
 
-/** What `architecture: 'mult-dae'` changes in the defaults (values tuned for it before the linear model). */
-export const multDaeDefaults: Partial<TrainOptions> = { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01, patience: 5 };
+/** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
+export const architectureDefaults: Record<TrainOptions['architecture'], Partial<TrainOptions>> = {
+  spectral: {},
+  linear: { dimension: 256, epochs: 60, l2: 100 },
+  'mult-dae': { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01, patience: 5 },
+};
 
 /** Per-epoch numbers passed to {@link TrainHooks.onEpoch}. */
 export interface EpochMetrics {
@@ -180,18 +195,20 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
 }
 
 /**
- * Trains the Mult-DAE (see src/model/README.md) on `dataset` and returns a servable model.
- * Batches are dense multi-hot rows built on the fly from sparse user histories, so the graph has no
+ * Trains a model of `options.architecture` (default `spectral`) on `dataset` and returns a servable model.
+ * The Mult-DAE is trained here: batches are dense multi-hot rows built on the fly from sparse user histories, so the graph has no
  * gather (whose gradient is missing on wasm and pathologically slow on cpu) and memory stays
  * O(batch x titles). Honours `hooks.signal` between batches.
  */
 export async function trainModel(dataset: RatingsDataset, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<DaeModel> {
   const architecture = options.architecture ?? defaultTrainOptions.architecture;
-  const opts: TrainOptions = { ...defaultTrainOptions, ...(architecture === 'mult-dae' ? multDaeDefaults : {}), ...options, architecture };
+  const known = Object.keys(architectureDefaults);
+  if (!known.includes(architecture)) throw new TrainingInputError(`Training option architecture must be one of ${known.join(', ')} (got ${String(architecture)}).`);
+  const opts: TrainOptions = { ...defaultTrainOptions, ...architectureDefaults[architecture], ...options, architecture };
   const rowOf = validate(dataset, opts);
   const backend = await initBackend(opts.backend);
+  if (opts.architecture === 'spectral') return trainSpectral(dataset, opts, rowOf, backend, hooks);
   if (opts.architecture === 'linear') return trainLinear(dataset, opts, rowOf, backend, hooks);
-  if (opts.architecture !== 'mult-dae') throw new TrainingInputError(`Training option architecture must be linear or mult-dae (got ${String(opts.architecture)}).`);
   const n = dataset.titleIds.length;
   const d = Math.round(opts.dimension);
   const random = seededRandom(opts.seed);

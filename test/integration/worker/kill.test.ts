@@ -43,8 +43,9 @@ describe('a worker killed mid-retrain', () => {
     const activeId = await saveModelVersion(db.prisma, { model, index: TitleIndex.build(model.titleIds, model.titleVectors, model.dimension) });
     await promoteModelVersion(db.prisma, activeId);
 
-    // Far more epochs than it will live to finish.
-    const job = await queue.add('retrain', { requestedBy: 'test', train: { dimension: 16, epochs: 100_000, batchSize: 8, validationFraction: 0 } });
+    // Far more epochs than it will live to finish (a gradient-trained architecture: the default closed-form one
+    // stops as soon as it converges).
+    const job = await queue.add('retrain', { requestedBy: 'test', train: { architecture: 'linear', dimension: 16, epochs: 100_000, batchSize: 8, validationFraction: 0 } });
     child = spawn(process.execPath, ['bin/tastebud.js', 'worker', '--queues', 'retrain', '--no-schedule', '--lock-duration-ms', '2000', '--stalled-interval-ms', '1000'], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, TF_BACKEND: 'cpu', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test' },

@@ -94,7 +94,9 @@ describe('learning loop worker', () => {
     expect(active).toMatchObject({ backend: 'cpu', dimension: 9, trainingTitles: catalogue.titleIds.length });
     expect(active!.trainingRatings).toBeGreaterThan(0);
     expect(active!.durationMs).toBeGreaterThan(0);
-    expect((active!.lossHistory as number[]).length).toBe(15);
+    // The default (closed-form) model stops once converged: at least two passes, at most `epochs`.
+    expect((active!.lossHistory as number[]).length).toBeGreaterThanOrEqual(2);
+    expect((active!.lossHistory as number[]).length).toBeLessThanOrEqual(tiny!.epochs!);
     expect(active!.metrics).toMatchObject({ validationNdcg10: result.validationNdcg, phaseMs: expect.objectContaining({ train: expect.any(Number) }) });
     await waitFor(() => runtime.serving.current()?.versionId === result.versionId, 'the worker to load the promoted version');
   });

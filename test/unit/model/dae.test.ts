@@ -1,3 +1,4 @@
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type DaeModel } from '../../../src/model/index.ts';
 import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
@@ -34,6 +35,7 @@ function plantedDataset(): { dataset: RatingsDataset; heldOut: Map<number, numbe
 }
 
 const quickByArchitecture = {
+  spectral: { architecture: 'spectral' as const, dimension: 16, epochs: 40, l2: 0.1, backend: 'cpu' as const, seed: 5 },
   linear: { architecture: 'linear' as const, dimension: 16, epochs: 60, batchSize: 12, learningRate: 0.003, l2: 1, initScale: 0.1, validationFraction: 0, backend: 'cpu' as const, seed: 5 },
   'mult-dae': { architecture: 'mult-dae' as const, dimension: 16, epochs: 60, batchSize: 12, learningRate: 0.01, validationFraction: 0, backend: 'cpu' as const, seed: 5 },
 };
@@ -48,7 +50,7 @@ function scores(model: DaeModel, history: readonly Rating[]): Float32Array {
   });
 }
 
-describe.each(['linear', 'mult-dae'] as const)('%s training on planted clusters', (architecture) => {
+describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on planted clusters', (architecture) => {
   const quick = quickByArchitecture[architecture];
   const { dataset, heldOut } = plantedDataset();
   let model: DaeModel;
@@ -59,10 +61,12 @@ describe.each(['linear', 'mult-dae'] as const)('%s training on planted clusters'
   });
 
   it('reports one falling loss per epoch and serves d + 1 dimensional vectors', () => {
-    expect(losses).toHaveLength(quick.epochs);
+    // The closed-form model stops once its eigenvalues settle; the others run every epoch (no validation carve).
+    if (architecture === 'spectral') expect(losses.length).toBeLessThanOrEqual(quick.epochs);
+    else expect(losses).toHaveLength(quick.epochs);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     expect(model.dimension).toBe(17);
-    expect(model.architecture).toBe(architecture === 'linear' ? 'linear-ae-v1' : 'mult-dae-text-v1');
+    expect(model.architecture).toBe({ spectral: 'linear-ae-closed-form-v1', linear: 'linear-ae-v1', 'mult-dae': 'mult-dae-text-v1' }[architecture]);
     expect(model.titleVectors).toHaveLength(80 * 17);
   });
 
@@ -145,6 +149,51 @@ describe.each(['linear', 'mult-dae'] as const)('%s training on planted clusters'
   });
 });
 
+describe('spectral (closed-form linear autoencoder)', () => {
+  it('equals the exact rank-d ridge solution V diag(s / (s + lambda)) V^T of the Gram matrix', async () => {
+    const { dataset } = plantedDataset();
+    const d = 8;
+    const l2 = 0.05;
+    const model = await trainModel(dataset, { architecture: "spectral", dimension: d, epochs: 60, l2, backend: "cpu", seed: 3 });
+    // Exact reference from the dense Gram matrix of the binary histories (ml-matrix's symmetric eigensolver).
+    const warm = [...new Set(dataset.ratings.map((r) => r.titleId))].sort((a, b) => a - b);
+    const x = new Matrix(60, warm.length);
+    for (const r of dataset.ratings) x.set(r.userId, warm.indexOf(r.titleId), 1);
+    const evd = new EigenvalueDecomposition(x.transpose().mmul(x), { assumeSymmetric: true });
+    const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, d);
+    const lambda = l2 * order[0]![0];
+    const exact = (i: number, j: number) => order.reduce((sum, [s, c]) => sum + (evd.eigenvectorMatrix.get(i, c) * evd.eigenvectorMatrix.get(j, c) * s) / (s + lambda), 0);
+    const { encoderRows, titleVectors } = model.weights;
+    const learned = (i: number, j: number) => {
+      let sum = 0;
+      for (let c = 0; c < d; c++) sum += encoderRows[warm[i]! * d + c]! * titleVectors[warm[j]! * (d + 1) + c]!;
+      return sum;
+    };
+    let err = 0;
+    let norm = 0;
+    for (let i = 0; i < warm.length; i++) {
+      for (let j = 0; j < warm.length; j++) {
+        err += (learned(i, j) - exact(i, j)) ** 2;
+        norm += exact(i, j) ** 2;
+      }
+    }
+    // Subspace iteration stops when the eigenvalues settle; the weights are then exact to a fraction of a percent.
+    expect(Math.sqrt(err / norm)).toBeLessThan(2e-3);
+  });
+
+  it('scales its ridge with the data: a server with a handful of ratings still ranks by co-occurrence', async () => {
+    const ratings: Rating[] = [
+      { userId: 1, titleId: 1, value: 5, ratedAt: 0 }, { userId: 1, titleId: 2, value: 5, ratedAt: 0 },
+      { userId: 2, titleId: 3, value: 5, ratedAt: 0 }, { userId: 2, titleId: 4, value: 5, ratedAt: 0 },
+      { userId: 3, titleId: 1, value: 5, ratedAt: 0 }, { userId: 3, titleId: 2, value: 5, ratedAt: 0 },
+    ];
+    const model = await trainModel({ ratings, titleIds: [1, 2, 3, 4, 5] }, { architecture: 'spectral', dimension: 4, backend: 'cpu' });
+    const s = scores(model, [{ userId: 9, titleId: 1, value: 5, ratedAt: 0 }]);
+    expect(s[1]!).toBeGreaterThan(s[2]! + 0.1);
+    expect(s[1]!).toBeGreaterThan(s[3]! + 0.1);
+  });
+});
+
 describe('stored encoding', () => {
   it('loads a model stored without an encoding (before the linear model) as the tanh Mult-DAE, and rejects an unknown one', async () => {
     const { dataset } = plantedDataset();
@@ -153,7 +202,8 @@ describe('stored encoding', () => {
     const meta = JSON.parse(new TextDecoder().decode(parts.get('meta.json')!)) as Record<string, unknown>;
     expect(meta.encoding).toBe('linear');
     const { encoding: _dropped, ...old } = meta;
-    const legacy = deserializeModel(new Map([...parts, ['meta.json', new TextEncoder().encode(JSON.stringify(old))]]));
+    // Models stored before the linear model carried the Mult-DAE's architecture name and no encoding.
+    const legacy = deserializeModel(new Map([...parts, ['meta.json', new TextEncoder().encode(JSON.stringify({ ...old, architecture: 'mult-dae-text-v1' }))]]));
     expect(legacy.architecture).toBe('mult-dae-text-v1');
     const history = dataset.ratings.filter((r) => r.userId === 2);
     // Same weights, different encoding: the tanh user vector differs from the linear one.
