@@ -1,8 +1,8 @@
 /**
  * HNSW recall and speed against exact inner-product search.
  *
- *   npx tsx bench/index.ts [--n 1000000] [--dimension 65] [--ef-construction 200] [--skip-real] [--skip-large]
- *                          [--epochs 3] [--queries 1000] [--recall-queries 200] [--max-build-seconds 1800] [--space mips,ip]
+ *   npx tsx bench/index.ts [--n 1000000] [--dimension 385] [--ef-construction 200] [--skip-real] [--skip-large]
+ *                          [--epochs 6] [--queries 1000] [--recall-queries 200] [--max-build-seconds 1800] [--space mips,ip]
  *                          [--norm-spread 0.1]
  *
  * (a) title vectors of a model trained on ml-latest-small (a short training run through src/model; falls
@@ -21,12 +21,12 @@ import { seededRandom as random } from '../src/lib/random.ts';
 const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '1000000' },
-    dimension: { type: 'string', default: '65' },
+    dimension: { type: 'string', default: '385' },
     'ef-construction': { type: 'string', default: '200' },
     m: { type: 'string', default: '16' },
     space: { type: 'string', default: 'mips,ip' },
     'norm-spread': { type: 'string', default: '0.1' },
-    epochs: { type: 'string', default: '3' },
+    epochs: { type: 'string', default: '6' },
     queries: { type: 'string', default: '1000' },
     'recall-queries': { type: 'string', default: '200' },
     'max-build-seconds': { type: 'string', default: '1800' },

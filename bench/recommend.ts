@@ -1,7 +1,7 @@
 /**
  * In-process speed of recommend() and similar() on an ml-latest-small-sized model (9,742 titles).
  *
- *   npx tsx bench/recommend.ts [--requests 3000] [--epochs 3] [--generated]
+ *   npx tsx bench/recommend.ts [--requests 3000] [--epochs 6] [--generated]
  *
  * Catalogue and users come from ml-latest-small (names, genres, rating counts and means; the 610 users'
  * ratings held in memory). Title vectors come from a short training run of the project's model; with
@@ -24,8 +24,8 @@ import { seededRandom as random } from '../src/lib/random.ts';
 const { values: args } = parseArgs({
   options: {
     requests: { type: 'string', default: '3000' },
-    epochs: { type: 'string', default: '3' },
-    dimension: { type: 'string', default: '65' },
+    epochs: { type: 'string', default: '6' },
+    dimension: { type: 'string', default: '385' },
     generated: { type: 'boolean', default: false },
     movielens: { type: 'string', default: join(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
   },

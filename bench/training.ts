@@ -1,6 +1,6 @@
 // Training time on MovieLens ml-latest-small (all ratings, production options): seconds per epoch (wall and
 // process CPU, which is less disturbed by other jobs on a shared machine) and total time per training run.
-// Usage: npx tsx bench/training.ts [--backend auto|wasm|cpu] [--architecture linear|mult-dae] [--epochs N] [--runs 3]
+// Usage: npx tsx bench/training.ts [--backend auto|wasm|cpu] [--architecture spectral|linear|mult-dae] [--epochs N] [--runs 3]
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ const { values } = parseArgs({
   options: {
     dir: { type: 'string', default: '../shared/data/movielens/ml-latest-small' },
     backend: { type: 'string', default: 'auto' },
-    architecture: { type: 'string', default: 'linear' },
+    architecture: { type: 'string', default: 'spectral' },
     epochs: { type: 'string' },
     runs: { type: 'string', default: '3' },
   },
