@@ -157,8 +157,9 @@ export class Recommender {
   }
 
   /**
-   * The titles nearest to one title in the model's space (cosine of title vectors), excluding the title
-   * itself. A title nobody rated still has a vector from its text, so it gets neighbours too.
+   * The titles nearest to one title in the model's space, excluding the title itself: ranked by the inner
+   * product of title vectors (the model's title-title weight), with `similarity` that score relative to the
+   * title's score with itself. A title nobody rated still has a vector from its text, so it gets neighbours too.
    */
   similar(titleId: number, count: number): SimilarTitle[] {
     const wanted = this.checkCount(count);
@@ -174,10 +175,12 @@ export class Recommender {
     }
     const length = this.index.normOf(titleId)!;
     const allowed = (id: number) => id !== titleId && this.catalog.get(id) !== undefined;
-    const candidates = this.candidates(vector, Math.max(wanted * 10, 100), allowed);
+    // Ranked by the model's own title-title score (inner product), not cosine: cosine lifts titles rated by one
+    // or two people who happened to rate this one too ("Villain (1971)" next to The Godfather).
+    const candidates = this.candidates(vector, wanted, allowed);
     return candidates
-      .map(({ titleId: id }) => ({ id, similarity: cosine(vector, length, this.index.vectorOf(id)!, this.index.normOf(id)!) }))
-      .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+      .map(({ titleId: id, score }) => ({ id, score, similarity: score / (length * length || 1) }))
+      .sort((a, b) => b.score - a.score || a.id - b.id)
       .slice(0, wanted)
       .map(({ id, similarity }) => {
         const { titleId: _, ...rest } = describe(this.catalog.get(id)!);

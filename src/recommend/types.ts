@@ -75,7 +75,7 @@ export interface SimilarTitle {
   year: number | null;
   genres: readonly string[];
   kind: string;
-  /** Cosine similarity of the two title vectors, -1 to 1. */
+  /** The model's title-title score (inner product) relative to the title's score with itself; the list is ranked by it. */
   similarity: number;
 }
 

@@ -145,6 +145,19 @@ describe('similar', () => {
     for (let i = 1; i < results.length; i++) expect(results[i - 1]!.similarity).toBeGreaterThanOrEqual(results[i]!.similarity);
   });
 
+  it("ranks by the model's title-title score, so a barely-known title pointing the same way does not outrank a well-known one", () => {
+    const w = world();
+    const extra = (id: number, name: string) => ({ id, name, year: 2020, genres: ['Horror'], kind: 'movie', ratingCount: 1, ratingMean: 4 });
+    // 600 is the query; 601 points exactly its way but is short (rated once); 602 is long and nearly aligned.
+    w.index.add(600, [0, 0, 0, 0, 0, 1]);
+    w.index.add(601, [0, 0, 0, 0, 0, 0.05]);
+    w.index.add(602, [0, 0, 0, 0, 0.3, 2]);
+    const r = new Recommender({ model: w.model, index: w.index, catalog: new MemoryCatalog([...w.titles, extra(600, 'Query'), extra(601, 'Obscure'), extra(602, 'Classic')]), users: usersOf() });
+    const ids = r.similar(600, 5).map((t) => t.titleId);
+    expect(ids[0]).toBe(602);
+    expect(ids).not.toContain(601);
+  });
+
   it('finds neighbours for a cold title from its (text-based) vector', () => {
     // A title nobody rated, whose vector the model made from text near the horror axis.
     const w = world();
