@@ -5,19 +5,30 @@
  * and, at the end, whether the database matches what the emulator says was reacted.
  *
  *   npx tsx bench/soak.ts [--duration-s 300] [--members 200] [--concurrency 16] [--sample-s 10]
+ *                         [--heap-every-s 30] [--snapshots-at 120,480,840 --snapshot-dir /tmp/soak-heaps]
+ *
+ * The bot runs with the inspector on a local port: every `--heap-every-s` the benchmark forces a full GC
+ * there and reads process.memoryUsage(), so the heap that survives GC (what a leak grows) is reported
+ * beside RSS (which also holds GC slack V8 has not given back). `--snapshots-at` writes heap snapshots
+ * at those seconds into the run (each pauses the bot for seconds: diagnosis runs, not benchmark figures).
  *
  * Reaction latency is "emulator dispatch -> row visible in suggestion_reactions" (polled every 5 ms, which
- * adds a little database load); /recommend is "command -> last suggestion posted"; autocomplete is
+ * adds a little database load); /recommend is "command -> last suggestion posted", and "-> rateable"
+ * "command -> the bot's last scale reaction on it" (from the emulator's request log; suggestions the bot
+ * posted without the scale because the channel's backlog was full are counted apart); autocomplete is
  * "keystroke -> choices received".
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { normaliseEmoji, reactionMeaning, SUGGESTION_REACTIONS } from '../src/ratings/scale.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../src/emulator/index.ts';
+import { BUSY_CHANNEL_NOTE } from '../src/bot/suggest.ts';
+import { startDiscordEmulator, type DiscordEmulator, type InteractionHandle } from '../src/emulator/index.ts';
 import { spawnManaged, startPostgresProcess, startRedisProcess, waitUntil } from '../test/support/processes/index.ts';
 
 const { values: args } = parseArgs({
@@ -27,6 +38,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'sample-s': { type: 'string', default: '10' },
     titles: { type: 'string', default: '2000' },
+    'heap-every-s': { type: 'string', default: '30' },
+    'snapshots-at': { type: 'string', default: '' },
+    'snapshot-dir': { type: 'string', default: path.join(os.tmpdir(), 'soak-heaps') },
   },
 });
 const durationMs = Number(args['duration-s']) * 1000;
@@ -34,15 +48,79 @@ const memberCount = Number(args.members);
 const concurrency = Number(args.concurrency);
 const sampleMs = Number(args['sample-s']) * 1000;
 const titleCount = Number(args.titles);
+const heapEveryMs = Number(args['heap-every-s']) * 1000;
+const snapshotsAtS = args['snapshots-at'] ? args['snapshots-at'].split(',').map(Number) : [];
 for (const [name, v] of Object.entries({ durationMs, memberCount, concurrency, sampleMs, titleCount })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
 }
+if (!(heapEveryMs >= 0) || snapshotsAtS.some((s) => !(s > 0))) throw new Error('--heap-every-s must be >= 0 and --snapshots-at positive seconds');
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const members = Array.from({ length: memberCount }, (_, i) => ({ id: String(500000000000000000n + BigInt(i)), username: `soak${i}` }));
 const RATING_EMOJI = ['😍', '👍', '😐', '👎'];
 const WORDS = ['the', 'star', 'love', 'night', 'war', 'man', 'title 1', 'ti', 'dark', 'x', 'story', 'blue', 'a', 'lo', 'se'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A minimal Chrome DevTools Protocol client for the bot's inspector (forced GC, memory, heap snapshots). */
+class Inspector {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private onChunk: ((chunk: string) => void) | undefined;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: WebSocket.RawData) => {
+      const msg = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: { chunk: string } };
+      if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') this.onChunk?.(msg.params!.chunk);
+      const w = msg.id === undefined ? undefined : this.waiting.get(msg.id);
+      if (!w) return;
+      this.waiting.delete(msg.id!);
+      if (msg.error) w.reject(new Error(msg.error.message));
+      else w.resolve(msg.result);
+    });
+  }
+
+  static async connect(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return new Inspector(ws);
+  }
+
+  send<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    this.ws.send(JSON.stringify({ id, method, params }));
+    return new Promise<T>((resolve, reject) => this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** process.memoryUsage() right after a full, forced garbage collection. */
+  async memoryAfterGc(): Promise<NodeJS.MemoryUsage> {
+    await this.send('HeapProfiler.collectGarbage');
+    const { result } = await this.send<{ result: { value: string } }>('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    return JSON.parse(result.value) as NodeJS.MemoryUsage;
+  }
+
+  async heapSnapshot(file: string): Promise<void> {
+    const out = createWriteStream(file);
+    this.onChunk = (chunk) => out.write(chunk);
+    try {
+      await this.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    } finally {
+      this.onChunk = undefined;
+      await new Promise((resolve) => out.end(resolve));
+    }
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Least-squares slope of y over x, per minute of x seconds. */
+function slopePerMin(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  return (points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / points.reduce((s, p) => s + (p.x - mx) ** 2, 0)) * 60;
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -52,6 +130,8 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`);
   console.log(`soak: ${durationMs / 1000} s, ${memberCount} members, ${concurrency} concurrent drivers`);
+  const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`load average before: ${loadavg()}`);
   const [pgServer, redis] = await Promise.all([startPostgresProcess(), startRedisProcess()]);
   const client = new pg.Client({ connectionString: pgServer.url() });
   await client.connect();
@@ -97,30 +177,59 @@ async function main() {
     COMMAND_RATE_WINDOW_SECONDS: '1',
     METRICS_PORT: '0',
   };
-  const bot = spawnManaged(process.execPath, [fileURLToPath(new URL('../bin/tastebud.js', import.meta.url)), 'bot'], { env, cwd: ROOT });
+  const bot = spawnManaged(process.execPath, ['--inspect=127.0.0.1:0', fileURLToPath(new URL('../bin/tastebud.js', import.meta.url)), 'bot'], { env, cwd: ROOT });
   await waitUntil(() => emu.sessions().some((s) => s.connected) && emu.commands('guild').length > 0, 'the bot to connect', 60_000, 100);
   await sleep(500);
+  const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(bot.output())?.[1];
+  if (!inspectorUrl) throw new Error('the bot did not open its inspector');
+  const inspector = await Inspector.connect(inspectorUrl);
 
   const rssMb = () => {
     const status = readFileSync(`/proc/${bot.process.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   };
 
-  // Suggestion messages to react on.
+  // Suggestion messages to react on, one batch at a time so that each gets its scale.
   const suggestionIds: string[] = [];
   for (let i = 0; i < 10; i++) {
     const it = await emu.runCommand({ userId: members[i]!.id, name: 'recommend', options: { count: 5 } });
-    await emu.waitFor(() => it.followUps().length === 5, { timeoutMs: 30_000 });
+    await emu.waitFor(() => it.followUps().length === 5 && it.followUps().every((m) => m.reactions.length >= SUGGESTION_REACTIONS.length), { timeoutMs: 30_000 });
     suggestionIds.push(...it.followUps().map((m) => m.id));
   }
-  await emu.waitFor(() => suggestionIds.every((id) => emu.message(id)!.reactions.length >= SUGGESTION_REACTIONS.length), { timeoutMs: 60_000 });
 
   const latencies: Record<string, number[]> = { reaction: [], recommend: [], autocomplete: [] };
   const errors: string[] = [];
   const memory: { atS: number; rssMb: number }[] = [{ atS: 0, rssMb: rssMb() }];
+  const heap: { atS: number; heapMb: number; heapTotalMb: number; externalMb: number; rssMb: number }[] = [];
   const busy = new Set<string>();
   const started = Date.now();
-  const sampler = setInterval(() => memory.push({ atS: Math.round((Date.now() - started) / 1000), rssMb: rssMb() }), sampleMs);
+  const atS = () => Math.round((Date.now() - started) / 1000);
+  const sampler = setInterval(() => memory.push({ atS: atS(), rssMb: rssMb() }), sampleMs);
+  // Heap samples and snapshots take turns on the one inspector connection.
+  let inspecting = Promise.resolve();
+  const inspect = (work: () => Promise<void>) => {
+    inspecting = inspecting.then(work).catch((error: unknown) => console.log(`inspector: ${(error as Error).message}`));
+  };
+  const sampleHeap = () =>
+    inspect(async () => {
+      const m = await inspector.memoryAfterGc();
+      heap.push({ atS: atS(), heapMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20, externalMb: m.external / 2 ** 20, rssMb: m.rss / 2 ** 20 });
+    });
+  sampleHeap();
+  const heapSampler = heapEveryMs > 0 ? setInterval(sampleHeap, heapEveryMs) : undefined;
+  if (snapshotsAtS.length > 0) mkdirSync(args['snapshot-dir'], { recursive: true });
+  const snapshotTimers = snapshotsAtS.map((s) =>
+    setTimeout(
+      () =>
+        inspect(async () => {
+          const file = path.join(args['snapshot-dir'], `bot-${s}s.heapsnapshot`);
+          const t0 = performance.now();
+          await inspector.heapSnapshot(file);
+          console.log(`heap snapshot at ${s} s: ${file} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        }),
+      s * 1000,
+    ),
+  );
 
   const rowVisible = async (messageId: string, discordId: string, emoji: string) => {
     const r = await db.query('SELECT 1 FROM suggestion_reactions sr JOIN users u ON u.id = sr.user_id WHERE sr.message_id = $1 AND u.external_id = $2 AND sr.emoji = $3', [messageId, discordId, emoji]);
@@ -154,13 +263,17 @@ async function main() {
     }
   }
 
+  // Drivers move on once the suggestions are posted; when each became rateable is read afterwards.
+  const recommends: { at: number; it: InteractionHandle }[] = [];
   async function oneRecommend() {
     const member = members[10 + Math.floor(Math.random() * (members.length - 10))]!.id;
     const t0 = performance.now();
+    const at = Date.now();
     const it = await emu.runCommand({ userId: member, name: 'recommend', options: { count: 3 } });
     await emu.waitFor(() => it.followUps().length === 3 || /went wrong|unavailable|Slow down/.test(it.finalContent() ?? ''), { timeoutMs: 30_000 });
     if (it.followUps().length !== 3) throw new Error(`/recommend answered "${it.finalContent()}"`);
     latencies.recommend!.push(performance.now() - t0);
+    recommends.push({ at, it });
   }
 
   async function oneAutocomplete() {
@@ -186,12 +299,39 @@ async function main() {
     }
   });
   await Promise.all(drivers);
-  clearInterval(sampler);
-  memory.push({ atS: Math.round((Date.now() - started) / 1000), rssMb: rssMb() });
   const elapsedS = (Date.now() - started) / 1000;
+  clearInterval(sampler);
+  clearInterval(heapSampler);
+  for (const t of snapshotTimers) clearTimeout(t);
+  memory.push({ atS: atS(), rssMb: rssMb() });
+  if (heapEveryMs > 0) sampleHeap();
+  await inspecting;
+  inspector.close();
 
-  // Settle, then compare the database with the emulator row by row.
+  // Settle (the last suggestions' scale reactions included), then compare the database with the emulator row by row.
+  const scaleAdds = () => {
+    const adds = new Map<string, number[]>();
+    for (const r of emu.requests) {
+      if (r.route !== 'PUT /channels/:channel/messages/:message/reactions/:emoji/@me' || r.status !== 204) continue;
+      const messageId = r.path.split('/')[4]!;
+      adds.set(messageId, [...(adds.get(messageId) ?? []), r.at]);
+    }
+    return adds;
+  };
+  const isShed = (r: (typeof recommends)[number]) => r.it.finalContent()?.endsWith(BUSY_CHANNEL_NOTE) ?? false;
+  // Each /recommend ends either scaled or with the busy note (edited in just after its suggestions).
+  const settledScale = () => {
+    const adds = scaleAdds();
+    return recommends.every((r) => isShed(r) || r.it.followUps().every((m) => (adds.get(m.id)?.length ?? 0) >= SUGGESTION_REACTIONS.length));
+  };
+  await waitUntil(settledScale, 'the last scale reactions', 60_000, 250).catch((error: unknown) => console.log((error as Error).message));
   await sleep(2000);
+  const adds = scaleAdds();
+  const scaled = recommends.filter((r) => !isShed(r));
+  const shed = recommends.length - scaled.length;
+  const rateableAfter = scaled
+    .map((r) => Math.max(...r.it.followUps().map((m) => Math.max(...(adds.get(m.id) ?? [Infinity])))) - r.at)
+    .sort((a, b) => a - b);
   const expected = new Set<string>();
   for (const id of suggestionIds) {
     for (const r of emu.message(id)!.reactions) {
@@ -208,7 +348,7 @@ async function main() {
   const extra = [...actual].filter((k) => !expected.has(k)).length;
   const botErrors = bot.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
 
-  console.log(`\nelapsed ${elapsedS.toFixed(0)} s`);
+  console.log(`\nelapsed ${elapsedS.toFixed(0)} s; load average at the end (1/5/15 min): ${loadavg()}`);
   console.log('kind          count   ops/s    p50 ms   p95 ms   p99 ms');
   for (const [kind, values] of Object.entries(latencies)) {
     const sorted = [...values].sort((a, b) => a - b);
@@ -216,18 +356,24 @@ async function main() {
       `${kind.padEnd(12)} ${String(sorted.length).padStart(6)} ${(sorted.length / elapsedS).toFixed(1).padStart(7)} ${percentile(sorted, 50).toFixed(1).padStart(9)} ${percentile(sorted, 95).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}`,
     );
   }
+  console.log(
+    `${'→ rateable'.padEnd(12)} ${String(rateableAfter.length).padStart(6)} ${''.padStart(7)} ${percentile(rateableAfter, 50).toFixed(1).padStart(9)} ${percentile(rateableAfter, 95).toFixed(1).padStart(8)} ${percentile(rateableAfter, 99).toFixed(1).padStart(8)}   (/recommend → its last suggestion has the whole scale)`,
+  );
+  console.log(`/recommend posted without the scale (channel backlog full): ${shed} of ${recommends.length}`);
   const total = Object.values(latencies).reduce((s, v) => s + v.length, 0);
   console.log(`total ${total} ops, ${(total / elapsedS).toFixed(1)} ops/s`);
   console.log(`errors: ${errors.length}${errors.length ? ` (first: ${errors.slice(0, 5).join(' | ')})` : ''}; bot error log lines: ${botErrors.length}`);
+  for (const line of botErrors.slice(0, 3)) console.log(`  ${line.slice(0, 600)}`);
   console.log(`database vs emulator: ${expected.size} held reactions expected, ${missing} missing, ${extra} extra`);
   console.log(`bot RSS MB over time: ${memory.map((m) => `${m.atS}s=${m.rssMb.toFixed(0)}`).join(' ')}`);
-  const half = memory.slice(Math.floor(memory.length / 2));
-  if (half.length >= 3) {
-    const n = half.length;
-    const mx = half.reduce((s, m) => s + m.atS, 0) / n;
-    const my = half.reduce((s, m) => s + m.rssMb, 0) / n;
-    const slope = half.reduce((s, m) => s + (m.atS - mx) * (m.rssMb - my), 0) / half.reduce((s, m) => s + (m.atS - mx) ** 2, 0);
-    console.log(`RSS trend over the second half: ${(slope * 60).toFixed(2)} MB/min`);
+  const secondHalf = <T extends { atS: number }>(xs: T[]) => xs.filter((m) => m.atS >= elapsedS / 2);
+  const rssHalf = secondHalf(memory);
+  if (rssHalf.length >= 3) console.log(`RSS trend over the second half: ${slopePerMin(rssHalf.map((m) => ({ x: m.atS, y: m.rssMb }))).toFixed(2)} MB/min`);
+  if (heap.length > 0) {
+    console.log(`bot heapUsed after forced GC, MB: ${heap.map((m) => `${m.atS}s=${m.heapMb.toFixed(1)}`).join(' ')}`);
+    console.log(`bot heapTotal / external / RSS right after forced GC, MB: ${heap.map((m) => `${m.atS}s=${m.heapTotalMb.toFixed(0)}/${m.externalMb.toFixed(1)}/${m.rssMb.toFixed(0)}`).join(' ')}`);
+    const heapHalf = secondHalf(heap);
+    if (heapHalf.length >= 3) console.log(`heap-after-GC trend over the second half: ${slopePerMin(heapHalf.map((m) => ({ x: m.atS, y: m.heapMb }))).toFixed(2)} MB/min`);
   }
 
   await bot.stop('SIGTERM', 15_000);
