@@ -19,6 +19,10 @@ const byEmoji = new Map<string, ReactionMeaning>([
   ['5\u20e3', { kind: 'rating', value: 5 }],
 ]);
 
+/** The rating emoji (in canonical form) with their values, and the hide emoji: the scale as SQL needs it. */
+export const RATING_EMOJI: readonly { emoji: string; value: number }[] = [...byEmoji].flatMap(([emoji, m]) => (m.kind === 'rating' ? [{ emoji, value: m.value }] : []));
+export const HIDE_EMOJI: readonly string[] = [...byEmoji].flatMap(([emoji, m]) => (m.kind === 'hide' ? [emoji] : []));
+
 /**
  * The canonical form of a unicode emoji: variation selectors (U+FE0F, clients differ in sending it on
  * keycaps) and skin-tone modifiers (👍🏽 means the same as 👍) removed.

@@ -1,7 +1,7 @@
 import { DatabaseUnavailableError, type PrismaClient } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
-import { writeUserEmbeddingEvent } from '../queue/outbox.ts';
-import { checkScore, decideFromReactions, normaliseEmoji, reactionMeaning } from './scale.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { OUTBOX_KIND } from '../queue/names.ts';
+import { checkScore, HIDE_EMOJI, normaliseEmoji, RATING_EMOJI, reactionMeaning } from './scale.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -53,15 +53,22 @@ export interface MemberProfile {
   recent: { titleId: number; name: string; year: number | null; value: number; ratedAt: Date }[];
 }
 
+/**
+ * `INSERT … RETURNING id` of the member's row: created on first contact, the display name refreshed when
+ * given. Always an update on conflict, so the row comes back (and stays locked until commit) even when
+ * nothing changed. `onlyIf` (a WHERE clause) can make the insert conditional.
+ */
+function memberUpsertSql(member: Member, onlyIf?: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`INSERT INTO users (source, external_id, display_name)
+    SELECT 'discord'::user_source, ${member.discordId}::text, ${member.displayName ?? null}::text ${onlyIf ?? Prisma.empty}
+    ON CONFLICT (source, external_id) DO UPDATE SET display_name = COALESCE(EXCLUDED.display_name, users.display_name)
+    RETURNING id`;
+}
+
 /** The member's row id, creating the row on first contact (and refreshing the display name). */
 export async function upsertMember(db: Tx | PrismaClient, member: Member): Promise<number> {
-  const user = await db.user.upsert({
-    where: { source_externalId: { source: 'discord', externalId: member.discordId } },
-    create: { source: 'discord', externalId: member.discordId, displayName: member.displayName ?? null },
-    update: member.displayName ? { displayName: member.displayName } : {},
-    select: { id: true },
-  });
-  return user.id;
+  const [row] = await db.$queryRaw<{ id: number }[]>`${memberUpsertSql(member)}`;
+  return row!.id;
 }
 
 /** The member's row id, or undefined when they never used the bot. */
@@ -72,12 +79,23 @@ export async function findMember(db: Tx | PrismaClient, discordId: string): Prom
 
 const TRANSACTION = { timeout: 15_000, maxWait: 5_000 } as const;
 
+/** The time a statement writes, as the UTC wall clock Prisma reads `timestamp` columns as. */
+const NOW = Prisma.sql`(statement_timestamp() AT TIME ZONE 'UTC')`;
+
+/** The outbox row that asks for a rebuild of the member's vector, the SQL form of writeUserEmbeddingEvent (src/queue/outbox.ts). */
+function userEmbeddingEventSql(userId: Prisma.Sql | number, from: Prisma.Sql = Prisma.empty): Prisma.Sql {
+  return Prisma.sql`INSERT INTO outbox_events (kind, payload) SELECT ${OUTBOX_KIND.userEmbedding}, jsonb_build_object('userId', ${userId}::int) ${from}`;
+}
+
 /**
  * Applies a reaction added to or removed from a message. Only scale emoji on suggestion messages count.
  * The member's held reactions are kept in suggestion_reactions; the newest rating reaction on any
  * suggestion of that title decides their rating for the title, and removing the last one removes a rating that came
  * from a reaction (a rating set with /rate since then is left alone). 🙈 hides the title while held.
  * A rating change writes an outbox event in the same transaction.
+ *
+ * Two statements in one transaction, because each round trip (and each Prisma call's CPU) is the cost of
+ * a burst: the first finds the title, upserts the member and takes the lock; the second does the rest.
  */
 export async function applyReaction(
   prisma: PrismaClient,
@@ -86,68 +104,104 @@ export async function applyReaction(
   const meaning = reactionMeaning(input.emoji);
   if (!meaning) return { kind: 'ignored', reason: 'not-on-the-scale' };
   const emoji = normaliseEmoji(input.emoji.name!);
+  const { messageId, action } = input;
   return prisma.$transaction(async (tx) => {
-    const suggestion = await tx.suggestion.findUnique({ where: { messageId: input.messageId }, select: { titleId: true } });
-    if (!suggestion) return { kind: 'ignored', reason: 'not-a-suggestion' } as const;
-    const { titleId } = suggestion;
-    const userId = await upsertMember(tx, input.member);
-    // Serialise concurrent reactions of one member on one title, so "latest wins" holds.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${userId}::int, ${titleId}::int)`;
-    const key = { messageId: input.messageId, userId, emoji };
-    if (input.action === 'add') {
-      await tx.suggestionReaction.upsert({ where: { messageId_userId_emoji: key }, create: key, update: { createdAt: new Date() } });
-    } else {
-      await tx.suggestionReaction.deleteMany({ where: key });
-    }
-    // Several suggestion messages can show the same title: what the member holds on any of them counts.
-    const held = await tx.suggestionReaction.findMany({ where: { userId, suggestion: { titleId } }, select: { emoji: true, createdAt: true } });
-    const decision = decideFromReactions(held);
-    const before = await tx.rating.findUnique({ where: { userId_titleId: { userId, titleId } }, select: { value: true, source: true } });
-
-    let ratingChanged = false;
-    if (decision.rating !== undefined) {
-      if (before?.value !== decision.rating || before.source !== 'reaction') {
-        await tx.rating.upsert({
-          where: { userId_titleId: { userId, titleId } },
-          create: { userId, titleId, value: decision.rating, source: 'reaction' },
-          update: { value: decision.rating, source: 'reaction' },
-        });
-        ratingChanged = true;
-      }
-    } else if (meaning.kind === 'rating' && input.action === 'remove' && before?.source === 'reaction') {
-      await tx.rating.delete({ where: { userId_titleId: { userId, titleId } } });
-      ratingChanged = true;
-    }
-
-    if (meaning.kind === 'hide') {
-      if (decision.hidden) {
-        await tx.hiddenTitle.upsert({ where: { userId_titleId: { userId, titleId } }, create: { userId, titleId }, update: {} });
-      } else {
-        await tx.hiddenTitle.deleteMany({ where: { userId, titleId } });
-      }
-    }
-    if (ratingChanged) await writeUserEmbeddingEvent(tx, userId);
-    const rating = decision.rating ?? (ratingChanged ? undefined : before?.value);
-    return { kind: 'applied', titleId, userId, rating, hidden: decision.hidden, ratingChanged } as const;
+    // Serialise concurrent reactions of one member on one title, so "latest wins" holds. The lock is taken
+    // in a statement of its own: the next statement's snapshot then sees whatever the previous holder committed.
+    const [target] = await tx.$queryRaw<{ titleId: number; userId: number }[]>`
+      WITH s AS (SELECT title_id FROM suggestions WHERE message_id = ${messageId}),
+      u AS (${memberUpsertSql(input.member, Prisma.sql`WHERE EXISTS (SELECT 1 FROM s)`)})
+      SELECT s.title_id AS "titleId", u.id AS "userId" FROM s, u, LATERAL pg_advisory_xact_lock(u.id, s.title_id) AS locked`;
+    if (!target) return { kind: 'ignored', reason: 'not-a-suggestion' } as const;
+    const { titleId, userId } = target;
+    const [result] = await tx.$queryRaw<{ rating: number | null; hidden: boolean; changed: boolean; before: number | null }[]>`${reactionSql({
+      messageId,
+      userId,
+      titleId,
+      emoji,
+      action,
+      kind: meaning.kind,
+    })}`;
+    const { rating, hidden, changed, before } = result!;
+    return { kind: 'applied', titleId, userId, rating: rating ?? (changed ? undefined : (before ?? undefined)), hidden, ratingChanged: changed } as const;
   }, TRANSACTION);
 }
 
-/** Sets a member's rating of a title from /rate (1-5 in halves) and writes the outbox event with it. */
+/**
+ * The statement that stores one reaction and settles its consequences, as decideFromReactions (scale.ts)
+ * decides them: the newest held rating emoji on any suggestion of the title gives the rating (ties to
+ * the higher value), a held 🙈 hides. Data-modifying CTEs do not see each other's writes, so `held` is
+ * the rows from before with this event applied by hand; `before` is the rating before it.
+ */
+function reactionSql(r: { messageId: string; userId: number; titleId: number; emoji: string; action: 'add' | 'remove'; kind: 'rating' | 'hide' }): Prisma.Sql {
+  const { messageId, userId, titleId, emoji } = r;
+  // Only the CTEs this kind of event can need: planning the statement is a good part of its cost.
+  const event =
+    r.action === 'add'
+      ? Prisma.sql`added AS (
+          INSERT INTO suggestion_reactions (message_id, user_id, emoji, created_at)
+          VALUES (${messageId}, ${userId}, ${emoji}, ${NOW})
+          ON CONFLICT (message_id, user_id, emoji) DO UPDATE SET created_at = EXCLUDED.created_at
+          RETURNING emoji, created_at)`
+      : Prisma.sql`removed AS (DELETE FROM suggestion_reactions WHERE message_id = ${messageId} AND user_id = ${userId} AND emoji = ${emoji})`;
+  const unrate =
+    r.action === 'remove' && r.kind === 'rating'
+      ? Prisma.sql`, unrated AS (
+          DELETE FROM ratings WHERE user_id = ${userId} AND title_id = ${titleId} AND EXISTS (SELECT 1 FROM change WHERE action = 'delete'))`
+      : Prisma.empty;
+  const hide =
+    r.kind === 'hide'
+      ? Prisma.sql`, hid AS (
+          INSERT INTO hidden_titles (user_id, title_id) SELECT ${userId}::int, ${titleId}::int FROM change WHERE hidden ON CONFLICT DO NOTHING),
+        shown AS (DELETE FROM hidden_titles WHERE user_id = ${userId} AND title_id = ${titleId} AND EXISTS (SELECT 1 FROM change WHERE NOT hidden))`
+      : Prisma.empty;
+  return Prisma.sql`
+    WITH scale (emoji, value) AS (SELECT * FROM unnest(${RATING_EMOJI.map((e) => e.emoji)}::text[], ${RATING_EMOJI.map((e) => e.value)}::real[])),
+    ${event},
+    held AS (
+      SELECT h.emoji, h.created_at FROM suggestion_reactions h JOIN suggestions s ON s.message_id = h.message_id
+      WHERE h.user_id = ${userId} AND s.title_id = ${titleId} AND NOT (h.message_id = ${messageId} AND h.emoji = ${emoji})
+      ${r.action === 'add' ? Prisma.sql`UNION ALL SELECT emoji, created_at FROM added` : Prisma.empty}),
+    decided AS MATERIALIZED (
+      SELECT (SELECT scale.value FROM held JOIN scale ON scale.emoji = held.emoji ORDER BY held.created_at DESC, scale.value DESC LIMIT 1) AS rating,
+        EXISTS (SELECT 1 FROM held WHERE held.emoji = ANY (${HIDE_EMOJI}::text[])) AS hidden),
+    change AS MATERIALIZED (
+      SELECT d.rating, d.hidden, b.value AS before,
+        CASE
+          WHEN d.rating IS NOT NULL AND (b.value IS DISTINCT FROM d.rating OR b.source IS DISTINCT FROM 'reaction') THEN 'set'
+          WHEN d.rating IS NULL AND ${r.action === 'remove' && r.kind === 'rating'} AND b.source = 'reaction' THEN 'delete'
+        END AS action
+      FROM decided d LEFT JOIN ratings b ON b.user_id = ${userId} AND b.title_id = ${titleId}),
+    rated AS (
+      INSERT INTO ratings (user_id, title_id, value, source, updated_at)
+      SELECT ${userId}::int, ${titleId}::int, rating, 'reaction'::rating_source, ${NOW} FROM change WHERE action = 'set'
+      ON CONFLICT (user_id, title_id) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at)
+    ${unrate} ${hide},
+    event AS (${userEmbeddingEventSql(userId, Prisma.sql`FROM change WHERE action IS NOT NULL`)})
+    SELECT rating, hidden, action IS NOT NULL AS changed, before FROM change`;
+}
+
+/**
+ * Sets a member's rating of a title from /rate (1-5 in halves) and writes the outbox event with it. One
+ * statement, so one round trip and atomic without an explicit transaction: upsert the member, the rating
+ * and the outbox row, and clear "not interested".
+ */
 export async function rateTitle(prisma: PrismaClient, member: Member, titleId: number, value: number): Promise<CommandRatingResult> {
   checkScore(value);
-  return prisma.$transaction(async (tx) => {
-    const userId = await upsertMember(tx, member);
-    const before = await tx.rating.findUnique({ where: { userId_titleId: { userId, titleId } }, select: { value: true } });
-    await tx.rating.upsert({
-      where: { userId_titleId: { userId, titleId } },
-      create: { userId, titleId, value, source: 'command' },
-      update: { value, source: 'command' },
-    });
-    // Rating a title is the opposite of "not interested".
-    await tx.hiddenTitle.deleteMany({ where: { userId, titleId } });
-    await writeUserEmbeddingEvent(tx, userId);
-    return { userId, titleId, value, previous: before?.value };
-  }, TRANSACTION);
+  // `before` reads the snapshot the statement started with, i.e. the rating as it was before this write.
+  const [row] = await prisma.$queryRaw<{ userId: number; previous: number | null }[]>`
+    WITH u AS (${memberUpsertSql(member)}),
+    before AS (SELECT r.value FROM ratings r JOIN u ON r.user_id = u.id WHERE r.title_id = ${titleId}),
+    rated AS (
+      INSERT INTO ratings (user_id, title_id, value, source, updated_at)
+      SELECT u.id, ${titleId}::int, ${value}::real, 'command'::rating_source, ${NOW} FROM u
+      ON CONFLICT (user_id, title_id) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
+      RETURNING user_id),
+    -- Rating a title is the opposite of "not interested".
+    shown AS (DELETE FROM hidden_titles h USING u WHERE h.user_id = u.id AND h.title_id = ${titleId}),
+    event AS (${userEmbeddingEventSql(Prisma.sql`user_id`, Prisma.sql`FROM rated`)})
+    SELECT u.id AS "userId", (SELECT value FROM before) AS previous FROM u`;
+  return { userId: row!.userId, titleId, value, previous: row!.previous ?? undefined };
 }
 
 /** The member's rating of one title, if any. */
