@@ -14,7 +14,7 @@ import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { CommandRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
 import { registerCommands } from './register.ts';
-import { addScaleReactions, ScaleReactionBacklog } from './suggest.ts';
+import { reserveScaleReactions, ScaleReactionBacklog } from './suggest.ts';
 
 export interface BotDependencies {
   config: Pick<Config, 'discord' | 'rateLimit'> & Partial<Pick<Config, 'reconcileWindowDays'>>;
@@ -76,7 +76,7 @@ export function createBot(deps: BotDependencies): Bot {
     admin: deps.admin ?? createAdminActions(deps.prisma, deps.queues),
     logger,
     ratingsChanged: () => dispatcher.kick(),
-    addScaleReactions: (messages) => addScaleReactions(messages, logger, scaleBacklog),
+    reserveScaleReactions: (channelId, messageCount) => reserveScaleReactions(scaleBacklog, logger, channelId, messageCount),
   };
   const limiter = new CommandRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000);
   const inFlight = new Set<Promise<unknown>>();

@@ -2,12 +2,12 @@ import type {
   AutocompleteInteraction,
   ButtonInteraction,
   ChatInputCommandInteraction,
-  Message,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { RatingStore } from '../ratings/store.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
+import type { ScaleReservation } from './suggest.ts';
 
 /** Everything a command handler may use; built once by createBot. */
 export interface BotContext {
@@ -18,8 +18,8 @@ export interface BotContext {
   logger: Logger;
   /** Call after a rating change committed, so its outbox event reaches the queue at once. */
   ratingsChanged(): void;
-  /** Adds the scale reactions to suggestion messages, in order (first message first); false, at once, when the channel is too busy. */
-  addScaleReactions(messages: readonly Message[]): Promise<boolean>;
+  /** Places for the scale reactions of `messageCount` messages in the channel, or undefined when too many already wait there. */
+  reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
 }
 
 /** One slash command: its registration JSON and its handlers. */

@@ -50,29 +50,33 @@ export function requireRateableChannel(interaction: Pick<BaseInteraction, 'appPe
  * only then are the scale reactions added, message by message, so the first is rateable first.
  */
 export async function postSuggestions(interaction: ChatInputCommandInteraction, ctx: BotContext, batch: SuggestionBatch, header: string): Promise<Message[]> {
-  await interaction.editReply({ content: header, allowedMentions: NO_MENTIONS });
-  const member = memberOf(interaction.user);
-  const messages: Message[] = [];
-  const total = batch.titles.length;
-  for (const [i, title] of batch.titles.entries()) {
-    const message = await interaction.followUp({ embeds: [suggestionEmbed(title, i + 1, total)], allowedMentions: NO_MENTIONS });
-    messages.push(message);
-    await ctx.ratings.recordSuggestions(member, [
-      {
-        messageId: message.id,
-        channelId: message.channelId,
-        guildId: interaction.guildId,
-        titleId: title.id,
-        position: i,
-        modelVersionId: batch.modelVersionId,
-        reason: title.reason,
-      },
-    ]);
+  // Decided before anything is posted, so the header says it from the start (and costs no second edit).
+  const scale = ctx.reserveScaleReactions(interaction.channelId ?? interaction.id, batch.titles.length);
+  try {
+    await interaction.editReply({ content: scale ? header : clip(`${header}\n${BUSY_CHANNEL_NOTE}`, LIMITS.content), allowedMentions: NO_MENTIONS });
+    const member = memberOf(interaction.user);
+    const messages: Message[] = [];
+    const total = batch.titles.length;
+    for (const [i, title] of batch.titles.entries()) {
+      const message = await interaction.followUp({ embeds: [suggestionEmbed(title, i + 1, total)], allowedMentions: NO_MENTIONS });
+      messages.push(message);
+      await ctx.ratings.recordSuggestions(member, [
+        {
+          messageId: message.id,
+          channelId: message.channelId,
+          guildId: interaction.guildId,
+          titleId: title.id,
+          position: i,
+          modelVersionId: batch.modelVersionId,
+          reason: title.reason,
+        },
+      ]);
+    }
+    await scale?.add(messages);
+    return messages;
+  } finally {
+    scale?.release();
   }
-  if (!(await ctx.addScaleReactions(messages))) {
-    await interaction.editReply({ content: clip(`${header}\n${BUSY_CHANNEL_NOTE}`, LIMITS.content), allowedMentions: NO_MENTIONS });
-  }
-  return messages;
 }
 
 /**
@@ -109,35 +113,49 @@ export class ScaleReactionBacklog {
   }
 }
 
+/** Places taken in a channel's backlog for the scale reactions of some messages. */
+export interface ScaleReservation {
+  /** Adds the scale to the messages in order (first message first), giving places back as it goes. */
+  add(messages: readonly Message[]): Promise<void>;
+  /** Gives back the places not used (nothing posted, or posting failed); safe to call more than once. */
+  release(): void;
+}
+
 /**
- * Adds the scale reactions in order, and resolves true once done; resolves false at once, adding
- * nothing, when the channel's backlog is full. Discord allows about four reaction adds per second per
+ * Takes places for the scale reactions of `messageCount` messages in the channel, or returns undefined
+ * (nothing taken) when its backlog is full. Discord allows about four reaction adds per second per
  * channel; discord.js waits out the 429s, so sequential adds are both the fastest and the ordered way.
  */
-export async function addScaleReactions(messages: readonly Message[], logger: Logger, backlog: ScaleReactionBacklog): Promise<boolean> {
-  const channelId = messages[0]?.channelId;
-  if (channelId === undefined) return true;
-  let left = messages.length * SUGGESTION_REACTIONS.length;
+export function reserveScaleReactions(backlog: ScaleReactionBacklog, logger: Logger, channelId: string, messageCount: number): ScaleReservation | undefined {
+  let left = messageCount * SUGGESTION_REACTIONS.length;
   if (!backlog.take(channelId, left)) {
-    logger.info({ channelId, messages: messages.length, waiting: backlog.size(channelId) }, 'scale reactions skipped: the channel’s backlog is full');
-    return false;
+    logger.info({ channelId, messages: messageCount, waiting: backlog.size(channelId) }, 'scale reactions skipped: the channel’s backlog is full');
+    return undefined;
   }
-  try {
-    for (const message of messages) {
-      for (const emoji of SUGGESTION_REACTIONS) {
-        try {
-          await message.react(emoji);
-        } catch (error) {
-          // Usually a deleted message or a permission taken away meanwhile: members can still add their own.
-          logger.warn({ err: error, messageId: message.id, emoji }, 'could not add a scale reaction');
-          return true;
+  const giveBack = (count: number) => {
+    const n = Math.min(count, left);
+    left -= n;
+    backlog.give(channelId, n);
+  };
+  return {
+    async add(messages) {
+      try {
+        for (const message of messages) {
+          for (const emoji of SUGGESTION_REACTIONS) {
+            try {
+              await message.react(emoji);
+            } catch (error) {
+              // Usually a deleted message or a permission taken away meanwhile: members can still add their own.
+              logger.warn({ err: error, messageId: message.id, emoji }, 'could not add a scale reaction');
+              return;
+            }
+            giveBack(1);
+          }
         }
-        backlog.give(channelId, 1);
-        left -= 1;
+      } finally {
+        giveBack(left);
       }
-    }
-    return true;
-  } finally {
-    backlog.give(channelId, left);
-  }
+    },
+    release: () => giveBack(left),
+  };
 }

@@ -22,7 +22,8 @@ export const command: BotCommand = {
     await ctx.ratings.recordSuggestions(memberOf(interaction.user), [
       { messageId: message.id, channelId: message.channelId, guildId: interaction.guildId, titleId: title.id, position: 0, modelVersionId: null, reason: 'search' },
     ]);
-    await ctx.addScaleReactions([message]);
+    // add() gives its places back when done, whatever happens.
+    await ctx.reserveScaleReactions(message.channelId, 1)?.add([message]);
   },
   autocomplete: (interaction, ctx) => respondWithTitles(interaction, ctx),
 };

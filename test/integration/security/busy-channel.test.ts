@@ -37,6 +37,8 @@ describe('a channel flooded with /recommend', () => {
     await emu.waitFor(() => flood.some((i) => i.finalContent()?.endsWith(BUSY_CHANNEL_NOTE)), { timeoutMs: 10_000 });
     const shed = flood.filter((i) => i.finalContent()?.endsWith(BUSY_CHANNEL_NOTE));
     expect(shed).toHaveLength(1);
+    // Known before anything was posted: the header says so in its one edit.
+    expect(shed[0]!.responses.filter((r) => r.kind === 'editOriginal')).toHaveLength(1);
 
     // Meanwhile #side has nothing waiting: its suggestions get their scale straight away.
     const side = await emu.runCommand({ userId: members[3]!.id, name: 'recommend', options: { count: 2 }, channelId: SIDE });
