@@ -360,6 +360,12 @@ async function main() {
     `${'→ rateable'.padEnd(12)} ${String(rateableAfter.length).padStart(6)} ${''.padStart(7)} ${percentile(rateableAfter, 50).toFixed(1).padStart(9)} ${percentile(rateableAfter, 95).toFixed(1).padStart(8)} ${percentile(rateableAfter, 99).toFixed(1).padStart(8)}   (/recommend → its last suggestion has the whole scale)`,
   );
   console.log(`/recommend posted without the scale (channel backlog full): ${shed} of ${recommends.length}`);
+  // discord.js spends at most 50 requests a second outside interaction callbacks; where they went during the run.
+  const during = emu.requests.filter((r) => r.at >= started && r.at <= started + elapsedS * 1000);
+  const rate = (match: (route: string) => boolean) => (during.filter((r) => r.route !== null && match(r.route)).length / elapsedS).toFixed(1);
+  console.log(
+    `bot REST calls/s: scale reactions ${rate((r) => r.endsWith('/reactions/:emoji/@me'))}, interaction follow-ups and edits ${rate((r) => r.includes('/webhooks/'))}, interaction callbacks ${rate((r) => r.endsWith('/callback'))}`,
+  );
   const total = Object.values(latencies).reduce((s, v) => s + v.length, 0);
   console.log(`total ${total} ops, ${(total / elapsedS).toFixed(1)} ops/s`);
   console.log(`errors: ${errors.length}${errors.length ? ` (first: ${errors.slice(0, 5).join(' | ')})` : ''}; bot error log lines: ${botErrors.length}`);
