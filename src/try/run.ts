@@ -224,6 +224,24 @@ function fileLogger(path: string, level: Config['logLevel']): Logger {
   );
 }
 
+/** How long a stopped playground, or its worker, may take to end by itself. */
+const EXIT_GRACE_MS = 3000;
+
+/**
+ * For the `tastebud try` process once everything is stopped: the event loop should be empty and the
+ * process end by itself. If something still holds it (in the worker, a retrain cut short by quitting
+ * may still be finishing a step), exit after a grace period and log what was still open, so a leak
+ * shows up in the log instead of as a playground that never ends.
+ */
+export function exitIfStillRunning(options: { logFile: string; level: Config['logLevel']; component: string }): void {
+  setTimeout(() => {
+    fileLogger(options.logFile, options.level)
+      .child({ component: options.component })
+      .warn({ graceMs: EXIT_GRACE_MS, stillOpen: process.getActiveResourcesInfo() }, 'still running after everything was stopped: exiting anyway');
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
+}
+
 /** Line the worker child prints on stdout once it takes jobs. */
 const WORKER_READY = 'tastebud-try-worker-ready';
 

@@ -27,21 +27,23 @@ export function register(program: Command): void {
     )
     .action(async (opts: { script?: string; epochs: number; dimension: number; user: string; logFile: string; workerOnly?: boolean; embeddingModel?: string }) => {
       const { loadConfig } = await import('../../config.ts');
+      const { exitIfStillRunning, runPlayground, runPlaygroundWorker } = await import('../../try/run.ts');
       if (opts.workerOnly) {
-        const { runPlaygroundWorker } = await import('../../try/run.ts');
         const config = loadConfig();
-        process.exitCode = await runPlaygroundWorker({
-          config,
-          train: { epochs: opts.epochs, dimension: opts.dimension },
-          logFile: opts.logFile,
-          embeddingModel: opts.embeddingModel ?? config.embeddings.model,
-          out: process.stdout,
-        });
-        setTimeout(() => process.exit(), 3000).unref();
+        try {
+          process.exitCode = await runPlaygroundWorker({
+            config,
+            train: { epochs: opts.epochs, dimension: opts.dimension },
+            logFile: opts.logFile,
+            embeddingModel: opts.embeddingModel ?? config.embeddings.model,
+            out: process.stdout,
+          });
+        } finally {
+          exitIfStillRunning({ logFile: opts.logFile, level: config.logLevel, component: 'worker' });
+        }
         return;
       }
       const { UserError } = await import('../main.ts');
-      const { runPlayground } = await import('../../try/run.ts');
       const { SetupError } = await import('../../setup/prepare.ts');
       const config = loadConfig();
       let script: string[] | undefined;
@@ -68,8 +70,8 @@ export function register(program: Command): void {
       } catch (error) {
         if (error instanceof SetupError) throw new UserError(error.message);
         throw error;
+      } finally {
+        exitIfStillRunning({ logFile: opts.logFile, level: config.logLevel, component: 'playground' });
       }
-      // Everything is stopped; a training cut short by quitting may still be finishing its current step. Do not wait for it.
-      setTimeout(() => process.exit(), 3000).unref();
     });
 }
