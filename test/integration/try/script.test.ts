@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,9 +83,11 @@ describe('tastebud try --script', () => {
     expect(retrain).toMatch(/retrain job \d+: done in [\d.]+ s: version 2 (is now active|was not promoted)/);
   });
 
-  it('stops at the first line it cannot run, says why and exits 1', () => {
+  it('stops at the first line it cannot run, says why and exits 1', async () => {
     expect(run.stdout).toContain('> react 42 😍\n  ✗ There is no message [42]; messages are numbered 1 to ');
     expect(run.stdout).not.toContain('> /help');
     expect(run.code, run.stderr).toBe(1);
+    // It and its worker ended by themselves, not by the last-resort exit that logs what was still open.
+    expect(await readFile(join(dir, 'try.log'), 'utf8')).not.toContain('exiting anyway');
   });
 });
