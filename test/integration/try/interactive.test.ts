@@ -79,7 +79,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // kill-server leaves the socket file behind.
+  const socket = (await tmux('display-message', '-p', '#{socket_path}').catch(() => '')).trim();
   await tmux('kill-server').catch(() => {});
+  if (socket) await rm(socket, { force: true });
   await db?.drop();
   await dropRedisPrefix(prefix);
   if (dir) await rm(dir, { recursive: true, force: true });
