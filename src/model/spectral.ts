@@ -28,13 +28,15 @@ interface Spectrum {
 
 /**
  * Trains the closed-form linear autoencoder (see src/model/README.md): scores = x W with
- * W = V diag(s / (s + lambda)) V^T (served as encoder = title rows = V diag(sqrt(s / (s + lambda)))), where V holds the top-d eigenvectors of the Gram matrix X^T X of the
- * training users' histories and s its eigenvalues. That W minimises the autoencoder's squared error plus
+ * W = V diag(s / (s + lambda)) V^T, served as encoder rows = title rows = V diag(sqrt(s / (s + lambda))),
+ * where V holds the top-d eigenvectors of the Gram matrix X^T X of the training users' histories and s its
+ * eigenvalues. That W minimises the autoencoder's squared error plus
  * lambda |W|^2 among rank-d weights, so we compute it instead of approaching it with SGD. The eigenvectors come
  * from a randomised subspace iteration whose passes over the rating matrix are TensorFlow.js matMuls on dense
  * user batches (plain, untransposed products: what the wasm backend runs fast); only the small k x k
- * eigenproblems run in ml-matrix. `epochs` caps the passes (it stops sooner once the eigenvalues settle); lambda is `l2` times the largest
- * eigenvalue, so it scales with the data (a new server's few ratings are not over-shrunk).
+ * eigenproblems run in ml-matrix. `epochs` caps the passes (it stops sooner once the eigenvalues settle);
+ * lambda is `l2` times the largest eigenvalue, so it scales with the data (a new server's few ratings are not
+ * over-shrunk).
  */
 export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions, rowOf: Map<number, number>, backend: string, hooks: TrainHooks): Promise<DaeModel> {
   const d = Math.round(opts.dimension);
@@ -42,8 +44,8 @@ export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions,
   // l2) where the test split's best was l2 itself, and the carve would cost 10% of the ratings.
   const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
   const spectrum = await decompose(full.train, new WarmColumns(full.ratedCount), d, opts, hooks);
-  // Both sides carry sqrt(s / (s + lambda)): the product is W, and a title's vector length then reflects how
-  // much the model knows about it (what the cold-title text map needs).
+  // Both sides carry sqrt(s / (s + lambda)): the product is W, and title vectors live in the same shrunk space
+  // as the user vectors, which is what the HNSW index and similar() compare.
   const rows = shrunkRows(spectrum, opts.l2);
   const { warm } = spectrum.columns;
   const n = dataset.titleIds.length;
