@@ -12,7 +12,7 @@ import {
   type DeserializeModel,
 } from '../src/model-store/store.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
-import type { TrainOptions, TrainHooks } from '../src/model/train.ts';
+import { resolveTrainOptions, type TrainOptions, type TrainHooks } from '../src/model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../src/model/types.ts';
 import { promotionDecision, validationNdcg } from '../src/worker/evaluate.ts';
 import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/worker/lock.ts';
@@ -124,7 +124,8 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
 
   await enter('train', 'load');
   const trainOptions: Partial<TrainOptions> = { ...data.train, backend: deps.backend };
-  const epochs = trainOptions.epochs;
+  // An upper bound: early stopping or convergence may end training sooner.
+  const epochs = resolveTrainOptions(trainOptions).epochs;
   const [trainFrom, trainTo] = PHASE_SPAN.train;
   const model = await deps.train({ ratings: split.train, titleIds, ...(titleText ? { titleText } : {}) }, trainOptions, {
     ...(deps.signal ? { signal: deps.signal } : {}),

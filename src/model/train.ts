@@ -89,6 +89,14 @@ export const architectureDefaults: Record<TrainOptions['architecture'], Partial<
   'mult-dae': { dimension: 256, epochs: 30, batchSize: 32, learningRate: 5e-3, l2: 0.01, patience: 5 },
 };
 
+/** The options training will use: the architecture's defaults under the given ones. */
+export function resolveTrainOptions(options: Partial<TrainOptions>): TrainOptions {
+  const architecture = options.architecture ?? defaultTrainOptions.architecture;
+  const known = Object.keys(architectureDefaults);
+  if (!known.includes(architecture)) throw new TrainingInputError(`Training option architecture must be one of ${known.join(', ')} (got ${String(architecture)}).`);
+  return { ...defaultTrainOptions, ...architectureDefaults[architecture], ...options, architecture };
+}
+
 /** Per-epoch numbers passed to {@link TrainHooks.onEpoch}. */
 export interface EpochMetrics {
   seconds: number;
@@ -201,10 +209,7 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
  * O(batch x titles). Honours `hooks.signal` between batches.
  */
 export async function trainModel(dataset: RatingsDataset, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<DaeModel> {
-  const architecture = options.architecture ?? defaultTrainOptions.architecture;
-  const known = Object.keys(architectureDefaults);
-  if (!known.includes(architecture)) throw new TrainingInputError(`Training option architecture must be one of ${known.join(', ')} (got ${String(architecture)}).`);
-  const opts: TrainOptions = { ...defaultTrainOptions, ...architectureDefaults[architecture], ...options, architecture };
+  const opts = resolveTrainOptions(options);
   const rowOf = validate(dataset, opts);
   const backend = await initBackend(opts.backend);
   if (opts.architecture === 'spectral') return trainSpectral(dataset, opts, rowOf, backend, hooks);

@@ -12,8 +12,8 @@ export function register(program: Command): void {
     .command('try')
     .description('Try the bot without a Discord account: a local Discord emulator, the bot and a worker, and a chat in this terminal')
     .option('--script <file>', 'run these lines (one per line, # comments) instead of chatting, and print the transcript')
-    .option('--epochs <n>', 'training epochs for the first model and for /admin retrain (fewer is quicker, less accurate)', positiveInt, 8)
-    .option('--dimension <n>', 'hidden size of the trained model (smaller trains quicker; the worker default is 400)', positiveInt, 64)
+    .option('--epochs <n>', 'cap on training passes for the first model and /admin retrain (default: the production setting)', positiveInt)
+    .option('--dimension <n>', 'hidden size of the trained model (default: the production setting, 384)', positiveInt)
     .option('--user <name>', 'your display name in the playground', 'you')
     .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
     // The playground starts its worker as a child process through these; not for people.
@@ -25,15 +25,17 @@ export function register(program: Command): void {
         'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
         '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
     )
-    .action(async (opts: { script?: string; epochs: number; dimension: number; user: string; logFile: string; workerOnly?: boolean; embeddingModel?: string }) => {
+    .action(async (opts: { script?: string; epochs?: number; dimension?: number; user: string; logFile: string; workerOnly?: boolean; embeddingModel?: string }) => {
       const { loadConfig } = await import('../../config.ts');
+      // Only what was asked for: an undefined key would override the production default.
+      const train = { ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.dimension ? { dimension: opts.dimension } : {}) };
       const { exitIfStillRunning, runPlayground, runPlaygroundWorker } = await import('../../try/run.ts');
       if (opts.workerOnly) {
         const config = loadConfig();
         try {
           process.exitCode = await runPlaygroundWorker({
             config,
-            train: { epochs: opts.epochs, dimension: opts.dimension },
+            train,
             logFile: opts.logFile,
             embeddingModel: opts.embeddingModel ?? config.embeddings.model,
             out: process.stdout,
@@ -59,7 +61,7 @@ export function register(program: Command): void {
       try {
         process.exitCode = await runPlayground({
           config,
-          train: { epochs: opts.epochs, dimension: opts.dimension },
+          train,
           username: opts.user,
           ...(script ? { script } : {}),
           logFile: opts.logFile,
