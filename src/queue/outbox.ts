@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Logger } from '../log.ts';
 import { OUTBOX_KIND } from './names.ts';
 import { enqueueUserEmbedding, type Queues } from './queues.ts';
@@ -14,17 +14,18 @@ export interface OutboxEventRow {
 /** Puts one event onto its queue; throws when it could not (the row then stays undispatched). */
 export type OutboxSink = (event: OutboxEventRow) => Promise<void>;
 
-/** A transaction client, so rating changes and their outbox rows commit together. */
-export type OutboxWriter = Pick<Prisma.TransactionClient, 'outboxEvent'>;
-
 /** An outbox row whose kind or payload no sink understands; it is marked so it stops blocking the queue. */
 export class UnknownOutboxEventError extends Error {
   override name = 'UnknownOutboxEventError';
 }
 
-/** Writes a "rebuild this user's vector" event; call it inside the transaction that changed their ratings. */
-export async function writeUserEmbeddingEvent(tx: OutboxWriter, userId: number): Promise<void> {
-  await tx.outboxEvent.create({ data: { kind: OUTBOX_KIND.userEmbedding, payload: { userId } } });
+/**
+ * The SQL that writes a "rebuild this user's vector" event, to embed in the statement that changed their
+ * ratings so both commit together: `userId` is a value or a column of `from` (e.g. `FROM rated`), which
+ * can also make the row conditional.
+ */
+export function userEmbeddingEventSql(userId: Prisma.Sql | number, from: Prisma.Sql = Prisma.empty): Prisma.Sql {
+  return Prisma.sql`INSERT INTO outbox_events (kind, payload) SELECT ${OUTBOX_KIND.userEmbedding}, jsonb_build_object('userId', ${userId}::int) ${from}`;
 }
 
 /** The sink that moves outbox events to BullMQ. */

@@ -1,6 +1,6 @@
 import { DatabaseUnavailableError, type PrismaClient } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { OUTBOX_KIND } from '../queue/names.ts';
+import { userEmbeddingEventSql } from '../queue/outbox.ts';
 import { checkScore, HIDE_EMOJI, normaliseEmoji, RATING_EMOJI, reactionMeaning } from './scale.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -81,11 +81,6 @@ const TRANSACTION = { timeout: 15_000, maxWait: 5_000 } as const;
 
 /** The time a statement writes, as the UTC wall clock Prisma reads `timestamp` columns as. */
 const NOW = Prisma.sql`(statement_timestamp() AT TIME ZONE 'UTC')`;
-
-/** The outbox row that asks for a rebuild of the member's vector, the SQL form of writeUserEmbeddingEvent (src/queue/outbox.ts). */
-function userEmbeddingEventSql(userId: Prisma.Sql | number, from: Prisma.Sql = Prisma.empty): Prisma.Sql {
-  return Prisma.sql`INSERT INTO outbox_events (kind, payload) SELECT ${OUTBOX_KIND.userEmbedding}, jsonb_build_object('userId', ${userId}::int) ${from}`;
-}
 
 /**
  * Applies a reaction added to or removed from a message. Only scale emoji on suggestion messages count.
