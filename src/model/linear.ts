@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DaeModel } from './dae-model.ts';
-import { carveTraining, coldTitleBias, fitTextMap, seededRandom, shuffleInPlace, textMatrix, type SparseRow, type TrainHooks, type TrainOptions, type EpochMetrics } from './train.ts';
+import { carveTraining, coldTitleBias, fitTextMap, seededRandom, shuffleInPlace, textMatrix, type TrainHooks, type TrainOptions, type EpochMetrics } from './train.ts';
 import type { RatingsDataset } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
 
@@ -22,7 +22,6 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
   const { warm } = columns;
   const m = warm.length;
   const users = train.length;
-  const denseRows = (rows: readonly SparseRow[]): Float32Array => columns.dense(rows);
 
   const seedOf = (k: number) => (opts.seed * 7919 + k) >>> 0;
   const scale = opts.initScale;
@@ -61,7 +60,7 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
 
   const validationNdcg = (): number =>
     columns.validationNdcg(validation, opts.validationK, (rows) => {
-      const scores = tf.tidy(() => scoresOf(tf.tensor2d(denseRows(rows), [rows.length, m])));
+      const scores = tf.tidy(() => scoresOf(tf.tensor2d(columns.dense(rows), [rows.length, m])));
       const values = scores.dataSync() as Float32Array;
       scores.dispose();
       return values;
@@ -85,7 +84,7 @@ export async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, r
       for (let start = 0; start < order.length; start += opts.batchSize) {
         if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('Training was aborted.');
         const batch = order.slice(start, start + opts.batchSize).map((i) => train[i]!);
-        lossSum += step(denseRows(batch), batch.length);
+        lossSum += step(columns.dense(batch), batch.length);
       }
       const loss = lossSum / users;
       lossHistory.push(loss);

@@ -177,15 +177,11 @@ export class Recommender {
     const allowed = (id: number) => id !== titleId && this.catalog.get(id) !== undefined;
     // Ranked by the model's own title-title score (inner product), not cosine: cosine lifts titles rated by one
     // or two people who happened to rate this one too ("Villain (1971)" next to The Godfather).
-    const candidates = this.candidates(vector, wanted, allowed);
-    return candidates
-      .map(({ titleId: id, score }) => ({ id, score, similarity: score / (length * length || 1) }))
-      .sort((a, b) => b.score - a.score || a.id - b.id)
-      .slice(0, wanted)
-      .map(({ id, similarity }) => {
-        const { titleId: _, ...rest } = describe(this.catalog.get(id)!);
-        return { titleId: id, ...rest, similarity };
-      });
+    // The index returns them best first (ties by id).
+    return this.candidates(vector, wanted, allowed).map(({ titleId: id, score }) => {
+      const { titleId: _, ...rest } = describe(this.catalog.get(id)!);
+      return { titleId: id, ...rest, similarity: score / (length * length || 1) };
+    });
   }
 
   /**
