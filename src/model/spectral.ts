@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { DaeModel, SPECTRAL_ARCHITECTURE } from './dae-model.ts';
 import { fillColdTitles } from './linear.ts';
+import { sessionRows } from './sessions.ts';
 import { carveTraining, seededRandom, type SparseRow, type TrainHooks, type TrainOptions } from './train.ts';
 import type { RatingsDataset } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
@@ -43,7 +44,8 @@ export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions,
   // No validation carve: on ml-latest-small the carve's nDCG kept preferring stronger shrinkage (it chose 3x
   // l2) where the test split's best was l2 itself, and the carve would cost 10% of the ratings.
   const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
-  const spectrum = await decompose(full.train, new WarmColumns(full.ratedCount), d, opts, hooks);
+  const sessions = sessionRows(dataset.ratings, rowOf, opts);
+  const spectrum = await decompose(full.train, sessions, new WarmColumns(full.ratedCount), d, opts, hooks);
   // Both sides carry sqrt(s / (s + lambda)): the product is W, and title vectors live in the same shrunk space
   // as the user vectors, which is what the HNSW index and similar() compare.
   const rows = shrunkRows(spectrum, opts.l2);
@@ -73,6 +75,7 @@ export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions,
     training: {
       options: { ...opts },
       users: full.train.length,
+      sessions: sessions.length,
       ratings: dataset.ratings.length,
       trainedTitles: m,
       coldTitles: cold,
@@ -97,16 +100,17 @@ function shrunkRows(spectrum: Spectrum, shrinkage: number): Float32Array {
 }
 
 /**
- * Randomised subspace iteration for the top eigenpairs of G = X^T X without forming G: each pass computes
- * Z^T = sum over user batches of (X_b Q)^T X_b, then re-orthonormalises through the eigen-decomposition of
- * the small Z^T Z. The Rayleigh-Ritz step on the last basis gives the eigenpairs.
+ * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (users' rows X, sessions' rows S)
+ * without forming G: each pass computes Z^T = sum over user batches of (X_b Q)^T X_b plus the same for the
+ * session rows, then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The Rayleigh-Ritz
+ * step on the last basis gives the eigenpairs.
  */
-async function decompose(rows: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
+async function decompose(rows: readonly SparseRow[], sessions: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
   const m = columns.size;
   const kept = Math.min(d, m);
   const k = Math.min(kept + OVERSAMPLE, m);
   let traceG = 0;
-  for (const r of rows) for (const w of r.weights) traceG += w * w;
+  for (const r of [...rows, ...sessions]) for (const w of r.weights) traceG += w * w;
   const batches: tf.Tensor2D[] = [];
   for (let start = 0; start < rows.length; start += BATCH) {
     const part = rows.slice(start, start + BATCH);
@@ -130,7 +134,9 @@ async function decompose(rows: readonly SparseRow[], columns: WarmColumns, d: nu
         const q = tf.transpose(basis);
         let acc = tf.zeros([k, m]) as tf.Tensor2D;
         for (const xb of batches) acc = tf.add(acc, tf.matMul(tf.transpose(tf.matMul(xb, q)), xb));
-        return acc;
+        if (sessions.length === 0) return acc;
+        const sessionPart = tf.tensor2d(sparseGramTimes(sessions, columns, q.dataSync() as Float32Array, k), [m, k]);
+        return tf.add(acc, tf.transpose(sessionPart)) as tf.Tensor2D;
       });
       // Rayleigh quotient of the current basis: Q^T G Q = Q^T Z.
       ritz = symmetricEigen(smallProduct(basis, zt), k);
@@ -167,6 +173,30 @@ async function decompose(rows: readonly SparseRow[], columns: WarmColumns, d: nu
     basis.dispose();
     for (const b of batches) b.dispose();
   }
+}
+
+/**
+ * (S Q)^T S as an m x k matrix (row-major) for sparse rows S and the basis Q given as m x k: session rows hold
+ * a dozen titles each, so a plain loop over their entries is thousands of times less work than dense matMuls
+ * over thousands of mostly empty rows.
+ */
+function sparseGramTimes(rows: readonly SparseRow[], columns: WarmColumns, q: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(columns.size * k);
+  const h = new Float64Array(k);
+  for (const r of rows) {
+    h.fill(0);
+    for (let i = 0; i < r.rows.length; i++) {
+      const base = columns.colOf[r.rows[i]!]! * k;
+      const w = r.weights[i]!;
+      for (let j = 0; j < k; j++) h[j]! += w * q[base + j]!;
+    }
+    for (let i = 0; i < r.rows.length; i++) {
+      const base = columns.colOf[r.rows[i]!]! * k;
+      const w = r.weights[i]!;
+      for (let j = 0; j < k; j++) out[base + j]! += w * h[j]!;
+    }
+  }
+  return out;
 }
 
 /** Whether the kept Ritz values moved by less than {@link CONVERGED} of the largest since the last pass. */

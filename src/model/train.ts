@@ -4,13 +4,14 @@ import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
 import { trainSpectral } from './spectral.ts';
-import { historyWeights, type HistoryWeighting } from './history.ts';
+import { historyWeights } from './history.ts';
+import type { SessionOptions } from './sessions.ts';
 import type { RatingsDataset } from './types.ts';
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
 export { seededRandom, shuffleInPlace } from '../lib/random.ts';
 
 /** Training settings. Defaults ({@link defaultTrainOptions}) were tuned on a validation split of ml-latest-small. */
-export interface TrainOptions extends HistoryWeighting {
+export interface TrainOptions extends SessionOptions {
   /**
    * `spectral` (default): the linear autoencoder solved in closed form (src/model/spectral.ts).
    * `linear`: the linear low-rank autoencoder with self-exclusion trained by Adam (src/model/linear.ts).
@@ -71,7 +72,7 @@ export const defaultTrainOptions: TrainOptions = {
   learningRate: 2e-3,
   dropout: 0.5,
   seed: 42,
-  l2: 0.03,
+  l2: 0.05,
   validationFraction: 0.1,
   patience: 6,
   validationK: 10,
@@ -80,6 +81,8 @@ export const defaultTrainOptions: TrainOptions = {
   textProjection: false,
   weighting: 'binary',
   recencyHalfLifeDays: undefined,
+  sessionGapMinutes: 15,
+  sessionWeight: 4,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -137,6 +140,10 @@ export function validate(dataset: RatingsDataset, options: TrainOptions): Map<nu
     if (typeof value !== 'number' || !(value > 0)) throw new TrainingInputError(`Training option ${key} must be a positive number (got ${String(value)}).`);
   }
   if (!(options.dropout >= 0 && options.dropout < 1)) throw new TrainingInputError(`Training option dropout must be in [0, 1) (got ${options.dropout}).`);
+  if (!(options.sessionGapMinutes > 0)) throw new TrainingInputError(`Training option sessionGapMinutes must be a positive number of minutes (got ${String(options.sessionGapMinutes)}).`);
+  if (!(options.sessionWeight >= 0 && Number.isFinite(options.sessionWeight))) {
+    throw new TrainingInputError(`Training option sessionWeight must be 0 (sessions off) or a positive number (got ${String(options.sessionWeight)}).`);
+  }
   if (!(options.validationFraction >= 0 && options.validationFraction < 0.5)) {
     throw new TrainingInputError(`Training option validationFraction must be in [0, 0.5) (got ${options.validationFraction}).`);
   }

@@ -150,16 +150,23 @@ describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on plant
 });
 
 describe('spectral (closed-form linear autoencoder)', () => {
-  it('equals the exact rank-d ridge solution V diag(s / (s + lambda)) V^T of the Gram matrix', async () => {
+  it.each([0, 2])('equals the exact rank-d ridge solution V diag(s / (s + lambda)) V^T of the Gram matrix (session weight %d)', async (sessionWeight) => {
     const { dataset } = plantedDataset();
     const d = 8;
     const l2 = 0.05;
-    const model = await trainModel(dataset, { architecture: "spectral", dimension: d, epochs: 60, l2, backend: "cpu", seed: 3 });
+    const model = await trainModel(dataset, { architecture: 'spectral', dimension: d, epochs: 60, l2, sessionWeight, sessionGapMinutes: 15, backend: 'cpu', seed: 3 });
     // Exact reference from the dense Gram matrix of the binary histories (ml-matrix's symmetric eigensolver).
+    // Each planted user rates their 10 cluster titles within 10 ms and the other title 16 minutes earlier:
+    // two sessions, which add sessionWeight x their own co-occurrences.
     const warm = [...new Set(dataset.ratings.map((r) => r.titleId))].sort((a, b) => a - b);
     const x = new Matrix(60, warm.length);
-    for (const r of dataset.ratings) x.set(r.userId, warm.indexOf(r.titleId), 1);
-    const evd = new EigenvalueDecomposition(x.transpose().mmul(x), { assumeSymmetric: true });
+    const sessions = new Matrix(120, warm.length);
+    for (const r of dataset.ratings) {
+      x.set(r.userId, warm.indexOf(r.titleId), 1);
+      sessions.set(r.userId * 2 + (r.ratedAt === 999 ? 1 : 0), warm.indexOf(r.titleId), 1);
+    }
+    const gram = x.transpose().mmul(x).add(sessions.transpose().mmul(sessions).mul(sessionWeight));
+    const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
     const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, d);
     const lambda = l2 * order[0]![0];
     const exact = (i: number, j: number) => order.reduce((sum, [s, c]) => sum + (evd.eigenvectorMatrix.get(i, c) * evd.eigenvectorMatrix.get(j, c) * s) / (s + lambda), 0);
@@ -179,6 +186,26 @@ describe('spectral (closed-form linear autoencoder)', () => {
     }
     // Subspace iteration stops when the eigenvalues settle; the weights are then exact to a fraction of a percent.
     expect(Math.sqrt(err / norm)).toBeLessThan(2e-3);
+    expect(model.weights.training.sessions).toBe(sessionWeight > 0 ? 120 : 0);
+  });
+
+  it('relates titles rated in one sitting more closely than titles that only share a member', async () => {
+    const hour = 3_600_000;
+    const ratings: Rating[] = [];
+    // Every member rates 1 and 2 together, and 3 and 4 together a day later; title 5 by some, alone.
+    for (let user = 1; user <= 6; user++) {
+      const day = user * 24 * hour;
+      ratings.push({ userId: user, titleId: 1, value: 4, ratedAt: day }, { userId: user, titleId: 2, value: 4, ratedAt: day + 60_000 });
+      ratings.push({ userId: user, titleId: 3, value: 4, ratedAt: day + 20 * hour }, { userId: user, titleId: 4, value: 4, ratedAt: day + 20 * hour + 60_000 });
+      if (user % 2 === 0) ratings.push({ userId: user, titleId: 5, value: 4, ratedAt: day + 10 * hour });
+    }
+    const dataset = { ratings, titleIds: [1, 2, 3, 4, 5] };
+    const newcomer = [{ userId: 99, titleId: 1, value: 5, ratedAt: 0 }];
+    const withSessions = scores(await trainModel(dataset, { architecture: 'spectral', dimension: 4, backend: 'cpu' }), newcomer);
+    const without = scores(await trainModel(dataset, { architecture: 'spectral', dimension: 4, sessionWeight: 0, backend: 'cpu' }), newcomer);
+    // Without sessions 2 and 3 co-occur with 1 equally often and tie; with them, 2 (same sitting) leads.
+    expect(Math.abs(without[1]! - without[2]!)).toBeLessThan(1e-4);
+    expect(withSessions[1]!).toBeGreaterThan(withSessions[2]! + 0.05);
   });
 
   it('scales its ridge with the data: a server with a handful of ratings still ranks by co-occurrence', async () => {
@@ -218,6 +245,9 @@ describe('training input checks', () => {
     await expect(trainModel({ ratings: [], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(/no ratings/);
     await expect(trainModel({ ratings: [{ userId: 1, titleId: 9, value: 4, ratedAt: 0 }], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(TrainingInputError);
     await expect(trainModel({ ratings: [{ userId: 1, titleId: 1, value: 7, ratedAt: 0 }], titleIds: [1] }, { backend: 'cpu' })).rejects.toThrow(/0\.5 to 5/);
+    const one = { ratings: [{ userId: 1, titleId: 1, value: 4, ratedAt: 0 }], titleIds: [1] };
+    await expect(trainModel(one, { backend: 'cpu', sessionWeight: -1 })).rejects.toThrow(/sessionWeight must be 0 \(sessions off\) or a positive number \(got -1\)/);
+    await expect(trainModel(one, { backend: 'cpu', sessionGapMinutes: 0 })).rejects.toThrow(/sessionGapMinutes must be a positive number of minutes/);
   });
 
   it('stops when the abort signal fires', async () => {
