@@ -10,6 +10,32 @@ export interface HistoryWeighting {
 
 const DAY_MS = 86_400_000;
 
+/** Ratings grouped by user id, users in ascending id order, each user's ratings in input order. */
+export function ratingsByUser<R extends Pick<Rating, 'userId'>>(ratings: readonly R[]): Map<number, R[]> {
+  const byUser = new Map<number, R[]>();
+  for (const r of ratings) {
+    let list = byUser.get(r.userId);
+    if (!list) byUser.set(r.userId, (list = []));
+    list.push(r);
+  }
+  return new Map([...byUser].sort(([a], [b]) => a - b));
+}
+
+/**
+ * The rating of each title row that counts in one user's history: the latest when a title was rated twice.
+ * Titles the model does not know are skipped.
+ */
+export function latestByRow<R extends Pick<Rating, 'titleId' | 'ratedAt'>>(history: readonly R[], rowOf: ReadonlyMap<number, number>): Map<number, R> {
+  const latest = new Map<number, R>();
+  for (const rating of history) {
+    const row = rowOf.get(rating.titleId);
+    if (row === undefined) continue;
+    const previous = latest.get(row);
+    if (!previous || rating.ratedAt >= previous.ratedAt) latest.set(row, rating);
+  }
+  return latest;
+}
+
 /**
  * The input weights of one user's history, keyed by title row. Titles the model does not know are
  * skipped (a title added after training gets into user vectors on the next retrain). A title rated twice
@@ -21,15 +47,9 @@ export function historyWeights(
   rowOf: ReadonlyMap<number, number>,
   options: HistoryWeighting,
 ): Map<number, number> {
-  const latest = new Map<number, Pick<Rating, 'value' | 'ratedAt'>>();
+  const latest = latestByRow(history, rowOf);
   let newest = -Infinity;
-  for (const rating of history) {
-    const row = rowOf.get(rating.titleId);
-    if (row === undefined) continue;
-    const previous = latest.get(row);
-    if (!previous || rating.ratedAt >= previous.ratedAt) latest.set(row, rating);
-    if (rating.ratedAt > newest) newest = rating.ratedAt;
-  }
+  for (const rating of latest.values()) if (rating.ratedAt > newest) newest = rating.ratedAt;
   const weights = new Map<number, number>();
   const halfLife = options.recencyHalfLifeDays;
   for (const [row, rating] of latest) {

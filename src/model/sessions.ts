@@ -1,4 +1,4 @@
-import { historyWeights, type HistoryWeighting } from './history.ts';
+import { historyWeights, latestByRow, ratingsByUser, type HistoryWeighting } from './history.ts';
 import type { SparseRow } from './train.ts';
 import type { Rating } from './types.ts';
 
@@ -25,22 +25,13 @@ export function sessionRows(ratings: readonly Rating[], rowOf: ReadonlyMap<numbe
   if (!(options.sessionWeight > 0)) return [];
   const scale = Math.sqrt(options.sessionWeight);
   const gap = options.sessionGapMinutes * MINUTE_MS;
-  const byUser = new Map<number, Rating[]>();
-  for (const r of ratings) {
-    let list = byUser.get(r.userId);
-    if (!list) byUser.set(r.userId, (list = []));
-    list.push(r);
-  }
   const out: SparseRow[] = [];
-  for (const userId of [...byUser.keys()].sort((a, b) => a - b)) {
-    const history = byUser.get(userId)!;
+  for (const history of ratingsByUser(ratings).values()) {
     const weights = historyWeights(history, rowOf, options);
-    const ratedAt = new Map<number, number>();
-    for (const r of history) {
-      const row = rowOf.get(r.titleId);
-      if (row !== undefined && weights.has(row) && r.ratedAt >= (ratedAt.get(row) ?? -Infinity)) ratedAt.set(row, r.ratedAt);
-    }
-    const timeline = [...ratedAt].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    const timeline = [...latestByRow(history, rowOf)]
+      .filter(([row]) => weights.has(row))
+      .map(([row, rating]) => [row, rating.ratedAt] as const)
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
     let session: number[] = [];
     const close = () => {
       if (session.length === 0) return;

@@ -4,7 +4,7 @@ import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
 import { trainSpectral } from './spectral.ts';
-import { historyWeights } from './history.ts';
+import { historyWeights, ratingsByUser } from './history.ts';
 import type { SessionOptions } from './sessions.ts';
 import type { RatingsDataset } from './types.ts';
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
@@ -180,18 +180,11 @@ export interface CarvedData {
  */
 export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number, number>, opts: TrainOptions, random: () => number): CarvedData {
   const n = dataset.titleIds.length;
-  const byUser = new Map<number, { titleId: number; value: number; ratedAt: number }[]>();
-  for (const r of dataset.ratings) {
-    let list = byUser.get(r.userId);
-    if (!list) byUser.set(r.userId, (list = []));
-    list.push(r);
-  }
-  const userIds = [...byUser.keys()].sort((a, b) => a - b);
   const train: SparseRow[] = [];
   const validation: { input: SparseRow; heldOut: Set<number> }[] = [];
   const ratedCount = new Int32Array(n);
-  for (const userId of userIds) {
-    const weights = historyWeights(byUser.get(userId)!, rowOf, opts);
+  for (const history of ratingsByUser(dataset.ratings).values()) {
+    const weights = historyWeights(history, rowOf, opts);
     const rows = [...weights.keys()].sort((a, b) => a - b);
     let heldOut = new Set<number>();
     // Users with fewer than 5 titles give too little signal to hold any out.
