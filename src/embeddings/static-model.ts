@@ -1,7 +1,5 @@
-import onnxProto from 'onnx-proto';
+import { encodeOnnxModel, TENSOR_TYPE } from './onnx-model.ts';
 import type { WordVectors } from './word-vectors.ts';
-
-const { onnx } = onnxProto;
 
 /** Special tokens, in the order of their ids (0..4); their rows are zero so they do not move a mean. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -110,32 +108,20 @@ export function onnxModelBytes(table: Float32Array, vocabularySize: number, dime
   const raw = new Uint8Array(table.length * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < table.length; i++) view.setFloat32(i * 4, table[i]!, true);
-  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
-  const tensorType = (elemType: number, dims: (string | number)[]) =>
-    onnx.TypeProto.create({
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
-      },
-    });
-  const graph = onnx.GraphProto.create({
-    name: 'static_word_vectors',
-    node: [onnx.NodeProto.create({ name: 'lookup', opType: 'Gather', input: ['embeddings', 'input_ids'], output: ['last_hidden_state'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })],
-    initializer: [onnx.TensorProto.create({ name: 'embeddings', dataType: FLOAT, dims: [vocabularySize, dimension], rawData: raw })],
-    input: [
-      onnx.ValueInfoProto.create({ name: 'input_ids', type: tensorType(INT64, ['batch_size', 'sequence_length']) }),
-      onnx.ValueInfoProto.create({ name: 'attention_mask', type: tensorType(INT64, ['batch_size', 'sequence_length']) }),
-    ],
-    output: [onnx.ValueInfoProto.create({ name: 'last_hidden_state', type: tensorType(FLOAT, ['batch_size', 'sequence_length', dimension]) })],
-  });
-  const model = onnx.ModelProto.create({
+  const ids = (name: string) => ({ name, elemType: TENSOR_TYPE.INT64, dims: ['batch_size', 'sequence_length'] });
+  return encodeOnnxModel({
     irVersion: 8,
+    opsetVersion: 13,
     producerName: 'tastebud',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph,
+    graph: {
+      name: 'static_word_vectors',
+      nodes: [{ name: 'lookup', opType: 'Gather', input: ['embeddings', 'input_ids'], output: ['last_hidden_state'], intAttributes: { axis: 0 } }],
+      initializers: [{ name: 'embeddings', dataType: TENSOR_TYPE.FLOAT, dims: [vocabularySize, dimension], rawData: raw }],
+      inputs: [ids('input_ids'), ids('attention_mask')],
+      outputs: [{ name: 'last_hidden_state', elemType: TENSOR_TYPE.FLOAT, dims: ['batch_size', 'sequence_length', dimension] }],
+    },
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /**

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTitleEncoder, EmbeddingModelUnavailableError, type TitleEncoder } from '../../../src/embeddings/encoder.ts';
+import { writeModelFiles } from '../../../src/embeddings/make-model.ts';
+import { buildStaticModelFiles } from '../../../src/embeddings/static-model.ts';
 import { makeTinyModel, type TinyModel } from '../../../src/embeddings/tiny-model.ts';
 import { basicTokens } from '../../../src/embeddings/words.ts';
 
@@ -83,6 +85,27 @@ describe('title encoder on a model made by the project (real transformers.js)', 
       expect(Array.from(a!)).toEqual(Array.from(b!).map((v) => expect.closeTo(v, 6)));
     } finally {
       await byId.dispose();
+    }
+  });
+});
+
+describe('the ONNX graph the project writes (protobufjs 7), run by transformers.js', () => {
+  it('looks each word up in the table it was given and mean-pools over [CLS] words [SEP]', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tastebud-exact-'));
+    // Three words in three dimensions, each row distinct, so a wrong row, order or shape changes the output.
+    const vectors = Float32Array.from([3, 0, 0, 0, 4, 0, 1, 2, 2]);
+    await writeModelFiles(dir, buildStaticModelFiles({ vocabulary: ['toy', 'pixar', 'mafia'], dimension: 3, vectors }));
+    const exact = await createTitleEncoder({ model: dir, allowRemoteModels: false });
+    try {
+      const [toyPixar, mafia, both] = await exact.encode(['Toy PIXAR', 'mafia', 'toy unknownword mafia']);
+      // [CLS] and [SEP] rows are zero; the mean of (3,0,0) and (0,4,0) is along (3,4,0): unit length (0.6, 0.8, 0).
+      expect(Array.from(toyPixar!)).toEqual([0.6, 0.8, 0].map((v) => expect.closeTo(v, 6)));
+      expect(Array.from(mafia!)).toEqual([1 / 3, 2 / 3, 2 / 3].map((v) => expect.closeTo(v, 6)));
+      // (3,0,0) + [UNK] (zero) + (1,2,2) = (4,2,2) over |(4,2,2)| = sqrt(24).
+      expect(Array.from(both!)).toEqual([4, 2, 2].map((v) => expect.closeTo(v / Math.sqrt(24), 6)));
+    } finally {
+      await exact.dispose();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,6 @@
-import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
+import { decodeOnnxModel, TENSOR_TYPE } from '../../../src/embeddings/onnx-model.ts';
 import { buildStaticModelFiles, modelVocabulary, SPECIAL_TOKENS } from '../../../src/embeddings/static-model.ts';
-
-const { onnx } = onnxProto;
 const json = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 
 describe('static model files', () => {
@@ -21,14 +19,19 @@ describe('static model files', () => {
   });
 
   it('is a single Gather of a table whose special-token rows are zero', () => {
-    const model = onnx.ModelProto.decode(files.get('onnx/model.onnx')!);
-    const graph = model.graph!;
-    expect((graph.node ?? []).map((n) => n.opType)).toEqual(['Gather']);
-    expect((graph.input ?? []).map((i) => i.name)).toEqual(['input_ids', 'attention_mask']);
-    expect((graph.output ?? []).map((o) => o.name)).toEqual(['last_hidden_state']);
-    const table = graph.initializer?.[0]!;
-    expect((table.dims ?? []).map(Number)).toEqual([7, 2]);
-    const raw = table.rawData!;
+    type Named = { name: string };
+    type Graph = { node: (Named & { opType: string; input: string[]; attribute: (Named & { type: number; i: number })[] })[]; input: Named[]; output: Named[]; initializer: (Named & { dims: number[]; dataType: number; rawData: Uint8Array })[] };
+    const model = decodeOnnxModel(files.get('onnx/model.onnx')!) as { irVersion: number; opsetImport: { version: number }[]; graph: Graph };
+    expect(model.irVersion).toBe(8);
+    expect(model.opsetImport.map((o) => o.version)).toEqual([13]);
+    const { graph } = model;
+    expect(graph.node.map((n) => [n.opType, n.input, n.attribute.map((a) => [a.name, a.type, a.i])])).toEqual([['Gather', ['embeddings', 'input_ids'], [['axis', 2, 0]]]]);
+    expect(graph.input.map((i) => i.name)).toEqual(['input_ids', 'attention_mask']);
+    expect(graph.output.map((o) => o.name)).toEqual(['last_hidden_state']);
+    const table = graph.initializer[0]!;
+    expect(table.dims).toEqual([7, 2]);
+    expect(table.dataType).toBe(TENSOR_TYPE.FLOAT);
+    const raw = table.rawData;
     const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     expect(Array.from(values)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
   });
