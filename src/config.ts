@@ -20,6 +20,15 @@ const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 2
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/** Per-member budgets of the throttled doors (per {@link THROTTLE_DEFAULTS.windowSeconds} s). */
+export const THROTTLE_DEFAULTS = { autocomplete: 20, reactions: 30, windowSeconds: 10 } as const;
+
+/** A per-member budget: at most `limit` in any `windowSeconds`. */
+export interface MemberBudget {
+  limit: number;
+  windowSeconds: number;
+}
+
 /** Every environment variable tastebud reads, with its default and what it accepts. */
 const settings = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -42,6 +51,10 @@ const settings = z.object({
   RETRAIN_CRON: z.string().min(9, 'must be a cron expression such as "0 4 * * *"').default('0 4 * * *'),
   COMMAND_RATE_LIMIT: int(1, 1000).default(10),
   COMMAND_RATE_WINDOW_SECONDS: int(1, 3600).default(30),
+  /** Title/genre searches per member per 10 s behind autocomplete; past it, new questions get no choices. */
+  AUTOCOMPLETE_RATE_LIMIT: int(1, 1000).default(THROTTLE_DEFAULTS.autocomplete),
+  /** Reaction writes per member per 10 s; past it, that member's events wait and coalesce (none is lost). */
+  REACTION_RATE_LIMIT: int(1, 1000).default(THROTTLE_DEFAULTS.reactions),
   RECONCILE_WINDOW_DAYS: int(0, 365).default(14),
   FAILED_JOB_RETENTION_DAYS: int(1, 365).default(14),
   METRICS_PORT: int(0, 65535).default(9464),
@@ -67,7 +80,7 @@ export interface Config {
   tfBackend: Settings['TF_BACKEND'];
   hnsw: { m: number; efConstruction: number; ef: number };
   retrainCron: string;
-  rateLimit: { commands: number; windowSeconds: number };
+  rateLimit: { commands: number; windowSeconds: number; autocomplete: MemberBudget; reactions: MemberBudget };
   reconcileWindowDays: number;
   failedJobRetentionDays: number;
   metricsPort: number;
@@ -111,7 +124,12 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     tfBackend: s.TF_BACKEND,
     hnsw: { m: s.HNSW_M, efConstruction: s.HNSW_EF_CONSTRUCTION, ef: s.HNSW_EF },
     retrainCron: s.RETRAIN_CRON,
-    rateLimit: { commands: s.COMMAND_RATE_LIMIT, windowSeconds: s.COMMAND_RATE_WINDOW_SECONDS },
+    rateLimit: {
+      commands: s.COMMAND_RATE_LIMIT,
+      windowSeconds: s.COMMAND_RATE_WINDOW_SECONDS,
+      autocomplete: { limit: s.AUTOCOMPLETE_RATE_LIMIT, windowSeconds: THROTTLE_DEFAULTS.windowSeconds },
+      reactions: { limit: s.REACTION_RATE_LIMIT, windowSeconds: THROTTLE_DEFAULTS.windowSeconds },
+    },
     reconcileWindowDays: s.RECONCILE_WINDOW_DAYS,
     failedJobRetentionDays: s.FAILED_JOB_RETENTION_DAYS,
     metricsPort: s.METRICS_PORT,

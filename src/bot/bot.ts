@@ -1,5 +1,5 @@
 import { Client, Events, GatewayIntentBits, Options, Partials, type Interaction } from 'discord.js';
-import type { Config } from '../config.ts';
+import { THROTTLE_DEFAULTS, type Config, type MemberBudget } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
@@ -11,13 +11,14 @@ import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
 import { createReactionListener, MemberQueue } from './listeners/reactions.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
-import { CommandRateLimiter } from './rate-limit.ts';
+import { AutocompleteThrottle, MemberRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
 import { registerCommands } from './register.ts';
 import { reserveScaleReactions, ScaleReactionBacklog } from './suggest.ts';
 
 export interface BotDependencies {
-  config: Pick<Config, 'discord' | 'rateLimit'> & Partial<Pick<Config, 'reconcileWindowDays'>>;
+  /** Autocomplete and reaction budgets default to {@link THROTTLE_DEFAULTS}. */
+  config: Pick<Config, 'discord'> & { rateLimit: Pick<Config['rateLimit'], 'commands' | 'windowSeconds'> & Partial<Config['rateLimit']> } & Partial<Pick<Config, 'reconcileWindowDays'>>;
   prisma: PrismaClient;
   queues: Queues;
   recommender: BotRecommender;
@@ -33,6 +34,8 @@ export interface BotDependencies {
   reconcileRetryMs?: number;
   /** Scale reactions that may wait to be added in one channel before new suggestions there go out without them (default 100: 20 suggestions, about 25 s at Discord's pace). */
   scaleReactionBacklog?: number;
+  /** Distinct reaction events one member may have waiting past their budget before the oldest goes to reconciliation (default 500). */
+  reactionWaitingPerMember?: number;
 }
 
 export interface Bot {
@@ -78,7 +81,15 @@ export function createBot(deps: BotDependencies): Bot {
     ratingsChanged: () => dispatcher.kick(),
     reserveScaleReactions: (channelId, messageCount) => reserveScaleReactions(scaleBacklog, logger, channelId, messageCount),
   };
-  const limiter = new CommandRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000);
+  const budget = (b: MemberBudget) => new MemberRateLimiter(b.limit, b.windowSeconds * 1000);
+  const limits = {
+    commands: new MemberRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000),
+    autocomplete: new AutocompleteThrottle(budget(config.rateLimit.autocomplete ?? { limit: THROTTLE_DEFAULTS.autocomplete, windowSeconds: THROTTLE_DEFAULTS.windowSeconds })),
+  };
+  const memberQueue = new MemberQueue({
+    limiter: budget(config.rateLimit.reactions ?? { limit: THROTTLE_DEFAULTS.reactions, windowSeconds: THROTTLE_DEFAULTS.windowSeconds }),
+    maxWaiting: deps.reactionWaitingPerMember,
+  });
   const inFlight = new Set<Promise<unknown>>();
   const track = <A extends unknown[]>(handler: (...args: A) => Promise<void>) => (...args: A) => {
     const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
@@ -86,7 +97,7 @@ export function createBot(deps: BotDependencies): Bot {
     void running.finally(() => inFlight.delete(running));
   };
 
-  const onInteraction = track(createInteractionListener(COMMANDS, ctx, limiter));
+  const onInteraction = track(createInteractionListener(COMMANDS, ctx, limits));
   const reconciler = new Reconciler({
     discord: restReconcileDiscord(client.rest),
     store: prismaReconcileStore(deps.prisma),
@@ -106,7 +117,6 @@ export function createBot(deps: BotDependencies): Bot {
     backlog: () => reconciler.hasBacklog(),
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => onInteraction(interaction));
-  const memberQueue = new MemberQueue();
   client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add', memberQueue)));
   client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove', memberQueue)));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
@@ -137,6 +147,8 @@ export function createBot(deps: BotDependencies): Bot {
       client.removeAllListeners(Events.MessageReactionAdd);
       client.removeAllListeners(Events.MessageReactionRemove);
       client.removeAllListeners(Events.ShardReady);
+      // Reactions waiting for their member's budget are stored now rather than lost.
+      await memberQueue.flush();
       await Promise.allSettled([...inFlight]);
       await reconciler.stop();
       await dispatcher.stop();

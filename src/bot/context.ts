@@ -1,4 +1,5 @@
 import type {
+  ApplicationCommandOptionChoiceData,
   AutocompleteInteraction,
   ButtonInteraction,
   ChatInputCommandInteraction,
@@ -26,7 +27,8 @@ export interface BotContext {
 export interface BotCommand {
   definition: RESTPostAPIChatInputApplicationCommandsJSONBody;
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
-  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** The choices for the focused option; the listener answers Discord with them (throttled per member). */
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<ApplicationCommandOptionChoiceData[]>;
   /** Buttons whose custom id starts with `<command name>:` come here. */
   button?(interaction: ButtonInteraction, ctx: BotContext): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { AutocompleteInteraction } from 'discord.js';
+import type { ApplicationCommandOptionChoiceData, AutocompleteInteraction } from 'discord.js';
 import type { BotContext } from './context.ts';
 import { UnknownTitleError, UserFacingError } from './errors.ts';
 import { displayTitle, titleChoices } from './messages.ts';
@@ -43,15 +43,15 @@ function fold(text: string): string {
     .trim();
 }
 
-/** Answers a title autocomplete with up to 25 matches; never lets a slow search miss Discord's window. */
-export async function respondWithTitles(interaction: AutocompleteInteraction, ctx: BotContext, kind?: string): Promise<void> {
+/** Up to 25 matches for a title autocomplete; never lets a slow search miss Discord's window. */
+export async function titleAutocomplete(interaction: AutocompleteInteraction, ctx: BotContext, kind?: string): Promise<ApplicationCommandOptionChoiceData[]> {
   const focused = interaction.options.getFocused();
   const query = String(focused).trim().slice(0, MAX_TITLE_QUERY);
   const titles = await withBudget(ctx.search.search(query, { kind, limit: 25 }), AUTOCOMPLETE_BUDGET_MS).catch((error: unknown) => {
     ctx.logger.warn({ err: error, query }, 'title autocomplete failed');
     return [];
   });
-  await interaction.respond(titleChoices(titles ?? []));
+  return titleChoices(titles ?? []);
 }
 
 /** Resolves to undefined when the work takes longer than `ms`. */

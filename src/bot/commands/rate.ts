@@ -4,7 +4,7 @@ import type { BotCommand } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { displayTitle, formatStars } from '../messages.ts';
 import { memberOf, NO_MENTIONS } from '../suggest.ts';
-import { resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, titleAutocomplete } from '../titles.ts';
 
 /** /rate title score — set a rating directly. */
 export const command: BotCommand = {
@@ -29,5 +29,5 @@ export const command: BotCommand = {
     const was = result.previous === undefined ? '' : ` (was ${formatStars(result.previous)})`;
     await interaction.editReply({ content: `Rated **${displayTitle(title)}** ${formatStars(score)}${was}.`, allowedMentions: NO_MENTIONS });
   },
-  autocomplete: (interaction, ctx) => respondWithTitles(interaction, ctx),
+  autocomplete: (interaction, ctx) => titleAutocomplete(interaction, ctx),
 };

@@ -54,6 +54,6 @@ export const command: BotCommand = {
     const typed = String(interaction.options.getFocused()).trim().toLowerCase();
     const genres = (await withBudget(ctx.recommender.genres(), 2_000)) ?? [];
     const matches = genres.filter((g) => g.toLowerCase().includes(typed)).slice(0, 25);
-    await interaction.respond(matches.map((g) => ({ name: clip(g, 100), value: clip(g, 100) })));
+    return matches.map((g) => ({ name: clip(g, 100), value: clip(g, 100) }));
   },
 };

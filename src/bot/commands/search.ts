@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { titleEmbed } from '../messages.ts';
 import { memberOf, NO_MENTIONS, requireRateableChannel } from '../suggest.ts';
-import { resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, titleAutocomplete } from '../titles.ts';
 
 /** /search query — look a title up; the answer is itself a rateable suggestion message. */
 export const command: BotCommand = {
@@ -25,5 +25,5 @@ export const command: BotCommand = {
     // add() gives its places back when done, whatever happens.
     await ctx.reserveScaleReactions(message.channelId, 1)?.add([message]);
   },
-  autocomplete: (interaction, ctx) => respondWithTitles(interaction, ctx),
+  autocomplete: (interaction, ctx) => titleAutocomplete(interaction, ctx),
 };

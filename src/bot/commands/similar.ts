@@ -2,7 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
 import { clip, displayTitle, LIMITS } from '../messages.ts';
 import { NO_MENTIONS } from '../suggest.ts';
-import { resolveTitle, respondWithTitles } from '../titles.ts';
+import { resolveTitle, titleAutocomplete } from '../titles.ts';
 import { checkCount, COUNT } from './recommend.ts';
 
 /** /similar title [count] — titles close to one title. */
@@ -28,6 +28,6 @@ export const command: BotCommand = {
       allowedMentions: NO_MENTIONS,
     });
   },
-  autocomplete: (interaction, ctx) => respondWithTitles(interaction, ctx),
+  autocomplete: (interaction, ctx) => titleAutocomplete(interaction, ctx),
 };
 

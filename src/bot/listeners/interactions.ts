@@ -1,11 +1,11 @@
-import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { MessageFlags, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
 import { QueueUnavailableError } from '../../queue/queues.ts';
 import { isDatabaseUnavailable } from '../../ratings/store.ts';
 import { NotFoundError } from '../../recommend/types.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { clip, LIMITS } from '../messages.ts';
-import type { CommandRateLimiter } from '../rate-limit.ts';
+import type { AutocompleteThrottle, MemberRateLimiter } from '../rate-limit.ts';
 
 /** What the member sees when something failed on our side; the details go to the log. */
 export const INTERNAL_ERROR_TEXT = 'Something went wrong on tastebud’s side. Try again in a minute; if it keeps failing, tell a server admin.';
@@ -14,22 +14,28 @@ export const INTERNAL_ERROR_TEXT = 'Something went wrong on tastebud’s side. T
 export const DATABASE_UNAVAILABLE_TEXT = 'tastebud is temporarily unavailable (its database is not answering). Nothing was changed; try again in a minute.';
 
 /**
- * Routes interactions to commands: slash commands and buttons count against the per-user rate limit
- * (autocomplete does not: it fires on every keystroke). Every handler error is caught here, logged in
- * full, and answered with a short ephemeral message, so no handler can crash the process.
+ * Routes interactions to commands: slash commands and buttons count against the per-member command
+ * limit; autocomplete (one interaction per keystroke) goes through its own throttle, which reuses a
+ * member's recent answers and answers no choices past their search budget. Every handler error is
+ * caught here, logged in full, and answered with a short ephemeral message, so no handler can crash
+ * the process.
  */
-export function createInteractionListener(commands: ReadonlyMap<string, BotCommand>, ctx: BotContext, limiter: CommandRateLimiter) {
+export function createInteractionListener(commands: ReadonlyMap<string, BotCommand>, ctx: BotContext, limits: { commands: MemberRateLimiter; autocomplete: AutocompleteThrottle }) {
   return async (interaction: Interaction): Promise<void> => {
     const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user.id });
     try {
       if (interaction.isAutocomplete()) {
         const command = commands.get(interaction.commandName);
-        if (command?.autocomplete) await command.autocomplete(interaction, ctx);
-        else await interaction.respond([]);
+        const handler = command?.autocomplete;
+        const answer = handler
+          ? await limits.autocomplete.answer(interaction.user.id, autocompleteQuestion(interaction), () => handler(interaction, ctx))
+          : { choices: [], source: 'search' as const };
+        if (answer.source === 'throttled') log.debug({ command: interaction.commandName }, 'autocomplete throttled');
+        await interaction.respond(answer.choices);
         return;
       }
       if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
-      const waitMs = limiter.take(interaction.user.id);
+      const waitMs = limits.commands.take(interaction.user.id);
       if (waitMs > 0) {
         await interaction.reply({ content: `Slow down a little: try again in ${Math.ceil(waitMs / 1000)} s.`, flags: MessageFlags.Ephemeral });
         return;
@@ -64,6 +70,12 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
       }
     }
   };
+}
+
+/** What an autocomplete asks: the command (and subcommand), the focused option and the text typed so far. */
+function autocompleteQuestion(interaction: AutocompleteInteraction): string {
+  const focused = interaction.options.getFocused(true);
+  return [interaction.commandName, interaction.options.getSubcommand(false) ?? '', focused.name, String(focused.value).trim()].join('\u0000');
 }
 
 /** Replies, edits the deferred reply, or follows up, whichever the interaction still allows. */

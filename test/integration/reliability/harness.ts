@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { catalogTitleSearch, modelRecommender } from '../../../src/bot/adapters.ts';
-import { createBot, type Bot } from '../../../src/bot/bot.ts';
+import { createBot, type Bot, type BotDependencies } from '../../../src/bot/bot.ts';
+import type { TitleSearch } from '../../../src/bot/ports.ts';
 import { createPrisma, type PrismaClient } from '../../../src/db/client.ts';
 import { createLogger, type Logger } from '../../../src/log.ts';
 import { deserializeDae } from '../../../src/model/dae-model.ts';
@@ -50,23 +51,29 @@ export function inProcessBot(options: {
   databaseRetry?: RetryPolicy;
   reconcileRetryMs?: number;
   outboxIntervalMs?: number;
+  /** Autocomplete and reaction budgets (the command limit stays out of the way); default the production ones. */
+  rateLimit?: Partial<Pick<BotDependencies['config']['rateLimit'], 'autocomplete' | 'reactions'>>;
+  reactionWaitingPerMember?: number;
+  /** Title search; defaults to the catalogue's (tests wrap it to count searches). */
+  search?: TitleSearch;
 }): Bot {
   const logger = options.logger ?? createLogger({ logLevel: 'silent' });
   const { emu, prisma } = options;
   return createBot({
     config: {
       discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl },
-      rateLimit: { commands: 1000, windowSeconds: 60 },
+      rateLimit: { commands: 1000, windowSeconds: 60, ...options.rateLimit },
       reconcileWindowDays: 14,
     },
     prisma,
     queues: options.queues,
     logger,
-    search: catalogTitleSearch(prisma),
+    search: options.search ?? catalogTitleSearch(prisma),
     recommender: modelRecommender(prisma, { deserializeModel: deserializeDae, logger, refreshMs: 0 }),
     outboxIntervalMs: options.outboxIntervalMs ?? 300,
     reconcileRetryMs: options.reconcileRetryMs ?? 300,
     ...(options.databaseRetry ? { databaseRetry: options.databaseRetry } : {}),
+    ...(options.reactionWaitingPerMember ? { reactionWaitingPerMember: options.reactionWaitingPerMember } : {}),
   });
 }
 

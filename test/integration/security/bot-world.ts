@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { catalogTitleSearch } from '../../../src/bot/adapters.ts';
 import type { Bot } from '../../../src/bot/bot.ts';
+import type { TitleSearch } from '../../../src/bot/ports.ts';
 import type { Logger } from '../../../src/log.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { startDiscordEmulator, type DiscordEmulator, type DiscordEmulatorOptions } from '../../support/discord-emulator/index.ts';
@@ -27,6 +29,9 @@ export function captureLogs(level: 'debug' | 'info' = 'info'): { logger: Logger;
   return { logger: pino({ level }, sink), lines };
 }
 
+/** Budgets for the bot, and a wrapper around its (real) title search, e.g. to count searches. */
+export type BotOptions = Pick<Parameters<typeof inProcessBot>[0], 'rateLimit' | 'reactionWaitingPerMember'> & { wrapSearch?(search: TitleSearch): TitleSearch };
+
 /** The real bot in this process against an emulator, with a database of its own (a small catalogue, no model) and its own queue prefix. */
 export interface BotWorld {
   db: TestDatabase;
@@ -37,7 +42,7 @@ export interface BotWorld {
   stop(): Promise<void>;
 }
 
-export async function startBotWorld(options: { emulator: DiscordEmulatorOptions; logger?: Logger }): Promise<BotWorld> {
+export async function startBotWorld(options: { emulator: DiscordEmulatorOptions; logger?: Logger; bot?: BotOptions }): Promise<BotWorld> {
   const parts: Partial<Omit<BotWorld, 'stop'>> = {};
   const stop = async () => {
     await parts.bot?.stop();
@@ -52,7 +57,9 @@ export async function startBotWorld(options: { emulator: DiscordEmulatorOptions;
     await seedTitles(db.prisma);
     const emu = (parts.emu = await startDiscordEmulator(options.emulator));
     const queues = (parts.queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`));
-    const bot = (parts.bot = inProcessBot({ emu, prisma: db.prisma, queues, ...(options.logger ? { logger: options.logger } : {}) }));
+    const { wrapSearch, ...budgets } = options.bot ?? {};
+    const search = wrapSearch?.(catalogTitleSearch(db.prisma));
+    const bot = (parts.bot = inProcessBot({ emu, prisma: db.prisma, queues, ...budgets, ...(search ? { search } : {}), ...(options.logger ? { logger: options.logger } : {}) }));
     await bot.start();
     return { db, emu, queues, bot, stop };
   } catch (error) {

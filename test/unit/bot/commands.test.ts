@@ -4,7 +4,7 @@ import { checkCount } from '../../../src/bot/commands/recommend.ts';
 import { formatStatus } from '../../../src/bot/commands/admin.ts';
 import { UnknownTitleError } from '../../../src/bot/errors.ts';
 import { quoteUserText, suggestionEmbed, titleChoices } from '../../../src/bot/messages.ts';
-import { CommandRateLimiter } from '../../../src/bot/rate-limit.ts';
+import { MemberRateLimiter } from '../../../src/bot/rate-limit.ts';
 import { resolveTitle } from '../../../src/bot/titles.ts';
 import type { TitleSearch, TitleSummary } from '../../../src/bot/ports.ts';
 
@@ -75,7 +75,7 @@ describe('messages', () => {
 describe('command rate limit', () => {
   it('allows `limit` commands per window per user and says how long to wait', () => {
     let now = 0;
-    const limiter = new CommandRateLimiter(2, 10_000, () => now);
+    const limiter = new MemberRateLimiter(2, 10_000, () => now);
     expect(limiter.take('a')).toBe(0);
     now = 1000;
     expect(limiter.take('a')).toBe(0);
@@ -84,7 +84,7 @@ describe('command rate limit', () => {
     expect(limiter.take('a')).toBe(6000);
     now = 10_001;
     expect(limiter.take('a')).toBe(0);
-    expect(() => new CommandRateLimiter(0, 1000)).toThrow(RangeError);
+    expect(() => new MemberRateLimiter(0, 1000)).toThrow(RangeError);
   });
 });
 
