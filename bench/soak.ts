@@ -290,9 +290,11 @@ async function holdKey(emu: DiscordEmulator, names: readonly string[], until: nu
           stats.latency.push(performance.now() - t0);
           if (choices.length === 0) return void stats.empty++;
           stats.withChoices++;
-          if (Date.now() - (answeredAt.get(value) ?? -Infinity) > 30_000) {
+          // The bot's cache key is the trimmed text.
+          const question = value.trim();
+          if (Date.now() - (answeredAt.get(question) ?? -Infinity) > 30_000) {
             stats.searched++;
-            answeredAt.set(value, Date.now());
+            answeredAt.set(question, Date.now());
           }
         },
         () => void stats.failed++,

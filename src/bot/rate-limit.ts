@@ -55,6 +55,7 @@ export type AutocompleteSource = 'search' | 'cache' | 'throttled';
  */
 export class AutocompleteThrottle {
   private readonly answers: LRUCache<string, AutocompleteChoice[]>;
+  private calls = 0;
 
   constructor(
     private readonly limiter: MemberRateLimiter,
@@ -66,6 +67,8 @@ export class AutocompleteThrottle {
   /** Answers `question` (command, option and typed text) for the member, running `search` only when allowed. */
   async answer(memberId: string, question: string, search: () => Promise<AutocompleteChoice[]>): Promise<{ choices: AutocompleteChoice[]; source: AutocompleteSource }> {
     const key = `${memberId}\u0000${question}`;
+    // Expired answers are dropped when read or evicted; sweep now and then so idle ones do not sit until `maxEntries`.
+    if (++this.calls % 500 === 0) this.answers.purgeStale();
     const cached = this.answers.get(key);
     if (cached) return { choices: cached, source: 'cache' };
     if (this.limiter.take(memberId) > 0) return { choices: [], source: 'throttled' };
