@@ -145,6 +145,14 @@ describe('.ci/audit', () => {
     }
   });
 
+  it('is what .ci/run runs after npm ci, under set -e, so an advisory stops CI', async () => {
+    const lines = (await readFile(join(ROOT, '.ci/run'), 'utf8')).split('\n').map((l) => l.trim());
+    const at = (line: string) => lines.findIndex((l) => l.startsWith(line));
+    expect(lines.some((l) => /^set -[a-z]*e/.test(l))).toBe(true);
+    expect(at('npm ci')).toBeGreaterThanOrEqual(0);
+    expect(at('.ci/audit')).toBeGreaterThan(at('npm ci'));
+  });
+
   it('keeps the committed allowlist empty or explained', async () => {
     const { advisories } = JSON.parse(await readFile(join(ROOT, '.ci/audit-allowlist.json'), 'utf8')) as { advisories: { id: string; reason: string }[] };
     for (const entry of advisories) expect(entry.reason.trim().length).toBeGreaterThan(10);

@@ -96,9 +96,9 @@ describe('reaction throttle (one member flooding many suggestions)', () => {
     const bobAt = performance.now();
     await emu.react({ userId: bob.id, messageId: messages[19]!, emoji: '😐' });
     await expect.poll(async () => (await storedHeld(world.db.prisma, [messages[19]!])).some((k) => k.includes(bob.id)), { timeout: 5_000, interval: 20 }).toBe(true);
-    expect(performance.now() - bobAt).toBeLessThan(1_000);
-    // Alice is still being paced: well under her 65 events have been written so far.
-    expect(applied(logs, alice)).toBeLessThan(40);
+    expect(performance.now() - bobAt).toBeLessThan(2_000);
+    // Alice is still being paced: 10 written at once, then 40 coalesced writes (20 messages x 2 emoji) at 10 a second.
+    expect(applied(logs, alice)).toBeLessThan(50);
 
     await expect.poll(async () => (await storedHeld(world.db.prisma, messages)).filter((k) => k.includes(alice.id)).length, { timeout: 20_000, interval: 100 }).toBe(15);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -108,9 +108,9 @@ describe('reaction throttle (one member flooding many suggestions)', () => {
     const aliceRatings = await world.db.prisma.rating.findMany({ where: { user: { externalId: alice.id } }, select: { titleId: true, value: true } });
     expect(aliceRatings.map((r) => r.titleId).sort()).toEqual([...new Set(shown.map((s) => s.titleId))].sort());
     expect(new Set(aliceRatings.map((r) => r.value))).toEqual(new Set([4]));
-    // Coalesced: each (message, emoji) she touched was written at most twice, never once per event.
-    expect(applied(logs, alice)).toBeLessThanOrEqual(10 + 40);
-    expect(applied(logs, alice)).toBeLessThan(65);
+    // Coalesced: 50 writes for her 65 events (a few more if the flood took longer than the 1 s window to send).
+    expect(applied(logs, alice)).toBeGreaterThanOrEqual(50);
+    expect(applied(logs, alice)).toBeLessThanOrEqual(55);
     expect(logs.filter((l) => l.level >= 50)).toEqual([]);
   });
 });
