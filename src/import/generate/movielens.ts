@@ -10,8 +10,8 @@ import { stringify } from 'csv-stringify/sync';
 import { makeCatalogue, type Catalogue } from './catalogue.ts';
 import { plantedRating, RatingMaker } from './ratings.ts';
 import { seedFor, type Draws } from './sampling.ts';
-import { scaledCounts, SHAPES, type Counts, type ShapeName } from './shapes.ts';
-import { GLOBAL_MEAN, RANK } from './taste.ts';
+import { scaledCounts, SHAPES, type Counts, type Shape, type ShapeName } from './shapes.ts';
+import { RANK } from './taste.ts';
 import { TitleMaker } from './titles.ts';
 import { planUsers, type UserPlans } from './users.ts';
 
@@ -189,7 +189,7 @@ function describe(shape: ShapeName, scale: number, seed: number, counts: Counts)
     scale,
     seed,
     counts,
-    planted: { rank: RANK, globalMean: GLOBAL_MEAN },
+    planted: { rank: RANK, mean: SHAPES[shape].plantedMean },
   };
 }
 
@@ -208,11 +208,11 @@ export interface PlantedTaste {
 }
 
 export function plantedTaste(shape: ShapeName, scale: number, seed: number): PlantedTaste {
-  const { catalogue, plans } = generatorState(shape, scale, seed);
-  return plantedFrom(catalogue, plans);
+  const { spec, catalogue, plans } = generatorState(shape, scale, seed);
+  return plantedFrom(spec, catalogue, plans);
 }
 
-function plantedFrom(catalogue: Catalogue, plans: UserPlans): PlantedTaste {
+function plantedFrom(shape: Shape, catalogue: Catalogue, plans: UserPlans): PlantedTaste {
   return {
     rank: RANK,
     movieIds: catalogue.movieId,
@@ -220,6 +220,6 @@ function plantedFrom(catalogue: Catalogue, plans: UserPlans): PlantedTaste {
     movieFactors: catalogue.factors,
     userBias: plans.bias,
     userFactors: plans.factors,
-    expected: (u, i) => plantedRating(catalogue, plans, u, i),
+    expected: (u, i) => plantedRating(shape, catalogue, plans, u, i),
   };
 }

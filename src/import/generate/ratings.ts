@@ -2,7 +2,7 @@
 import type { Catalogue } from './catalogue.ts';
 import { AliasTable, Draws, seedFor } from './sampling.ts';
 import type { Shape } from './shapes.ts';
-import { COMMON_TAGS, dot, GLOBAL_MEAN, RANK, TASTE_GROUPS } from './taste.ts';
+import { COMMON_TAGS, dot, RANK, TASTE_GROUPS } from './taste.ts';
 import { FAVOURITES, sessionsOf, type UserPlans } from './users.ts';
 
 const RATING_STAGE = 5;
@@ -34,8 +34,8 @@ interface Forced {
 }
 
 /** The planted rating before rounding to stars. */
-export function plantedRating(catalogue: Catalogue, plans: UserPlans, u: number, item: number): number {
-  return GLOBAL_MEAN + plans.bias[u]! + catalogue.bias[item]! + TASTE_WEIGHT * dot(plans.factors, u * RANK, catalogue.factors, item * RANK);
+export function plantedRating(shape: Shape, catalogue: Catalogue, plans: UserPlans, u: number, item: number): number {
+  return shape.plantedMean + plans.bias[u]! + catalogue.bias[item]! + TASTE_WEIGHT * dot(plans.factors, u * RANK, catalogue.factors, item * RANK);
 }
 
 export class RatingMaker {
@@ -104,7 +104,7 @@ export class RatingMaker {
     const values = new Float32Array(items.length);
     const times = this.timesOf(u, items, draws);
     for (let j = 0; j < items.length; j++) {
-      const raw = plantedRating(this.catalogue, this.plans, u, items[j]!) + this.plans.noise[u]! * draws.normal();
+      const raw = plantedRating(this.shape, this.catalogue, this.plans, u, items[j]!) + this.plans.noise[u]! * draws.normal();
       const half = times[j]! >= HALF_STARS_FROM && draws.chance(this.plans.halfStars[u]!);
             // Who uses half stars uses them as a value of their own: a half rating lands on the nearest x.5.
       values[j] = half ? Math.min(4.5, Math.max(0.5, Math.floor(raw) + 0.5)) : Math.min(5, Math.max(1, Math.round(raw)));

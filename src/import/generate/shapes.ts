@@ -32,6 +32,11 @@ export interface Shape {
    * movies are rated by about half the users (Shawshank: 102,929 of 200,948 in ml-32m), not by all.
    */
   headZ: number;
+  /**
+   * Mean of the planted ratings before rounding to stars, chosen so the stars' mean comes out as the real
+   * one (3.50 in ml-latest-small, 3.53 in ml-25m, 3.54 in ml-32m): picking by popularity raises it.
+   */
+  plantedMean: number;
   /** Share of movies whose genres are "(no genres listed)". */
   noGenreShare: number;
   /** Share of release years per decade (key: the decade's first year); years within a decade are uniform. */
@@ -58,6 +63,7 @@ export const SHAPES: Record<ShapeName, Shape> = {
     activitySigma: 1.45,
     popularitySigma: 2.4,
     headZ: 2.5,
+    plantedMean: 3.0,
     noGenreShare: 34 / 9_742,
     // ml-latest-small's own counts per decade.
     decades: { 1900: 3, 1910: 7, 1920: 37, 1930: 136, 1940: 197, 1950: 279, 1960: 401, 1970: 500, 1980: 1177, 1990: 2212, 2000: 2849, 2010: 1931 },
@@ -74,8 +80,9 @@ export const SHAPES: Record<ShapeName, Shape> = {
     end: utc('2019-11-21T09:15:03'),
     lastYear: 2019,
     activitySigma: 1.59,
-    popularitySigma: 2.6,
-    headZ: 2,
+    popularitySigma: 4.6,
+    headZ: 2.5,
+    plantedMean: 2.79,
     noGenreShare: 0.08,
     decades: BIG_DECADES,
   },
@@ -91,8 +98,9 @@ export const SHAPES: Record<ShapeName, Shape> = {
     end: utc('2023-10-13T02:29:07'),
     lastYear: 2023,
     activitySigma: 1.59,
-    popularitySigma: 2.6,
-    headZ: 2,
+    popularitySigma: 4.6,
+    headZ: 2.5,
+    plantedMean: 2.79,
     noGenreShare: 0.08,
     decades: BIG_DECADES,
   },

@@ -6,8 +6,6 @@
 import { Draws, seedFor } from './sampling.ts';
 
 export const RANK = 8;
-/** Mean of the planted ratings before rounding to stars (ml-latest-small's mean is 3.50). */
-export const GLOBAL_MEAN = 3.0;
 
 export interface TasteGroup {
   genres: readonly string[];
