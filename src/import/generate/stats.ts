@@ -70,9 +70,9 @@ export function gini(values: readonly number[]): number {
   return n === 0 || sum === 0 ? 0 : weighted / (n * sum);
 }
 
-export async function shapeStatistics(dir: string): Promise<ShapeStatistics> {
-  const movies = { count: 0, comma: 0, alternate: 0, latestYear: 0, genres: 0 };
-  let bad = await eachRow(dir, 'movies', (fields) => {
+async function movieTally(dir: string) {
+  const movies = { count: 0, comma: 0, alternate: 0, latestYear: 0, genres: 0, bad: 0 };
+  movies.bad = await eachRow(dir, 'movies', (fields) => {
     const parsed = parseMovieRow(fields);
     if (!parsed.ok) return false;
     movies.count++;
@@ -82,75 +82,80 @@ export async function shapeStatistics(dir: string): Promise<ShapeStatistics> {
     movies.genres += parsed.row.genres.length;
     return true;
   });
-  const perUser = new Map<number, { n: number; first: number; last: number }>();
-  const perMovie = new Map<number, number>();
-  const values: Record<string, number> = {};
-  let ratings = 0;
-  let sum = 0;
-  let halfEarly = 0;
-  let unsorted = 0;
+  return movies;
+}
+
+async function ratingTally(dir: string) {
+  const t = { perUser: new Map<number, { n: number; first: number; last: number }>(), perMovie: new Map<number, number>(), values: {} as Record<string, number> };
+  const sums = { ratings: 0, sum: 0, halfEarly: 0, unsorted: 0, first: Infinity, last: 0, bad: 0 };
   let previous = [0, 0];
-  let first = Infinity;
-  let last = 0;
-  bad += await eachRow(dir, 'ratings', (fields) => {
+  sums.bad = await eachRow(dir, 'ratings', (fields) => {
     const parsed = parseRatingRow(fields);
     if (!parsed.ok) return false;
     const r = parsed.row;
-    ratings++;
-    sum += r.value;
-    const key = r.value.toFixed(1);
-    values[key] = (values[key] ?? 0) + 1;
-    if (r.value % 1 !== 0 && r.timestamp < HALF_STARS_FROM) halfEarly++;
-    if (r.userId < previous[0]! || (r.userId === previous[0] && r.movielensId <= previous[1]!)) unsorted++;
+    sums.ratings++;
+    sums.sum += r.value;
+    t.values[r.value.toFixed(1)] = (t.values[r.value.toFixed(1)] ?? 0) + 1;
+    if (r.value % 1 !== 0 && r.timestamp < HALF_STARS_FROM) sums.halfEarly++;
+    if (r.userId < previous[0]! || (r.userId === previous[0] && r.movielensId <= previous[1]!)) sums.unsorted++;
     previous = [r.userId, r.movielensId];
-    first = Math.min(first, r.timestamp);
-    last = Math.max(last, r.timestamp);
-    const user = perUser.get(r.userId) ?? { n: 0, first: r.timestamp, last: r.timestamp };
+    sums.first = Math.min(sums.first, r.timestamp);
+    sums.last = Math.max(sums.last, r.timestamp);
+    const user = t.perUser.get(r.userId) ?? { n: 0, first: r.timestamp, last: r.timestamp };
     user.n++;
     user.first = Math.min(user.first, r.timestamp);
     user.last = Math.max(user.last, r.timestamp);
-    perUser.set(r.userId, user);
-    perMovie.set(r.movielensId, (perMovie.get(r.movielensId) ?? 0) + 1);
+    t.perUser.set(r.userId, user);
+    t.perMovie.set(r.movielensId, (t.perMovie.get(r.movielensId) ?? 0) + 1);
     return true;
   });
+  return { ...t, ...sums };
+}
+
+async function tagTally(dir: string) {
   const taggers = new Set<number>();
   let tags = 0;
-  bad += await eachRow(dir, 'tags', (fields) => {
+  const bad = await eachRow(dir, 'tags', (fields) => {
     const parsed = parseTagRow(fields);
     if (!parsed.ok) return false;
     tags++;
     taggers.add(parsed.row.userId);
     return true;
   });
-  const userCounts = [...perUser.values()].map((u) => u.n).sort((a, b) => a - b);
-  const movieCounts = [...perMovie.values()].sort((a, b) => b - a);
+  return { tags, taggers: taggers.size, bad };
+}
+
+export async function shapeStatistics(dir: string): Promise<ShapeStatistics> {
+  const [movies, r, t] = [await movieTally(dir), await ratingTally(dir), await tagTally(dir)];
+  const userCounts = [...r.perUser.values()].map((u) => u.n).sort((a, b) => a - b);
+  const movieCounts = [...r.perMovie.values()].sort((a, b) => b - a);
   const tenth = movieCounts.slice(0, Math.max(1, Math.round(movieCounts.length / 10))).reduce((a, b) => a + b, 0);
-  for (const key of Object.keys(values)) values[key]! /= ratings;
+  const values = Object.fromEntries(Object.entries(r.values).map(([k, n]) => [k, n / r.ratings]));
   return {
-    ratings,
-    users: perUser.size,
+    ratings: r.ratings,
+    users: r.perUser.size,
     movies: movies.count,
-    tags,
-    badRows: bad,
-    ratedMovieShare: perMovie.size / movies.count,
+    tags: t.tags,
+    badRows: movies.bad + r.bad + t.bad,
+    ratedMovieShare: r.perMovie.size / movies.count,
     minRatingsPerUser: userCounts[0] ?? 0,
     medianRatingsPerUser: userCounts[userCounts.length >> 1] ?? 0,
     userGini: gini(userCounts),
     movieGini: gini(movieCounts),
-    topMovieUserShare: (movieCounts[0] ?? 0) / perUser.size,
-    topTenthShare: tenth / ratings,
+    topMovieUserShare: (movieCounts[0] ?? 0) / r.perUser.size,
+    topTenthShare: tenth / r.ratings,
     oneRatingShare: movieCounts.filter((c) => c === 1).length / movieCounts.length,
-    meanRating: sum / ratings,
+    meanRating: r.sum / r.ratings,
     values,
-    halfStarsBefore2003: halfEarly,
-    firstRatingAt: first,
-    lastRatingAt: last,
-    oneDayUserShare: [...perUser.values()].filter((u) => u.last - u.first < 86_400).length / perUser.size,
-    unsortedRatings: unsorted,
+    halfStarsBefore2003: r.halfEarly,
+    firstRatingAt: r.first,
+    lastRatingAt: r.last,
+    oneDayUserShare: [...r.perUser.values()].filter((u) => u.last - u.first < 86_400).length / r.perUser.size,
+    unsortedRatings: r.unsorted,
     titleCommaShare: movies.comma / movies.count,
     alternateNameShare: movies.alternate / movies.count,
     latestYear: movies.latestYear,
     genresPerMovie: movies.genres / movies.count,
-    taggerShare: taggers.size / perUser.size,
+    taggerShare: t.taggers / r.perUser.size,
   };
 }
