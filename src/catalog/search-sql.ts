@@ -35,7 +35,9 @@ export function matchingTitleIds(forms: readonly QueryForm[], kind: TitleKind | 
 }
 
 /** Words in a large share of all names, in the languages of MovieLens titles. */
-const COMMON_WORDS = new Set(['the', 'and', 'of', 'in', 'on', 'to', 'for', 'with', 'les', 'las', 'los', 'der', 'die', 'das', 'del', 'une', 'und']);
+const COMMON_WORDS = new Set(['the', 'a', 'an', 'and', 'of', 'in', 'on', 'to', 'for', 'with', 'les', 'las', 'los', 'der', 'die', 'das', 'del', 'une', 'und']);
+/** "the", "of the": names similar to them, or having all their words, are thousands; such a query is matched by prefix only. */
+const onlyCommonWords = (text: string) => text.split(' ').every((w) => COMMON_WORDS.has(w));
 
 /**
  * Most candidates one branch hands on to scoring (or the result limit, when larger): each is scored by reading all
@@ -65,9 +67,8 @@ function branches(form: QueryForm, kind: TitleKind | null, limit: number): Prism
       ? best(prefix, Prisma.sql`length(n.compact), n.compact`)
       : best(prefix, Prisma.sql`n.compact = ${compact} DESC, y.rating_count DESC`, true),
   ];
-  if (form.size !== 'short' && !COMMON_WORDS.has(form.probe)) {
-    out.push(best(Prisma.sql`n.compact % title_name_compact(${probe})`, Prisma.sql`similarity(n.compact, title_name_compact(${probe})) DESC`));
-  }
+  if (form.size === 'short' || onlyCommonWords(form.probe)) return out;
+  out.push(best(Prisma.sql`n.compact % title_name_compact(${probe})`, Prisma.sql`similarity(n.compact, title_name_compact(${probe})) DESC`));
   if (form.size === 'full') {
     out.push(best(words, Prisma.sql`length(n.search_name)`), best(Prisma.sql`${probe} <% n.search_name`, Prisma.sql`word_similarity(${probe}, n.search_name) DESC`));
   }
