@@ -236,6 +236,7 @@ export async function importMovieLens(db: SqlClient, options: ImportOptions): Pr
   }
   // Bulk writes leave the trigram index's pending list long and the planner's statistics stale; both slow search.
   await db.query('VACUUM ANALYZE titles');
+  await db.query('VACUUM ANALYZE title_names');
   await db.query('ANALYZE users');
   await db.query('ANALYZE ratings');
   const { rows } = await db.query<{ titles: number; users: number; ratings: number }>(

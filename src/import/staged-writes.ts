@@ -3,6 +3,7 @@
  * chunk for ratings) merges them into titles, users and ratings. Unchanged rows are never rewritten, so a
  * second import leaves even updated_at alone.
  */
+import { writeMovieLensNames } from '../catalog/title-names.ts';
 import { copyArray, copyValue, Staging, type SqlClient } from './copy.ts';
 import type { LinkRow, MovieRow, RatingRow, TagRow } from './rows.ts';
 
@@ -92,11 +93,18 @@ async function staged<T>(db: SqlClient, table: string, columns: string, chunking
   return new StagedSink(staging, chunking);
 }
 
-/** Titles keyed by movielens_id; a movie whose name, year and genres did not change is left alone. */
+/**
+ * Titles keyed by movielens_id; a movie whose name, year and genres did not change is left alone. Then their
+ * a.k.a. and original-language names (title_names), searchable like the main one.
+ */
 export function titlesSink(db: SqlClient, chunkRows = 50_000): Promise<RowSink<MovieRow>> {
+  const names: { movielensId: number; name: string }[] = [];
   return staged<MovieRow>(db, 'import_movies', 'movielens_id int, name text, year int, genres text[], search_name text', {
     rows: chunkRows,
-    format: (r) => `${r.movielensId}\t${copyValue(r.name)}\t${copyValue(r.year)}\t${copyArray(r.genres)}\t${copyValue(r.searchName)}\n`,
+    format: (r) => {
+      names.push({ movielensId: r.movielensId, name: r.name });
+      return `${r.movielensId}\t${copyValue(r.name)}\t${copyValue(r.year)}\t${copyArray(r.genres)}\t${copyValue(r.searchName)}\n`;
+    },
     atEnd: async () => {
       await db.query(
         `INSERT INTO titles (kind, name, year, genres, tags, movielens_id, search_name, updated_at)
@@ -105,6 +113,7 @@ export function titlesSink(db: SqlClient, chunkRows = 50_000): Promise<RowSink<M
            SET name = EXCLUDED.name, year = EXCLUDED.year, genres = EXCLUDED.genres, search_name = EXCLUDED.search_name, updated_at = now()
            WHERE (titles.name, titles.year, titles.genres, titles.search_name) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.year, EXCLUDED.genres, EXCLUDED.search_name)`,
       );
+      for (let start = 0; start < names.length; start += 5000) await writeMovieLensNames(db, names.slice(start, start + 5000));
     },
   });
 }
