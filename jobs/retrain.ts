@@ -184,7 +184,7 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
 
   await clock.enter('evaluate');
   const holdout = await validationNdcg(gateModel, split.train, split.test, { k: 10 });
-  const comparison = await compareWithActive(deps, gateModel, split);
+  const comparison = await compareWithActive(deps, gateModel, split, holdout);
   const decision = promotionDecision(comparison.candidateNdcg ?? holdout.ndcg, comparison.activeNdcg, 0, comparison.unavailable);
   const reason = comparison.scope ? `${decision.reason} ${comparison.scope}` : decision.reason;
   deps.logger?.info({ holdoutNdcg: holdout.ndcg, ...comparison, users: holdout.users }, 'gate evaluation done');

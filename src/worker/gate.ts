@@ -3,7 +3,7 @@ import { inHashHoldout, type HashHoldoutRule, type Split } from '../eval/split.t
 import type { Logger } from '../log.ts';
 import { activeModelVersion, loadGateModel, loadModelVersion, type DeserializeModel, type ModelVersion } from '../model-store/store.ts';
 import type { Rating, TrainedModel } from '../model/types.ts';
-import { validationNdcg } from './evaluate.ts';
+import { validationNdcg, type ValidationResult } from './evaluate.ts';
 
 /** Which model of the active version the gate scored: its gate fit, or (versions saved without one) its served model. */
 export type ActiveScored = 'gate fit' | 'served model';
@@ -37,13 +37,13 @@ interface Judge {
 }
 
 /**
- * Scores the candidate's gate fit and the active version on the held-out ratings the active model never saw
- * either: with the same hold-out rule (the usual case) that is the whole hold-out, since the active version's
+ * Scores the candidate's gate fit (its figure on the whole hold-out is `onHoldout`) and the active version on
+ * the held-out ratings the active model never saw either: with the same hold-out rule (the usual case) that is the whole hold-out, since the active version's
  * gate fit left the same pairs out; otherwise the pairs in both hold-outs, plus ratings created after the
  * active version's ratings cut-off. Held-out ratings outside the comparison are dropped from both rankings.
  * A broken active version must not block its own replacement: it yields no figure, and a reason.
  */
-export async function compareWithActive(deps: GateDeps, candidate: TrainedModel, split: Split): Promise<ActiveComparison> {
+export async function compareWithActive(deps: GateDeps, candidate: TrainedModel, split: Split, onHoldout: ValidationResult): Promise<ActiveComparison> {
   const active = await activeModelVersion(deps.prisma);
   if (!active) return {};
   let judge: Judge;
@@ -56,7 +56,8 @@ export async function compareWithActive(deps: GateDeps, candidate: TrainedModel,
   const compared = split.test.filter((r) => judge.unseen(r));
   const options = { k: 10, ignore: split.test.filter((r) => !judge.unseen(r)) };
   const base = { activeVersionId: active.id, scored: judge.scored, ratings: compared.length };
-  const candidateResult = await validationNdcg(candidate, split.train, compared, options);
+  // Scoring is most of this phase's time: reuse the candidate's figure when the comparison is the whole hold-out.
+  const candidateResult = compared.length === split.test.length ? onHoldout : await validationNdcg(candidate, split.train, compared, options);
   if (candidateResult.users === 0) {
     return { ...base, users: 0, unavailable: `no held-out rating is unseen by the active version ${active.id}'s ${judge.scored}, so there was nothing fair to compare with` };
   }
