@@ -162,7 +162,7 @@ try {
           published = { versionId, at, receivers: await publishModelChange(publisher, prefix, versionId, 'promote') };
         },
         progress: async (p) => {
-          if (p.phase === 'train' && p.epoch) console.log(`  epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
+          if ((p.phase === 'train' || p.phase === 'refit') && p.epoch) console.log(`  ${p.phase === 'train' ? 'gate fit' : 'refit'} epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
         },
       },
       { requestedBy: 'bench', ...(Object.keys(overrides).length === 0 ? {} : { train: overrides }) },

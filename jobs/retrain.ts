@@ -7,8 +7,8 @@ import { promoteModelVersion, saveModelVersion, setModelStatus, type Deserialize
 import type { BackendPreference } from '../src/model/backend.ts';
 import { resolveTrainOptions, type TrainOptions, type TrainHooks } from '../src/model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../src/model/types.ts';
-import { compareWithActive, type ActiveComparison, type ActiveScored } from '../src/worker/gate.ts';
 import { promotionDecision, validationNdcg, type ValidationResult } from '../src/worker/evaluate.ts';
+import { compareWithActive, type ActiveComparison, type ActiveScored } from '../src/worker/gate.ts';
 import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/worker/lock.ts';
 import type { RetrainJobData } from '../src/worker/queues.ts';
 

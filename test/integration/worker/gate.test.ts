@@ -170,6 +170,7 @@ describe('the promotion gate', () => {
     expect(rejected.trainingRatings).toBe(result.gate.trainingRatings);
     expect(rejected.metrics).toMatchObject({ refitTrainingRatings: null, activeVersionId: before!.id, activeScored: 'gate fit', comparedNdcg10: result.validationNdcg });
     expect(result.phaseMs.refit).toBe(0);
+    expect(describeGate(rejected.metrics)).toContain('  served model: the gate fit itself (not refitted: the gate rejected it)');
     expect((await activeModelVersion(db.prisma))?.id).toBe(before!.id);
   });
 
