@@ -84,12 +84,24 @@ async function judgeOf(deps: GateDeps, active: ModelVersion): Promise<Judge> {
   const newer = await ratingsCreatedAfter(deps.prisma, cutoff);
   const isNewer = (r: Rating) => newer.has(pairKey(r));
   const rule = holdoutRuleOf(metrics);
-  const gate = rule ? await loadGateModel(deps.prisma, active.id, deps.deserialize) : null;
-  if (rule && gate) return { model: gate, scored: 'gate fit', unseen: (r) => inHashHoldout(r.userId, r.titleId, rule) || isNewer(r) };
+  // A gate fit never saw its own hold-out, nor anything created after its cut-off.
+  const heldOutOrNewer = (r: Rating) => (rule !== undefined && inHashHoldout(r.userId, r.titleId, rule)) || isNewer(r);
+  const gate = rule ? await gateFitOf(deps, active.id) : null;
+  if (gate) return { model: gate, scored: 'gate fit', unseen: heldOutOrNewer };
   const { model } = await loadModelVersion(deps.prisma, active.id, deps.deserialize);
   // A version the gate rejected (then promoted by hand) serves its gate fit: no refit was made.
-  if (rule && metrics.refitTrainingRatings === null) return { model, scored: 'gate fit', unseen: (r) => inHashHoldout(r.userId, r.titleId, rule) || isNewer(r) };
+  if (rule && metrics.refitTrainingRatings === null) return { model, scored: 'gate fit', unseen: heldOutOrNewer };
   return { model, scored: 'served model', unseen: isNewer };
+}
+
+/** The version's stored gate fit; a damaged one still leaves the served model and the ratings it cannot have seen. */
+async function gateFitOf(deps: GateDeps, versionId: number): Promise<TrainedModel | null> {
+  try {
+    return await loadGateModel(deps.prisma, versionId, deps.deserialize);
+  } catch (error) {
+    deps.logger?.warn({ err: error, versionId }, "could not load the active version's gate fit; judging its served model on newer ratings");
+    return null;
+  }
 }
 
 const pairKey = (r: Pick<Rating, 'userId' | 'titleId'>) => `${r.userId}:${r.titleId}`;

@@ -214,4 +214,17 @@ describe('the promotion gate', () => {
     expect(result.activeValidationNdcg).not.toBeNull();
     expect(result.status).toBe('promoted');
   });
+
+  it('falls back to the served model when the active gate fit is damaged, instead of comparing with it', async () => {
+    const active = (await activeModelVersion(db.prisma))!;
+    const part = await db.prisma.modelArtifact.findFirstOrThrow({ where: { versionId: active.id, name: { startsWith: 'gate-model/' } } });
+    const tampered = new Uint8Array(part.data);
+    tampered[0] = tampered[0]! ^ 0xff;
+    await db.prisma.modelArtifact.update({ where: { versionId_name: { versionId: active.id, name: part.name } }, data: { data: tampered } });
+    const result = await retrain();
+    if (result.status === 'skipped') throw new Error('unexpected skip');
+    // No rating arrived since that version's cut-off, so its served model has seen every held-out one.
+    expect(result.gate).toMatchObject({ activeScored: 'served model', comparedRatings: 0 });
+    expect(result).toMatchObject({ status: 'promoted', activeVersionId: active.id });
+  });
 });
