@@ -10,9 +10,9 @@ export type WorkerQueueName = (typeof WORKER_QUEUES)[number];
 export interface RetrainJobData extends RetrainJob {
   /** Training options over {@link defaultTrainOptions}. */
   train?: Partial<Omit<TrainOptions, 'backend'>>;
-  /** Share of each user's ratings held out to compare the new and the active version (default 0.1). */
+  /** Share of (user, title) pairs in the promotion gate's hash hold-out (default 0.1; see src/model/README.md, "Promotion"). */
   validationFraction?: number;
-  /** Seed of the held-out split (default 42). */
+  /** Seed of that hold-out's hash (default 42). Changing either narrows the next comparison to pairs both rules hold out. */
   seed?: number;
 }
 

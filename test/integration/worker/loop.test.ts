@@ -88,11 +88,12 @@ describe('learning loop worker', () => {
     const result = await retrain();
     expect(result).toMatchObject({ status: 'promoted', activeVersionId: null });
     if (result.status === 'skipped') throw new Error('unexpected skip');
-    expect(new Set(phases)).toEqual(new Set(['load', 'train', 'evaluate', 'index', 'save', 'promote']));
+    // Two fits: the gate fit ('train') and, once the gate passed, the refit on every rating.
+    expect(new Set(phases)).toEqual(new Set(['load', 'train', 'evaluate', 'refit', 'index', 'save', 'promote']));
     const active = await activeModelVersion(db.prisma);
     expect(active?.id).toBe(result.versionId);
     expect(active).toMatchObject({ backend: 'cpu', dimension: 9, trainingTitles: catalogue.titleIds.length });
-    expect(active!.trainingRatings).toBeGreaterThan(0);
+    expect(active!.trainingRatings).toBe(await db.prisma.rating.count());
     expect(active!.durationMs).toBeGreaterThan(0);
     // The default (closed-form) model stops once converged: at least two passes, at most `epochs`.
     expect((active!.lossHistory as number[]).length).toBeGreaterThanOrEqual(2);
