@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { writeMovieLensNames } from '../catalog/title-names.ts';
 import { readCsvLines } from './csv-lines.ts';
 import {
   checkHeader,
@@ -279,6 +280,7 @@ export async function importMovieLens(db: SqlClient, options: ImportOptions): Pr
   }
   // Bulk writes leave the trigram index's pending list long and the planner's statistics stale; both slow search.
   await db.query('VACUUM ANALYZE titles');
+  await db.query('VACUUM ANALYZE title_names');
   await db.query('ANALYZE users');
   await db.query('ANALYZE ratings');
   const { rows } = await db.query<{ titles: number; users: number; ratings: number }>(
@@ -299,6 +301,8 @@ async function writeTitles(db: SqlClient, batch: MovieRow[]): Promise<void> {
        WHERE (titles.name, titles.year, titles.genres, titles.search_name) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.year, EXCLUDED.genres, EXCLUDED.search_name)`,
     [JSON.stringify(rows.map((r) => ({ id: r.movielensId, name: r.name, year: r.year, genres: r.genres, search_name: r.searchName })))],
   );
+  // Their a.k.a. and original-language names, searchable like the main one.
+  await writeMovieLensNames(db, rows);
 }
 
 async function writeLinks(db: SqlClient, batch: LinkRow[]): Promise<void> {
