@@ -335,12 +335,6 @@ function describe(title: TitleInfo): Pick<Recommendation, 'titleId' | 'name' | '
   return { titleId: title.id, name: title.name, year: title.year, genres: title.genres, kind: title.kind };
 }
 
-function norm(vector: ArrayLike<number>): number {
-  let squared = 0;
-  for (let i = 0; i < vector.length; i++) squared += vector[i]! * vector[i]!;
-  return Math.sqrt(squared);
-}
-
 function isZero(vector: Float32Array): boolean {
   return vector.every((v) => v === 0);
 }

@@ -1,26 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogTitleSearch, modelRecommender } from '../../../src/bot/adapters.ts';
-import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { createTitleEncoder } from '../../../src/embeddings/encoder.ts';
 import { updateTitleEmbeddings } from '../../../src/embeddings/store.ts';
 import { makeTinyModel, SAMPLE_TITLE_TEXTS } from '../../../src/embeddings/tiny-model.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
-import { createQueues, type Queues } from '../../../src/queue/queues.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
+import type { TestDatabase } from '../../support/database.ts';
+import { startBotWorld, type BotWorld } from '../security/bot-world.ts';
 import { randomDaeModel } from '../worker/support.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const members = Array.from({ length: 4 }, (_, i) => ({ id: String(330000000000000000n + BigInt(i)), username: `member${i}` }));
 const SNAKE = { id: '330000000000000099', username: 'snake_case_fan' };
+let world: BotWorld;
 let db: TestDatabase;
 let emu: DiscordEmulator;
-let queues: Queues;
-let bot: Bot;
 let titleIds: number[];
 
 /**
@@ -45,29 +38,13 @@ function catalogueRows() {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.prisma.title.createMany({ data: catalogueRows() });
+  world = await startBotWorld({ emulator: { members: [...members, SNAKE] }, seed: (prisma) => prisma.title.createMany({ data: catalogueRows() }) });
+  ({ db, emu } = world);
   titleIds = (await db.prisma.title.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((t) => t.id);
-  emu = await startDiscordEmulator({ members: [...members, SNAKE] });
-  queues = createQueues(REDIS_URL, `tbtest-replies-${randomBytes(4).toString('hex')}`);
-  const logger = createLogger({ logLevel: 'silent' });
-  bot = createBot({
-    config: { discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl }, rateLimit: { commands: 1000, windowSeconds: 60 } },
-    prisma: db.prisma,
-    queues,
-    logger,
-    search: catalogTitleSearch(db.prisma),
-    recommender: modelRecommender(db.prisma, { deserializeModel: deserializeDae, logger, refreshMs: 0 }),
-  });
-  await bot.start();
 });
 
 afterAll(async () => {
-  await bot?.stop();
-  await emu?.close();
-  for (const q of [queues.userEmbedding, queues.retrain, queues.reindex]) await q.obliterate({ force: true }).catch(() => {});
-  await queues?.close();
-  await db?.drop();
+  await world?.stop();
 });
 
 async function reply(userId: string, name: string, options: Record<string, string | number> = {}) {

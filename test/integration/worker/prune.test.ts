@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneRetention } from '../../../jobs/prune.ts';
-import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
-import { trainModel } from '../../../src/model/train.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
 import { forgottenReactionToken } from '../../../src/ratings/forgotten.ts';
 import { applyReaction, forgetMember, recordSuggestions } from '../../../src/ratings/store.ts';
 import { PRUNE_SCHEDULER_ID } from '../../../src/worker/queues.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { dropPrefix, REDIS_URL, uniquePrefix, waitFor } from './support.ts';
+import { dropPrefix, testWorkerOptions, uniquePrefix, waitFor } from './support.ts';
 
 const prefix = uniquePrefix('prune');
 const DAY = 86_400_000;
@@ -70,22 +67,9 @@ beforeAll(async () => {
   const event = (dispatchedAt: Date | null) => ({ kind: 'user-embedding', payload: { userId: 999 }, createdAt: new Date(Date.now() - 300 * DAY), dispatchedAt });
   await db.prisma.outboxEvent.createMany({ data: [event(new Date(Date.now() - 2 * DAY)), event(new Date(Date.now() - 60_000)), event(null)] });
 
-  runtime = await startWorkerRuntime({
-    prisma: db.prisma,
-    databaseUrl: db.url,
-    redisUrl: REDIS_URL,
-    prefix,
-    logger: createLogger({ logLevel: 'silent' }),
-    deserialize: deserializeDae,
-    train: trainModel,
-    backend: 'cpu',
-    hnsw: { m: 8, efConstruction: 50, ef: 50 },
-    retrainCron: null,
-    failedJobRetentionDays: 1,
-    queues: [QUEUE.prune],
-    retention: { suggestionRetentionDays: 180, reconcileWindowDays: 14 },
-    pruneEveryMs: 300,
-  });
+  runtime = await startWorkerRuntime(
+    testWorkerOptions(db, prefix, { queues: [QUEUE.prune], retention: { suggestionRetentionDays: 180, reconcileWindowDays: 14 }, pruneEveryMs: 300 }),
+  );
 });
 
 afterAll(async () => {
