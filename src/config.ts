@@ -43,6 +43,7 @@ const settings = z.object({
   COMMAND_RATE_LIMIT: int(1, 1000).default(10),
   COMMAND_RATE_WINDOW_SECONDS: int(1, 3600).default(30),
   RECONCILE_WINDOW_DAYS: int(0, 365).default(14),
+  SUGGESTION_RETENTION_DAYS: int(1, 3650).default(180),
   FAILED_JOB_RETENTION_DAYS: int(1, 365).default(14),
   METRICS_PORT: int(0, 65535).default(9464),
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
@@ -69,6 +70,7 @@ export interface Config {
   retrainCron: string;
   rateLimit: { commands: number; windowSeconds: number };
   reconcileWindowDays: number;
+  suggestionRetentionDays: number;
   failedJobRetentionDays: number;
   metricsPort: number;
   workerMetricsPort: number;
@@ -113,6 +115,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     retrainCron: s.RETRAIN_CRON,
     rateLimit: { commands: s.COMMAND_RATE_LIMIT, windowSeconds: s.COMMAND_RATE_WINDOW_SECONDS },
     reconcileWindowDays: s.RECONCILE_WINDOW_DAYS,
+    suggestionRetentionDays: s.SUGGESTION_RETENTION_DAYS,
     failedJobRetentionDays: s.FAILED_JOB_RETENTION_DAYS,
     metricsPort: s.METRICS_PORT,
     workerMetricsPort: s.WORKER_METRICS_PORT,
