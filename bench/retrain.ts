@@ -1,7 +1,8 @@
 /**
  * Retrain of ml-latest-small plus Discord ratings end to end, as production runs it: load from PostgreSQL,
- * split, train with the production defaults (flags override), evaluate the new and the active version,
- * build the index, save, promote, and hot swap: a serving model subscribed through Redis as the bot's is
+ * hold out the gate's hash hold-out, fit the gate model with the production defaults (flags override),
+ * evaluate it and the active version's gate fit, refit on every rating, build the index, save, promote, and
+ * hot swap: a serving model subscribed through Redis as the bot's is
  * picks the promoted version up from the real publishModelChange and answers a member's /recommend with it.
  * Setup (not timed) in a scratch database: the production MovieLens import, N Discord members who copy a
  * random MovieLens user's taste with noise, and the titles embedded with the project's own embedding model.
@@ -161,7 +162,7 @@ try {
           published = { versionId, at, receivers: await publishModelChange(publisher, prefix, versionId, 'promote') };
         },
         progress: async (p) => {
-          if (p.phase === 'train' && p.epoch) console.log(`  epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
+          if ((p.phase === 'train' || p.phase === 'refit') && p.epoch) console.log(`  ${p.phase === 'train' ? 'gate fit' : 'refit'} epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
         },
       },
       { requestedBy: 'bench', ...(Object.keys(overrides).length === 0 ? {} : { train: overrides }) },
@@ -170,8 +171,9 @@ try {
     if (result.status === 'skipped') throw new Error(result.reason);
     const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: result.versionId } });
     console.log(
-      `run ${run}: ${result.status} version ${result.versionId} (${version.architecture}) on ${version.backend}, ${version.trainingRatings} training ratings, nDCG@10 ${result.validationNdcg.toFixed(4)}` +
-        (result.activeValidationNdcg === null ? '' : ` vs active ${result.activeValidationNdcg.toFixed(4)}`),
+      `run ${run}: ${result.status} version ${result.versionId} (${version.architecture}) on ${version.backend}, served model trained on ${version.trainingRatings} ratings; ` +
+        `gate fit on ${result.gate.trainingRatings}, nDCG@10 ${result.gate.holdoutNdcg.toFixed(4)} on ${result.gate.holdoutRatings} held-out ratings` +
+        (result.activeValidationNdcg === null ? '' : `; ${result.validationNdcg.toFixed(4)} vs active ${result.activeValidationNdcg.toFixed(4)} (its ${result.gate.activeScored}) on ${result.gate.comparedRatings}`),
     );
 
     let hotSwap: { ms: number; toSwap: number; toAnswer: number; overlap: number; total: number } | undefined;

@@ -1,26 +1,44 @@
 /**
- * Title search latency on the ml-latest-small catalogue: p50/p95/p99 over a few hundred mixed queries
- * (exact, typo, partial, trailing year, accents stripped/added, short prefix), after a warm-up.
- *   npx tsx bench/search.ts [--dir ../shared/data/movielens/ml-latest-small] [--queries 400] [--rounds 3]
- * Imports movies and ratings into a fresh database on DATABASE_URL's server, then drops it.
+ * Title search quality and latency. Imports ml-latest-small (movies and ratings) into a fresh database and runs the
+ * relevance set (bench/data/search-relevance.tsv: queries as members type them, each with the title that must come
+ * first), reporting top-1 accuracy and MRR@10 per query kind for the tune and held-out parts, and latency per kind
+ * (p50/p95/p99 over --rounds runs, one connection, sequential). Then bad input (only symbols, digits, 1,000
+ * characters, mixed scripts, emoji, SQL): what comes back and how fast. Then the same at --titles titles (ml-32m has
+ * 87,585): the real catalogue plus generated titles of the same name shape (bench/search-catalogue.ts).
+ *   npx tsx bench/search.ts [--dir ../shared/data/movielens/ml-latest-small] [--rounds 3] [--titles 87585]
+ *                           [--misses] [--explain]
+ * --misses lists the tune part's misses (never the held-out part's); --explain prints query plans.
+ * Targets (issue #21): top-1 >= 95 %, MRR@10 >= 0.97, no kind below 90 % top-1; p95 <= 20 ms at both sizes.
  */
-import { cpus, totalmem, type } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { searchTitles } from '../src/catalog/search.ts';
+import { searchTitles, titleSearchSql } from '../src/catalog/search.ts';
 import { loadConfig } from '../src/config.ts';
-import { createPrisma } from '../src/db/client.ts';
+import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { importMovieLens } from '../src/import/movielens.ts';
+import { scaledCatalogue } from './search-catalogue.ts';
+import { loadRelevanceSet, measure, rankOf, type RelevanceQuery } from './search-relevance.ts';
 
 const { values } = parseArgs({
   options: {
     dir: { type: 'string', default: fileURLToPath(new URL('../../shared/data/movielens/ml-latest-small', import.meta.url)) },
-    queries: { type: 'string', default: '400' },
     rounds: { type: 'string', default: '3' },
+    titles: { type: 'string', default: '87585' },
+    misses: { type: 'boolean', default: false },
+    explain: { type: 'boolean', default: false },
   },
 });
+
+/** Bad input the search must answer with an empty list or a short error, never slowly. */
+export const BAD_INPUT: readonly string[] = [
+  '!!!', '?', '***', '--', "'; --", '1', '42', '0000', '123456789', '2001', 'a', 'x'.repeat(200), 'godfather '.repeat(100),
+  'godfather '.repeat(20).trim(), 'the', 'of the', 'Тот самый Münchhausen ゴジラ', 'amélie 東京 物語', '🎬🍿', '🎬 matrix', 'matrix 🎬🍿 1999',
+  "' OR 1=1 --", "godfather'; DROP TABLE titles; --", 'toy%story', 'toy_story', '\\', 'SELECT * FROM titles',
+];
 
 function serverUrl(database: string): string {
   const url = new URL(loadConfig().databaseUrl ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
@@ -34,83 +52,115 @@ async function onServer(sql: string): Promise<void> {
   await client.query(sql).finally(() => client.end());
 }
 
-/** Deterministic pseudo-random numbers, so every run asks the same queries. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+interface Run {
+  query: RelevanceQuery;
+  rank: number | null;
+  ms: number[];
 }
 
-function typo(text: string, rand: () => number): string {
-  const i = 1 + Math.floor(rand() * Math.max(1, text.length - 2));
-  const kind = Math.floor(rand() * 3);
-  if (kind === 0) return text.slice(0, i) + text.slice(i + 1); // drop a letter
-  if (kind === 1) return text.slice(0, i - 1) + text[i] + text[i - 1] + text.slice(i + 1); // swap two
-  return text.slice(0, i) + 'e' + text.slice(i); // add one
-}
-
-const accented: Record<string, string> = { e: 'é', a: 'à', o: 'ô', u: 'ü', i: 'î' };
-
-function makeQueries(titles: { name: string; year: number | null }[], count: number): { kind: string; query: string }[] {
-  const rand = random(42);
-  const kinds = ['exact', 'typo', 'partial', 'year', 'accents', 'short'];
-  const out: { kind: string; query: string }[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = titles[Math.floor(rand() * titles.length)]!;
-    const base = t.name.replace(/\s*\(.*\)\s*/g, ' ').trim().slice(0, 60);
-    const kind = kinds[i % kinds.length]!;
-    const words = base.split(/\s+/);
-    const query =
-      kind === 'exact' ? base
-      : kind === 'typo' ? typo(base.toLowerCase(), rand)
-      : kind === 'partial' ? `${words.slice(0, Math.max(1, Math.ceil(words.length / 2))).join(' ')}`.slice(0, Math.max(4, Math.ceil(base.length * 0.6)))
-      : kind === 'year' ? `${base} ${t.year ?? 1999}`
-      : kind === 'accents' ? base.toLowerCase().replace(/[aeiou]/, (c) => accented[c] ?? c)
-      : base.slice(0, 1 + (i % 2));
-    out.push({ kind, query: query.trim() || base });
-  }
-  return out;
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-const name = `tastebud_bench_search_${process.pid}`;
-await onServer(`CREATE DATABASE "${name}"`);
-try {
-  await applyMigrations(serverUrl(name), fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
-  const client = new pg.Client({ connectionString: serverUrl(name) });
-  await client.connect();
-  await importMovieLens(client, { dir: values.dir!, files: ['movies', 'ratings'] });
-  const { rows: titles } = await client.query<{ name: string; year: number | null }>('SELECT name, year FROM titles ORDER BY id');
-  await client.end();
-
-  const prisma = createPrisma(serverUrl(name));
-  const queries = makeQueries(titles, Number(values.queries));
-  for (const q of queries.slice(0, 50)) await searchTitles(prisma, q.query, { limit: 25 }); // warm-up: connection, plans, caches
-  const timings = new Map<string, number[]>();
-  const all: number[] = [];
-  const slowest: { query: string; ms: number }[] = [];
-  for (let round = 0; round < Number(values.rounds); round++) {
-    for (const q of queries) {
+async function runSet(prisma: PrismaClient, set: readonly RelevanceQuery[], titleIds: Map<number, number>, rounds: number): Promise<Run[]> {
+  for (const q of set.slice(0, 40)) await searchTitles(prisma, q.query, { limit: 10 }); // warm-up: connection, caches
+  const runs: Run[] = set.map((query) => ({ query, rank: null, ms: [] }));
+  for (let round = 0; round < rounds; round++) {
+    for (const run of runs) {
       const started = performance.now();
-      await searchTitles(prisma, q.query, { limit: 25 });
-      const ms = performance.now() - started;
-      all.push(ms);
-      slowest.push({ query: q.query, ms });
-      timings.set(q.kind, [...(timings.get(q.kind) ?? []), ms]);
+      const results = await searchTitles(prisma, run.query.query, { limit: 10 });
+      run.ms.push(performance.now() - started);
+      run.rank = rankOf(results.map((r) => r.id), titleIds.get(run.query.movielensId) ?? -1);
     }
   }
-  await prisma.$disconnect();
-
-  console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}`);
-  console.log(`catalogue: ${titles.length} titles; ${queries.length} queries x ${values.rounds} rounds, limit 25, one connection, sequential`);
-  const line = (label: string, ms: number[]) => {
-    const sorted = [...ms].sort((a, b) => a - b);
-    console.log(`${label.padEnd(8)} n=${String(sorted.length).padStart(5)}  p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms`);
-  };
-  for (const [kind, ms] of timings) line(kind, ms);
-  line('all', all);
-  slowest.sort((a, b) => b.ms - a.ms);
-  console.log(`slowest: ${slowest.slice(0, 8).map((s) => `${JSON.stringify(s.query)} ${s.ms.toFixed(0)} ms`).join(', ')}`);
-} finally {
-  await onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  return runs;
 }
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`.padStart(7);
+
+function latencyLine(label: string, ms: readonly number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `  ${label.padEnd(13)} n=${String(sorted.length).padStart(5)}  p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms`;
+}
+
+function report(runs: readonly Run[], label: string): void {
+  const kinds = [...new Set(runs.map((r) => r.query.kind))];
+  console.log(`\n${label}: relevance (top-1 / MRR@10)          tune                 held-out                all`);
+  for (const kind of [...kinds, 'all']) {
+    const of = (split: string) => measure(runs.filter((r) => (kind === 'all' || r.query.kind === kind) && (split === 'all' || r.query.split === split)).map((r) => r.rank));
+    const cell = (m: ReturnType<typeof measure>) => `${pct(m.top1)} ${m.mrr10.toFixed(3)} (${String(m.n).padStart(3)})`;
+    console.log(`  ${kind.padEnd(13)} ${cell(of('tune'))}   ${cell(of('held-out'))}   ${cell(of('all'))}`);
+  }
+  console.log(`${label}: latency per kind (limit 10)`);
+  for (const kind of kinds) console.log(latencyLine(kind, runs.filter((r) => r.query.kind === kind).flatMap((r) => r.ms)));
+  console.log(latencyLine('all', runs.flatMap((r) => r.ms)));
+  const slowest = runs.map((r) => ({ q: r.query.query, ms: Math.max(...r.ms) })).sort((a, b) => b.ms - a.ms).slice(0, 6);
+  console.log(`  slowest: ${slowest.map((s) => `${JSON.stringify(s.q)} ${s.ms.toFixed(1)} ms`).join(', ')}`);
+  if (!values.misses) return;
+  for (const r of runs.filter((x) => x.query.split === 'tune' && x.rank !== 1)) console.log(`  miss [${r.query.kind}] ${JSON.stringify(r.query.query)} -> ${r.query.title}: rank ${r.rank ?? '>10'}`);
+}
+
+async function badInput(prisma: PrismaClient, rounds: number): Promise<void> {
+  console.log('bad input: answer, slowest of the runs');
+  for (const query of BAD_INPUT) {
+    let answer = '';
+    let slowest = 0;
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      answer = await searchTitles(prisma, query, { limit: 10 }).then(
+        (rows) => `${rows.length} results${rows[0] ? ` (first: ${rows[0].name})` : ''}`,
+        (error: Error) => `${error.name}: ${error.message.slice(0, 70)}`,
+      );
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+    console.log(`  ${JSON.stringify(query.length > 40 ? `${query.slice(0, 30)}… (${query.length} chars)` : query).padEnd(46)} ${slowest.toFixed(1).padStart(6)} ms  ${answer}`);
+  }
+}
+
+async function explain(prisma: PrismaClient, queries: readonly string[]): Promise<void> {
+  for (const query of queries) {
+    const plan = await prisma.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${titleSearchSql(query, { limit: 10 })}`;
+    console.log(`\nEXPLAIN ANALYZE for ${JSON.stringify(query)}:\n${plan.map((p) => p['QUERY PLAN']).join('\n')}`);
+  }
+}
+
+/** Imports `dir` into a fresh database, runs everything, drops the database. */
+async function measureCatalogue(dir: string, label: string, set: readonly RelevanceQuery[], rounds: number): Promise<void> {
+  const name = `tastebud_bench_search_${process.pid}`;
+  await onServer(`CREATE DATABASE "${name}"`);
+  try {
+    await applyMigrations(serverUrl(name), fileURLToPath(new URL('../prisma/migrations', import.meta.url)));
+    const client = new pg.Client({ connectionString: serverUrl(name) });
+    await client.connect();
+    const loaded = await (async () => {
+      const summary = await importMovieLens(client, { dir, files: ['movies', 'ratings'] });
+      const { rows: ids } = await client.query<{ id: number; movielens_id: number }>('SELECT id, movielens_id FROM titles');
+      const { rows: count } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM title_names');
+      return { summary, ids, names: count[0]!.n };
+    })().finally(() => client.end());
+    const { summary: imported, ids: rows, names: nameCount } = loaded;
+    console.log(`\n=== ${label}: ${imported.totals.titles} titles, ${nameCount} searchable names, ${imported.totals.ratings} ratings; ${set.length} queries x ${rounds} rounds`);
+    const prisma = createPrisma(serverUrl(name));
+    try {
+      report(await runSet(prisma, set, new Map(rows.map((r) => [r.movielens_id, r.id])), rounds), label);
+      await badInput(prisma, rounds);
+      if (values.explain) await explain(prisma, ['🎬 matrix', '42', 'x'.repeat(200), 'Тот самый Münchhausen ゴジラ', "godfather'; DROP TABLE titles; --", 'a', 'rocky 4']);
+    } finally {
+      await prisma.$disconnect();
+    }
+  } finally {
+    await onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+const set = await loadRelevanceSet();
+const rounds = Number(values.rounds);
+console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+await measureCatalogue(values.dir!, 'ml-latest-small', set, rounds);
+const total = Number(values.titles);
+if (total > 0) {
+  const scaled = await scaledCatalogue(values.dir!, total);
+  try {
+    await measureCatalogue(scaled, `${total} titles (real + generated)`, set, rounds);
+  } finally {
+    await rm(scaled, { recursive: true, force: true });
+  }
+}
+console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,24 +1,18 @@
 import type { PrismaClient } from '../src/db/client.ts';
 import { loadTitleEmbeddings } from '../src/embeddings/store.ts';
-import { stratifiedSplit } from '../src/eval/split.ts';
+import { hashHoldoutSplit, type HashHoldoutRule, type Split } from '../src/eval/split.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
-import {
-  activeModelVersion,
-  loadModelVersion,
-  promoteModelVersion,
-  saveModelVersion,
-  setModelStatus,
-  type DeserializeModel,
-} from '../src/model-store/store.ts';
+import { promoteModelVersion, saveModelVersion, setModelStatus, type DeserializeModel } from '../src/model-store/store.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
 import { resolveTrainOptions, type TrainOptions, type TrainHooks } from '../src/model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../src/model/types.ts';
-import { promotionDecision, validationNdcg } from '../src/worker/evaluate.ts';
+import { promotionDecision, validationNdcg, type ValidationResult } from '../src/worker/evaluate.ts';
+import { compareWithActive, type ActiveComparison, type ActiveScored } from '../src/worker/gate.ts';
 import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/worker/lock.ts';
 import type { RetrainJobData } from '../src/worker/queues.ts';
 
-export type RetrainPhase = 'load' | 'train' | 'evaluate' | 'index' | 'save' | 'promote';
+export type RetrainPhase = 'load' | 'train' | 'evaluate' | 'refit' | 'index' | 'save' | 'promote';
 
 /** What the job reports through job.updateProgress: the phase, overall percent, and per-epoch numbers while training. */
 export interface RetrainProgress {
@@ -48,28 +42,60 @@ export interface RetrainDeps {
   signal?: AbortSignal;
 }
 
+/** What the promotion gate measured (see src/model/README.md, "Promotion"). */
+export interface GateFigures {
+  /** nDCG@10 of the candidate's gate fit on the whole hold-out. */
+  holdoutNdcg: number;
+  holdoutRatings: number;
+  /** Ratings the gate fit was trained on (every rating outside the hold-out). */
+  trainingRatings: number;
+  /** Hold-out ratings the active version never saw either, on which both were compared (null: no comparison). */
+  comparedRatings: number | null;
+  /** Which model of the active version was scored: its own gate fit, or (versions without one) its served model. */
+  activeScored: ActiveScored | null;
+}
+
 export type RetrainResult =
   | {
       status: 'promoted' | 'rejected';
       versionId: number;
+      /** The candidate's nDCG@10 on the ratings it was compared on (the whole hold-out when nothing was compared). */
       validationNdcg: number;
       activeVersionId: number | null;
+      /** The active version's nDCG@10 on the same ratings. */
       activeValidationNdcg: number | null;
       reason: string;
+      gate: GateFigures;
+      /** Ratings the stored model was trained on: all of them after a refit, the gate fit's when rejected. */
+      servedTrainingRatings: number;
       phaseMs: Record<RetrainPhase, number>;
       durationMs: number;
     }
   | { status: 'skipped'; reason: string };
 
-/** Where each phase starts and ends on the overall 0-100 progress scale. */
-const PHASE_SPAN: Record<RetrainPhase, [number, number]> = {
+/** Where each phase starts and ends on the overall 0-100 progress scale (two fits: the gate fit, then the refit). */
+export const PHASE_SPAN: Record<RetrainPhase, [number, number]> = {
   load: [0, 5],
-  train: [5, 80],
-  evaluate: [80, 90],
-  index: [90, 93],
-  save: [93, 98],
+  train: [5, 45],
+  evaluate: [45, 50],
+  refit: [50, 88],
+  index: [88, 92],
+  save: [92, 98],
   promote: [98, 100],
 };
+
+/** The overall percent `share` (0-1) of the way through `phase`. */
+export function phasePercent(phase: RetrainPhase, share: number): number {
+  const [from, to] = PHASE_SPAN[phase];
+  return Math.round(from + Math.min(1, Math.max(0, share)) * (to - from));
+}
+
+/**
+ * The promotion hold-out: 10 % of (user, title) pairs, fixed by a hash so every version leaves the same pairs out
+ * of its gate fit. Changing it (job data `validationFraction` / `seed`) shrinks the next comparison to the pairs
+ * in both rules' hold-outs.
+ */
+export const DEFAULT_GATE_HOLDOUT: HashHoldoutRule = { fraction: 0.1, seed: 42 };
 
 /** A retrain that cannot start because there is nothing (or too little) to learn from. */
 export class RetrainInputError extends Error {
@@ -77,13 +103,14 @@ export class RetrainInputError extends Error {
 }
 
 /**
- * Retrains end to end: loads every rating (dataset and Discord users) and the title text embeddings,
- * holds out a seeded per-user stratified split, trains on the rest, measures validation nDCG@10 of the
- * new version and of the active one on the same split, builds the HNSW index, saves the version
- * (status 'training' while being written, then 'candidate'), and promotes it only when it is not worse
- * than the active version, else marks it rejected with the reason. Runs under a PostgreSQL session
- * advisory lock: a second retrain anywhere returns 'skipped' instead of training in parallel. The active
- * version is only touched in the final promote step, so a crash anywhere earlier leaves it serving.
+ * Retrains end to end: loads every rating (dataset and Discord users) and the title text embeddings, fits a
+ * *gate model* on every rating outside the hash hold-out, measures nDCG@10 of it and of the active version on
+ * the held-out ratings neither was trained on, and if the candidate is not worse refits on all ratings (the
+ * model that serves), builds the HNSW index, saves the version (status 'training' while being written, then
+ * 'candidate') with its gate fit, and promotes it; a worse candidate is saved as rejected with the reason (its
+ * gate fit is its model: no refit is spent on it). Runs under a PostgreSQL session advisory lock: a second
+ * retrain anywhere returns 'skipped' instead of training in parallel. The active version is only touched in
+ * the final promote step, so a crash anywhere earlier leaves it serving.
  */
 export async function runRetrain(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainResult> {
   const lock: HeldLock | undefined = await tryAdvisoryLock(deps.databaseUrl, RETRAIN_LOCK_KEY);
@@ -98,42 +125,161 @@ export async function runRetrain(deps: RetrainDeps, data: RetrainJobData): Promi
   }
 }
 
-async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainResult> {
-  const { prisma, logger } = deps;
+/** Times the phases and reports the start of each one. */
+function phaseClock(deps: RetrainDeps) {
   const started = performance.now();
-  const phaseMs = { load: 0, train: 0, evaluate: 0, index: 0, save: 0, promote: 0 } satisfies Record<RetrainPhase, number>;
+  const phaseMs = { load: 0, train: 0, evaluate: 0, refit: 0, index: 0, save: 0, promote: 0 } satisfies Record<RetrainPhase, number>;
+  let current: RetrainPhase | undefined;
   let phaseStarted = started;
-  const enter = async (phase: RetrainPhase, previous?: RetrainPhase) => {
+  const stop = () => {
     const now = performance.now();
-    if (previous) phaseMs[previous] = now - phaseStarted;
+    if (current) phaseMs[current] += now - phaseStarted;
     phaseStarted = now;
-    logger?.info({ phase }, 'retrain phase');
-    await deps.progress({ phase, percent: PHASE_SPAN[phase][0] });
   };
+  return {
+    phaseMs,
+    elapsed: () => performance.now() - started,
+    stop,
+    async enter(phase: RetrainPhase) {
+      stop();
+      current = phase;
+      deps.logger?.info({ phase }, 'retrain phase');
+      await deps.progress({ phase, percent: PHASE_SPAN[phase][0] });
+    },
+  };
+}
 
-  await enter('load');
+/** What the load phase reads: every rating and title, the ratings cut-off, and the gate's hold-out split. */
+interface RetrainInput {
+  ratings: Rating[];
+  dataset(ratings: Rating[]): RatingsDataset;
+  cutoff: Date;
+  rule: HashHoldoutRule;
+  split: Split;
+}
+
+async function loadInput(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainInput> {
+  const { prisma, logger } = deps;
   // We hold the training lock, so a version still 'training' was left by a worker that died mid-save.
   const stale = await prisma.modelVersion.updateMany({ where: { status: 'training' }, data: { status: 'failed', statusReason: 'the worker stopped before the version was complete' } });
   if (stale.count > 0) logger?.warn({ versions: stale.count }, 'marked unfinished versions as failed');
   const { ratings, titleIds, titleText } = await loadDataset(prisma);
+  // Read after the ratings: every rating this retrain saw was created before it.
+  const cutoff = await databaseNow(prisma);
   if (titleIds.length === 0) throw new RetrainInputError('There are no titles to train on; import a catalogue first (tastebud import movielens).');
   if (ratings.length === 0) throw new RetrainInputError('There are no ratings to train on; import ratings or rate some titles first.');
-  const validationFraction = data.validationFraction ?? 0.1;
-  const seed = data.seed ?? 42;
-  const split = stratifiedSplit(ratings, { testFraction: validationFraction, seed, minRatings: 5 });
+  const rule: HashHoldoutRule = { fraction: data.validationFraction ?? DEFAULT_GATE_HOLDOUT.fraction, seed: data.seed ?? DEFAULT_GATE_HOLDOUT.seed };
+  return { ratings, dataset: (subset) => ({ ratings: subset, titleIds, ...(titleText ? { titleText } : {}) }), cutoff, rule, split: hashHoldoutSplit(ratings, rule) };
+}
 
-  await enter('train', 'load');
+async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainResult> {
+  const clock = phaseClock(deps);
+  await clock.enter('load');
+  const input = await loadInput(deps, data);
+  const { ratings, split } = input;
   const trainOptions: Partial<TrainOptions> = { ...data.train, backend: deps.backend };
+
+  await clock.enter('train');
+  const gateModel = await fit(deps, 'train', input.dataset(split.train), trainOptions);
+
+  await clock.enter('evaluate');
+  const holdout = await validationNdcg(gateModel, split.train, split.test, { k: 10 });
+  const comparison = await compareWithActive(deps, gateModel, split, holdout);
+  const decision = promotionDecision(comparison.candidateNdcg ?? holdout.ndcg, comparison.activeNdcg, 0, comparison.unavailable);
+  const reason = comparison.scope ? `${decision.reason} ${comparison.scope}` : decision.reason;
+  deps.logger?.info({ holdoutNdcg: holdout.ndcg, ...comparison, users: holdout.users }, 'gate evaluation done');
+
+  // Only a candidate that passed the gate is refitted: a rejected one keeps its gate fit as its model.
+  let model = gateModel;
+  if (decision.promote) {
+    await clock.enter('refit');
+    model = await fit(deps, 'refit', input.dataset(ratings), trainOptions);
+  }
+  const refitted = model !== gateModel;
+
+  await clock.enter('index');
+  const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, deps.hnsw);
+
+  await clock.enter('save');
+  const gate: GateFigures = {
+    holdoutNdcg: holdout.ndcg,
+    holdoutRatings: split.test.length,
+    trainingRatings: split.train.length,
+    comparedRatings: comparison.ratings ?? null,
+    activeScored: comparison.scored ?? null,
+  };
+  const served = refitted ? ratings : split.train;
+  const versionId = await saveModelVersion(deps.prisma, {
+    model,
+    ...(refitted ? { gateModel } : {}),
+    index,
+    status: 'training',
+    metrics: { ...gateMetrics(gate, holdout, input, comparison), refitTrainingRatings: refitted ? ratings.length : null, ...trainingMetrics(model), phaseMs: { ...clock.phaseMs } },
+    params: { ...trainOptions, requestedBy: data.requestedBy },
+    lossHistory: lossHistoryOf(model),
+    trainingRatings: served.length,
+    trainingUsers: new Set(served.map((r) => r.userId)).size,
+    trainingTitles: model.titleIds.length,
+    durationMs: clock.elapsed(),
+  });
+  await setModelStatus(deps.prisma, versionId, 'candidate');
+
+  await clock.enter('promote');
+  await settle(deps, versionId, decision.promote, reason);
+  clock.stop();
+  const durationMs = clock.elapsed();
+  await deps.prisma.modelVersion.update({ where: { id: versionId }, data: { durationMs: Math.round(durationMs), metrics: await metricsWithPhases(deps.prisma, versionId, clock.phaseMs) } });
+  await deps.progress({ phase: 'promote', percent: 100 });
+  const result: RetrainResult = {
+    status: decision.promote ? 'promoted' : 'rejected',
+    versionId,
+    validationNdcg: comparison.candidateNdcg ?? holdout.ndcg,
+    activeVersionId: comparison.activeVersionId ?? null,
+    activeValidationNdcg: comparison.activeNdcg ?? null,
+    reason,
+    gate,
+    servedTrainingRatings: served.length,
+    phaseMs: clock.phaseMs,
+    durationMs,
+  };
+  deps.logger?.info({ ...result }, `retrain ${result.status}`);
+  return result;
+}
+
+/** The final step: promote and announce, or mark rejected. Nothing before it touches the active version. */
+async function settle(deps: RetrainDeps, versionId: number, promote: boolean, reason: string): Promise<void> {
+  if (!promote) {
+    await setModelStatus(deps.prisma, versionId, 'rejected', reason);
+    return;
+  }
+  await promoteModelVersion(deps.prisma, versionId, reason);
+  try {
+    await deps.publish(versionId);
+  } catch (error) {
+    // The promotion stands; bots find it at their next periodic check instead of at once.
+    deps.logger?.warn({ err: error, versionId }, 'could not announce the promotion; bots will pick it up at their next check');
+  }
+}
+
+/** Per-epoch validation figures of gradient-trained architectures (the stored model's own training record). */
+function trainingMetrics(model: { weights?: { training?: Record<string, unknown> } }): Record<string, unknown> {
+  const training = model.weights?.training ?? {};
+  return {
+    ...(Array.isArray(training.validationNdcg) ? { epochValidationNdcg: training.validationNdcg } : {}),
+    ...(typeof training.bestEpoch === 'number' ? { bestEpoch: training.bestEpoch } : {}),
+  };
+}
+
+/** One training run (the gate fit in phase 'train', the refit in 'refit'), reporting each epoch within its phase. */
+async function fit(deps: RetrainDeps, phase: 'train' | 'refit', dataset: RatingsDataset, options: Partial<TrainOptions>): ReturnType<Trainer> {
   // An upper bound: early stopping or convergence may end training sooner.
-  const epochs = resolveTrainOptions(trainOptions).epochs;
-  const [trainFrom, trainTo] = PHASE_SPAN.train;
-  const model = await deps.train({ ratings: split.train, titleIds, ...(titleText ? { titleText } : {}) }, trainOptions, {
+  const epochs = resolveTrainOptions(options).epochs;
+  return deps.train(dataset, options, {
     ...(deps.signal ? { signal: deps.signal } : {}),
     onEpoch: async (epoch, loss, metrics) => {
-      const share = epochs ? Math.min(1, epoch / epochs) : 0;
       await deps.progress({
-        phase: 'train',
-        percent: Math.round(trainFrom + share * (trainTo - trainFrom)),
+        phase,
+        percent: phasePercent(phase, epochs ? epoch / epochs : 0),
         epoch,
         ...(epochs ? { epochs } : {}),
         loss,
@@ -141,79 +287,25 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
       });
     },
   });
+}
 
-  await enter('evaluate', 'train');
-  const candidate = await validationNdcg(model, split.train, split.test, { k: 10 });
-  const active = await activeModelVersion(prisma);
-  let activeNdcg: number | undefined;
-  if (active) {
-    try {
-      const loaded = await loadModelVersion(prisma, active.id, deps.deserialize);
-      activeNdcg = (await validationNdcg(loaded.model, split.train, split.test, { k: 10 })).ndcg;
-    } catch (error) {
-      // A broken active version must not block its own replacement.
-      logger?.error({ err: error, versionId: active.id }, 'could not load the active version to compare with; comparing with nothing');
-    }
-  }
-  logger?.info({ candidateNdcg: candidate.ndcg, activeNdcg, activeVersionId: active?.id, users: candidate.users }, 'validation done');
-
-  await enter('index', 'evaluate');
-  const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, deps.hnsw);
-
-  await enter('save', 'index');
-  const lossHistory = lossHistoryOf(model);
-  const training = model.weights?.training ?? {};
-  const decision = promotionDecision(candidate.ndcg, activeNdcg);
-  const versionId = await saveModelVersion(prisma, {
-    model,
-    index,
-    status: 'training',
-    metrics: {
-      validationNdcg10: candidate.ndcg,
-      validationUsers: candidate.users,
-      activeVersionId: active?.id ?? null,
-      activeValidationNdcg10: activeNdcg ?? null,
-      ...(Array.isArray(training.validationNdcg) ? { epochValidationNdcg: training.validationNdcg } : {}),
-      ...(typeof training.bestEpoch === 'number' ? { bestEpoch: training.bestEpoch } : {}),
-      phaseMs: { ...phaseMs },
-    },
-    params: { ...trainOptions, validationFraction, seed, requestedBy: data.requestedBy },
-    lossHistory,
-    trainingRatings: split.train.length,
-    trainingUsers: new Set(split.train.map((r) => r.userId)).size,
-    trainingTitles: titleIds.length,
-    durationMs: performance.now() - started,
-  });
-  await setModelStatus(prisma, versionId, 'candidate');
-
-  await enter('promote', 'save');
-  if (decision.promote) {
-    await promoteModelVersion(prisma, versionId, decision.reason);
-    try {
-      await deps.publish(versionId);
-    } catch (error) {
-      // The promotion stands; bots find it at their next periodic check instead of at once.
-      logger?.warn({ err: error, versionId }, 'could not announce the promotion; bots will pick it up at their next check');
-    }
-  } else {
-    await setModelStatus(prisma, versionId, 'rejected', decision.reason);
-  }
-  phaseMs.promote = performance.now() - phaseStarted;
-  const durationMs = performance.now() - started;
-  await prisma.modelVersion.update({ where: { id: versionId }, data: { durationMs: Math.round(durationMs), metrics: await metricsWithPhases(prisma, versionId, phaseMs) } });
-  await deps.progress({ phase: 'promote', percent: 100 });
-  const result: RetrainResult = {
-    status: decision.promote ? 'promoted' : 'rejected',
-    versionId,
-    validationNdcg: candidate.ndcg,
-    activeVersionId: active?.id ?? null,
-    activeValidationNdcg: activeNdcg ?? null,
-    reason: decision.reason,
-    phaseMs,
-    durationMs,
+/** The gate's figures as stored in a version's metrics; the names are documented in src/model/README.md. */
+function gateMetrics(gate: GateFigures, holdout: ValidationResult, { rule, cutoff }: Pick<RetrainInput, 'rule' | 'cutoff'>, comparison: ActiveComparison): Record<string, unknown> {
+  return {
+    validationNdcg10: gate.holdoutNdcg,
+    validationUsers: holdout.users,
+    gateHoldoutRatings: gate.holdoutRatings,
+    gateHoldoutFraction: rule.fraction,
+    gateHoldoutSeed: rule.seed,
+    gateTrainingRatings: gate.trainingRatings,
+    ratingsCutoff: cutoff.toISOString(),
+    activeVersionId: comparison.activeVersionId ?? null,
+    activeScored: gate.activeScored,
+    comparedRatings: gate.comparedRatings,
+    comparedUsers: comparison.users ?? null,
+    comparedNdcg10: comparison.candidateNdcg ?? null,
+    activeValidationNdcg10: comparison.activeNdcg ?? null,
   };
-  logger?.info({ ...result }, `retrain ${result.status}`);
-  return result;
 }
 
 async function metricsWithPhases(prisma: PrismaClient, versionId: number, phaseMs: Record<RetrainPhase, number>): Promise<object> {
@@ -242,4 +334,13 @@ export async function loadDataset(prisma: PrismaClient): Promise<RatingsDataset 
   const dominant = encoders.sort((a, b) => b._count._all - a._count._all)[0]?.model;
   const titleText = dominant === undefined ? undefined : await loadTitleEmbeddings(prisma, { model: dominant });
   return { ratings, titleIds: titles.map((t) => t.id), ...(titleText && titleText.size > 0 ? { titleText } : {}) };
+}
+
+/**
+ * The ratings cut-off: the database's clock, which stamps every rating's created_at, in that column's
+ * convention (timestamp(3), read as UTC like every other timestamp here), plus 1 ms for its rounding.
+ */
+async function databaseNow(prisma: PrismaClient): Promise<Date> {
+  const [row] = await prisma.$queryRaw<{ ms: number }[]>`SELECT (extract(epoch FROM CURRENT_TIMESTAMP::timestamp(3)) * 1000)::float8 AS ms`;
+  return new Date(row!.ms + 1);
 }

@@ -56,6 +56,7 @@ const settings = z.object({
   /** Reaction writes per member per 10 s; past it, that member's events wait and coalesce (none is lost). */
   REACTION_RATE_LIMIT: int(1, 1000).default(THROTTLE_DEFAULTS.reactions),
   RECONCILE_WINDOW_DAYS: int(0, 365).default(14),
+  SUGGESTION_RETENTION_DAYS: int(1, 3650).default(180),
   FAILED_JOB_RETENTION_DAYS: int(1, 365).default(14),
   METRICS_PORT: int(0, 65535).default(9464),
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
@@ -82,6 +83,7 @@ export interface Config {
   retrainCron: string;
   rateLimit: { commands: number; windowSeconds: number; autocomplete: MemberBudget; reactions: MemberBudget };
   reconcileWindowDays: number;
+  suggestionRetentionDays: number;
   failedJobRetentionDays: number;
   metricsPort: number;
   workerMetricsPort: number;
@@ -131,6 +133,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       reactions: { limit: s.REACTION_RATE_LIMIT, windowSeconds: THROTTLE_DEFAULTS.windowSeconds },
     },
     reconcileWindowDays: s.RECONCILE_WINDOW_DAYS,
+    suggestionRetentionDays: s.SUGGESTION_RETENTION_DAYS,
     failedJobRetentionDays: s.FAILED_JOB_RETENTION_DAYS,
     metricsPort: s.METRICS_PORT,
     workerMetricsPort: s.WORKER_METRICS_PORT,

@@ -3,10 +3,14 @@ import { searchTitles, SearchQueryError, type TitleKind } from '../catalog/searc
 import type { Logger } from '../log.ts';
 import type { DeserializeModel } from '../model-store/store.ts';
 import { activeModelVersion } from '../model-store/store.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { MemoryCatalog } from '../recommend/catalog.ts';
+import { popularTitles } from '../recommend/popular.ts';
 import { loadActiveRecommender, loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
+import { textSimilarity } from '../recommend/text-similar.ts';
+import { NotFoundError, type Recommendation, type UserHistory } from '../recommend/types.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
-import type { Recommendation, UserHistory } from '../recommend/types.ts';
-import type { BotRecommender, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
+import type { BotRecommender, CatalogueCoverage, SimilarAnswer, SimilarTitleResult, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
 
 const SUMMARY = { id: true, name: true, year: true, genres: true, kind: true, ratingCount: true, ratingMean: true } as const;
 
@@ -81,6 +85,57 @@ export function modelRecommender(prisma: PrismaClient, options: ModelRecommender
   return snapshotRecommender(prisma, current);
 }
 
+const toSuggested = (r: Recommendation, catalogTitle: TitleSummary | undefined): SuggestedTitle => ({
+  id: r.titleId,
+  name: r.name,
+  year: r.year,
+  genres: r.genres,
+  kind: r.kind,
+  ratingCount: catalogTitle?.ratingCount ?? 0,
+  ratingMean: catalogTitle?.ratingMean ?? null,
+  reason: r.reason,
+});
+
+/** Popular titles from the catalogue alone: the same list {@link Recommender.popular} gives with a model. */
+async function popularWithoutModel(prisma: PrismaClient, history: UserHistory, count: number, genre?: string, kind?: string): Promise<SuggestedTitle[]> {
+  const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
+  const catalog = await loadCatalog(prisma);
+  const wanted = genre?.toLowerCase();
+  const allowed = (id: number) => {
+    const t = catalog.get(id);
+    return !!t && !excluded.has(id) && (!kind || t.kind === kind) && (!wanted || t.genres.some((g) => g.toLowerCase() === wanted));
+  };
+  return popularTitles(catalog, count, allowed).map((r) => toSuggested(r, catalog.get(r.titleId)));
+}
+
+function similarResult(catalog: MemoryCatalog, titleId: number, similarity: number): SimilarTitleResult[] {
+  const t = catalog.get(titleId);
+  return t ? [{ id: t.id, name: t.name, year: t.year, genres: t.genres, kind: t.kind, ratingCount: t.ratingCount, ratingMean: t.ratingMean, similarity }] : [];
+}
+
+/** Neighbours in the model's space; undefined when there is no model or the title is newer than it. */
+function modelSimilar(model: RecommenderSnapshot | undefined, titleId: number, count: number): SimilarTitleResult[] | undefined {
+  if (!model) return undefined;
+  try {
+    const titles = model.recommender.similar(titleId, count).flatMap((s) => similarResult(model.catalog, s.titleId, s.similarity));
+    return titles.length > 0 ? titles : undefined;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** How many titles match the filter, and how many of those the member rated or hid. */
+async function catalogueCoverage(prisma: PrismaClient, userId: number | undefined, { genre, kind }: { genre?: string | undefined; kind?: string | undefined }): Promise<CatalogueCoverage> {
+  const [row] = await prisma.$queryRaw<{ titles: bigint; ratedOrHidden: bigint }[]>`
+    SELECT count(*) AS titles,
+      count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ratings r WHERE r.user_id = ${userId ?? null}::int AND r.title_id = t.id)
+        OR EXISTS (SELECT 1 FROM hidden_titles h WHERE h.user_id = ${userId ?? null}::int AND h.title_id = t.id)) AS "ratedOrHidden"
+    FROM titles t
+    WHERE ${kind ? Prisma.sql`t.kind = ${kind}::title_kind` : Prisma.sql`true`} AND ${genre ? Prisma.sql`${genre} = ANY (t.genres)` : Prisma.sql`true`}`;
+  return { titles: Number(row!.titles), ratedOrHidden: Number(row!.ratedOrHidden) };
+}
+
 /** The recommendation logic over whichever snapshot `snapshot()` returns when a request starts. */
 function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<RecommenderSnapshot | undefined> | RecommenderSnapshot | undefined): BotRecommender {
   const users = new PrismaUserSource(prisma);
@@ -89,44 +144,13 @@ function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<Recom
     return (userId === undefined ? undefined : await users.history(userId)) ?? { userId: 0, ratings: [], hidden: [] };
   }
 
-  const toSuggested = (r: Recommendation, catalogTitle: TitleSummary | undefined): SuggestedTitle => ({
-    id: r.titleId,
-    name: r.name,
-    year: r.year,
-    genres: r.genres,
-    kind: r.kind,
-    ratingCount: catalogTitle?.ratingCount ?? 0,
-    ratingMean: catalogTitle?.ratingMean ?? null,
-    reason: r.reason,
-  });
-
-  async function popularWithoutModel(history: UserHistory, count: number, genre?: string, kind?: string) {
-    const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
-    const catalog = await loadCatalog(prisma);
-    const candidates = catalog
-      .all()
-      .filter((t) => !excluded.has(t.id) && (!kind || t.kind === kind) && (!genre || t.genres.some((g) => g.toLowerCase() === genre.toLowerCase())))
-      .sort((a, b) => b.ratingCount * (b.ratingMean ?? 0) - a.ratingCount * (a.ratingMean ?? 0) || a.id - b.id);
-    const shown = new Set<string>();
-    const picked: SuggestedTitle[] = [];
-    // First pass: one title per new genre, for variety; second pass fills up.
-    for (const pass of [0, 1]) {
-      for (const t of candidates) {
-        if (picked.length >= count) break;
-        if (picked.some((p) => p.id === t.id)) continue;
-        if (pass === 0 && t.genres.some((g) => shown.has(g))) continue;
-        t.genres.forEach((g) => shown.add(g));
-        picked.push({ ...t, reason: t.genres[0] && !t.genres[0].startsWith('(') ? `popular in ${t.genres[0]}` : 'popular with everyone' });
-      }
-    }
-    return picked;
-  }
+  const text = textSimilarity(prisma);
 
   return {
     async recommend(userId, { count, genre, kind }) {
       const history = await historyOf(userId);
       const model = await snapshot();
-      if (!model) return { titles: await popularWithoutModel(history, count, genre, kind), modelVersionId: null, personal: false };
+      if (!model) return { titles: await popularWithoutModel(prisma, history, count, genre, kind), modelVersionId: null, personal: false };
       const known = history.ratings.some((r) => model.catalog.get(r.titleId));
       const recs = model.recommender.recommendFor(history, { count, ...(genre ? { genre } : {}), ...(kind ? { kind } : {}) });
       return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: known };
@@ -134,22 +158,27 @@ function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<Recom
     async onboarding(userId, count) {
       const history = await historyOf(userId);
       const model = await snapshot();
-      if (!model) return { titles: await popularWithoutModel(history, count), modelVersionId: null, personal: false };
+      if (!model) return { titles: await popularWithoutModel(prisma, history, count), modelVersionId: null, personal: false };
       const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
       const recs = model.recommender.popular(count, (id) => !excluded.has(id));
       return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: false };
     },
-    async similar(titleId, count) {
-      const model = await snapshot();
-      if (!model) return [];
-      return model.recommender.similar(titleId, count).map((s) => {
-        const t = model.catalog.get(s.titleId);
-        return { id: s.titleId, name: s.name, year: s.year, genres: s.genres, kind: s.kind, ratingCount: t?.ratingCount ?? 0, ratingMean: t?.ratingMean ?? null, similarity: s.similarity };
-      });
+    async similar(titleId, count): Promise<SimilarAnswer> {
+      const byModel = modelSimilar(await snapshot(), titleId, count);
+      if (byModel) return { basis: 'model', titles: byModel };
+      const neighbours = await text.neighbours(titleId, count);
+      if (!neighbours || neighbours.length === 0) return { basis: 'none' };
+      const catalog = await loadCatalog(prisma);
+      return { basis: 'text', titles: neighbours.flatMap((n) => similarResult(catalog, n.titleId, n.similarity)) };
     },
     async genres() {
       const rows = await prisma.$queryRaw<{ genre: string }[]>`SELECT DISTINCT unnest(genres) AS genre FROM titles ORDER BY 1`;
       return rows.map((r) => r.genre).filter((g) => !g.startsWith('('));
     },
+    async kinds() {
+      const rows = await prisma.title.groupBy({ by: ['kind'] });
+      return rows.map((r) => r.kind);
+    },
+    coverage: (userId, filter) => catalogueCoverage(prisma, userId, filter),
   };
 }

@@ -191,6 +191,7 @@ export const PHASE_WORDS: Record<string, string> = {
   load: 'loading ratings',
   train: 'training',
   evaluate: 'evaluating',
+  refit: 'training on every rating',
   index: 'building the index',
   save: 'saving',
   promote: 'promoting',

@@ -72,6 +72,11 @@ export function quoteUserText(text: string, max: number): string {
   return escapeMarkdown(flat).replace(/<([@#&])/g, '<\u200b$1').replace(/@(everyone|here)/gi, '@\u200b$1');
 }
 
+/** A member's name as replies show it: their username, escaped like every other member text (`_` and `*` are Markdown). */
+export function memberName(user: { username: string }): string {
+  return quoteUserText(user.username, 40);
+}
+
 /** The /help text: every command and the reaction scale. */
 export const HELP_TEXT = [
   '**tastebud** learns what you like from your ratings and suggests movies.',
@@ -85,6 +90,7 @@ export const HELP_TEXT = [
   '`/privacy public|private` — whether other members may see your /profile (private by default).',
   '`/forget-me` — delete everything tastebud stores about you (asks first).',
   '`/admin retrain|reindex|status` — server managers only.',
+  'Titles come from the catalogue a server admin imports on the host: `tastebud import movielens` (movies), or `tastebud seed` for a first set-up.',
   '',
   `**Reactions on suggestions:** ${SCALE_LEGEND}.`,
   'Anyone may react on any suggestion; the rating is yours. Your latest reaction counts; removing it removes the rating.',

@@ -37,14 +37,29 @@ export interface SimilarTitleResult extends TitleSummary {
   similarity: number;
 }
 
+/**
+ * What /similar gets back: neighbours in the model's space, or by the titles' text embeddings when no model
+ * covers the title (none trained yet, or the title came after the training), or `none` when neither exists.
+ */
+export type SimilarAnswer = { basis: 'model' | 'text'; titles: SimilarTitleResult[] } | { basis: 'none' };
+
+/** A request's genre/kind filter against the catalogue: how many titles match, and how many of them the member rated or hid. */
+export interface CatalogueCoverage {
+  titles: number;
+  ratedOrHidden: number;
+}
+
 /** Recommendations for Discord members (by database user id; undefined for a member never seen). */
 export interface BotRecommender {
   recommend(userId: number | undefined, options: { count: number; genre?: string | undefined; kind?: string | undefined }): Promise<SuggestionBatch>;
   /** Well-known, varied titles the member has not rated or hidden. */
   onboarding(userId: number | undefined, count: number): Promise<SuggestionBatch>;
-  similar(titleId: number, count: number): Promise<SimilarTitleResult[]>;
+  similar(titleId: number, count: number): Promise<SimilarAnswer>;
   /** Every genre of the catalogue, for autocomplete. */
   genres(): Promise<string[]>;
+  /** The kinds (movie, show, ...) that have titles in the catalogue. */
+  kinds(): Promise<string[]>;
+  coverage(userId: number | undefined, filter: { genre?: string | undefined; kind?: string | undefined }): Promise<CatalogueCoverage>;
 }
 
 /** The model and queue state /admin status shows. */

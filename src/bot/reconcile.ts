@@ -1,6 +1,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type APIUser, type REST } from 'discord.js';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
+import { forgottenReactionToken } from '../ratings/forgotten.ts';
 import { normaliseEmoji, reactionMeaning } from '../ratings/scale.ts';
 import type { RatingStore } from '../ratings/store.ts';
 
@@ -63,6 +64,10 @@ export interface ReconcileStore {
   suggestionsByIds(messageIds: readonly string[]): Promise<SuggestionRef[]>;
   /** What members hold on the message according to suggestion_reactions. */
   held(messageId: string): Promise<HeldKey[]>;
+  /** Tokens ({@link forgottenReactionToken}) of reactions forgotten members held on the message. */
+  forgotten(messageId: string): Promise<Set<string>>;
+  /** Drops tokens whose reaction is gone from Discord: adding it again is then a new act of the member. */
+  dropForgotten(messageId: string, tokens: readonly string[]): Promise<void>;
 }
 
 /** Counts of one reconciliation run. */
@@ -106,7 +111,9 @@ const GONE_CODES = new Set<number | string>([
  * through the same `applyReaction` as live events, as an add or remove computed by {@link diffHeld}.
  *
  * Reactions added while offline all count as added "now": Discord does not say when a reaction was
- * added, so among several rating reactions the order of adds decides (scale order).
+ * added, so among several rating reactions the order of adds decides (scale order). For the same reason a
+ * reaction a member held when they used /forget-me is never added back (its forgotten token matches) until
+ * Discord stops showing it; then the token goes, and holding it again counts.
  */
 export class Reconciler {
   private readonly options: ReconcilerOptions;
@@ -254,14 +261,24 @@ export class Reconciler {
       const seqBefore = this.liveSeq.get(ref.messageId);
       const reported = await this.reported(ref);
       if (reported === 'gone') return 'gone';
-      const stored = await this.options.store.held(ref.messageId);
+      const [stored, forgotten] = await Promise.all([this.options.store.held(ref.messageId), this.options.store.forgotten(ref.messageId)]);
       // A live event for this message arrived while we read both sides: read again rather than undo it.
       if (this.liveSeq.get(ref.messageId) !== seqBefore && attempt < 3) continue;
       const diff = diffHeld(stored, reported.keys);
+      const adds = forgotten.size === 0 ? diff.adds : await this.withoutForgotten(ref.messageId, diff.adds, reported.keys, forgotten);
       for (const key of diff.removes) await this.apply(ref, key, 'remove', undefined);
-      for (const key of sortByScale(diff.adds)) await this.apply(ref, key, 'add', reported.names.get(key.discordId));
-      return { adds: diff.adds.length, removes: diff.removes.length };
+      for (const key of sortByScale(adds)) await this.apply(ref, key, 'add', reported.names.get(key.discordId));
+      return { adds: adds.length, removes: diff.removes.length };
     }
+  }
+
+  /** The adds minus reactions a forgotten member held before; drops the tokens Discord no longer shows. */
+  private async withoutForgotten(messageId: string, adds: HeldKey[], reported: readonly HeldKey[], forgotten: Set<string>): Promise<HeldKey[]> {
+    const tokenOf = (k: HeldKey) => forgottenReactionToken(messageId, k.discordId, k.emoji);
+    const shown = new Set(reported.map(tokenOf));
+    const gone = [...forgotten].filter((token) => !shown.has(token));
+    if (gone.length > 0) await this.options.store.dropForgotten(messageId, gone);
+    return adds.filter((k) => !forgotten.has(tokenOf(k)));
   }
 
   private async apply(ref: SuggestionRef, key: HeldKey, action: 'add' | 'remove', displayName: string | undefined): Promise<void> {
@@ -411,6 +428,13 @@ export function prismaReconcileStore(prisma: PrismaClient): ReconcileStore {
     async held(messageId) {
       const rows = await prisma.suggestionReaction.findMany({ where: { messageId }, select: { emoji: true, user: { select: { externalId: true, source: true } } } });
       return rows.filter((r) => r.user.source === 'discord').map((r) => ({ discordId: r.user.externalId, emoji: r.emoji }));
+    },
+    async forgotten(messageId) {
+      const rows = await prisma.forgottenReaction.findMany({ where: { messageId }, select: { token: true } });
+      return new Set(rows.map((r) => r.token));
+    },
+    async dropForgotten(messageId, tokens) {
+      await prisma.forgottenReaction.deleteMany({ where: { messageId, token: { in: [...tokens] } } });
     },
   };
 }

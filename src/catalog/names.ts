@@ -1,4 +1,5 @@
 /** Title names as MovieLens writes them ("Godfather, The (1972)") and as people read and type them. */
+import { canonicalWords } from './canonical.ts';
 
 /**
  * Articles that MovieLens (like library catalogues) moves behind the name: English, French, Spanish,
@@ -72,28 +73,83 @@ export function parseGenres(genres: string): string[] {
   return [...new Set(trimmed.split('|').map((g) => g.trim()).filter((g) => g !== ''))];
 }
 
-/** Letters NFD does not split into a base letter and a mark. */
+/** Letters NFKD does not split into a base letter and a mark. */
 const FOLDED_LETTERS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
 const foldedLetter = new RegExp(`[${Object.keys(FOLDED_LETTERS).join('')}]`, 'gu');
+/** Vulgar fractions, read the way people type them ("8½" -> "8 1/2"); NFKD alone would glue "½" to the 8. */
+const FRACTIONS: Record<string, string> = { '½': ' 1/2', '⅓': ' 1/3', '⅔': ' 2/3', '¼': ' 1/4', '¾': ' 3/4' };
+const fraction = new RegExp(`[${Object.keys(FRACTIONS).join('')}]`, 'gu');
 
 /**
- * The form both stored names (`titles.search_name`) and search queries are compared in: lower case,
- * accents stripped (NFD), apostrophes dropped so "Schindler's" and "schindlers" agree, "&" read as
- * "and", every other run of non-letters/digits a single space. "Amélie" -> "amelie".
+ * The form both stored names (`titles.search_name`, `title_names.search_name`) and search queries are compared in:
+ * compatibility-decomposed (NFKD: "Alien³" -> "alien3", full-width letters to plain ones), accents stripped, lower
+ * case; apostrophes and periods dropped so "Schindler's" = "schindlers" and "E.T." = "et"; "&" read as "and", "+" as "plus";
+ * every other run of non-letters/digits (hyphens, slashes, "*", "·", emoji) a single space. "Amélie" -> "amelie",
+ * "M*A*S*H" -> "m a s h", "WALL·E" -> "wall e"; `title_names.compact` then drops the spaces ("mash", "walle").
  */
 export function normaliseSearchText(text: string): string {
   return text
-    .normalize('NFD')
+    .replace(fraction, (c) => FRACTIONS[c] ?? c)
+    .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(foldedLetter, (c) => FOLDED_LETTERS[c] ?? c)
-    .replace(/['’ʼ`´]/gu, '')
+    .replace(/['’‘ʼ`´]/gu, '')
+    // A period between digits separates them ("2.0"); anywhere else it ends an abbreviation or an initial.
+    .replace(/(?<=\d)\.(?=\d)/gu, ' ')
+    .replace(/\./gu, '')
     .replace(/&/gu, ' and ')
+    // "Romeo + Juliet" is not "Romeo and Juliet" (1968): the plus sign tells them apart.
+    .replace(/\+/gu, ' plus ')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
 
-/** `search_name` for a title name: articles in front, then {@link normaliseSearchText}. */
+/** Subtitle separators: a lone I/V/X just before one closes its part of the name ("Star Trek V: The Final Frontier"). */
+const SUBTITLE_SEPARATOR = /\s*[:;()[\]–—]\s*|\s+-\s+/u;
+
+/**
+ * {@link normaliseSearchText}, then every number as digits and short word forms folded (see canonical.ts), part by
+ * part: "Star Wars: Episode IV - A New Hope" -> "star wars episode 4 a new hope", "Ocean's Eleven" -> "oceans 11".
+ */
+export function canonicalSearchText(text: string): string {
+  return text
+    .split(SUBTITLE_SEPARATOR)
+    .map((part) => canonicalWords(normaliseSearchText(part).split(' ').filter((w) => w !== '')).join(' '))
+    .filter((part) => part !== '')
+    .join(' ');
+}
+
+/** `titles.search_name` for a title name: its main name (without a.k.a. or bracketed names), articles in front, normalised. */
 export function searchNameOf(name: string): string {
-  return normaliseSearchText(readableName(name));
+  return normaliseSearchText(alternateNames(readableName(name)).main);
+}
+
+/** "a.k.a.", "aka" or "a.k.a" before an alternative name in brackets. */
+const AKA = /^(?:a\.?k\.?a\.?)\s+/iu;
+
+/**
+ * Splits a readable name into its main name and the other names MovieLens keeps in trailing brackets: a.k.a. names
+ * and original-language titles. "Léon: The Professional (a.k.a. The Professional) (Léon)" -> main "Léon: The
+ * Professional", alternates ["The Professional", "Léon"]. A name that is all brackets keeps them as its main name.
+ */
+export function alternateNames(name: string): { main: string; alternates: string[] } {
+  const alternates: string[] = [];
+  let main = name.trim();
+  for (let match = /\s*\(([^()]*)\)$/u.exec(main); match && match.index > 0; match = /\s*\(([^()]*)\)$/u.exec(main)) {
+    const alternate = match[1]!.replace(AKA, '').trim();
+    if (alternate !== '') alternates.unshift(moveTrailingArticle(alternate));
+    main = main.slice(0, match.index).trim();
+  }
+  return { main, alternates };
+}
+
+/**
+ * Every form a title can be found by, main name first: each name (main and alternates) normalised as written and in
+ * canonical form, without duplicates or empties. "Rocky IV" -> ["rocky iv", "rocky 4"].
+ */
+export function titleSearchNames(name: string): string[] {
+  const { main, alternates } = alternateNames(readableName(name));
+  const forms = [main, ...alternates].flatMap((n) => [normaliseSearchText(n), canonicalSearchText(n)]);
+  return [...new Set(forms.filter((f) => f !== ''))];
 }

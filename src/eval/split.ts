@@ -67,3 +67,36 @@ export function temporalSplit(ratings: readonly Rating[], options: Partial<Split
   }
   return split;
 }
+
+/** A hold-out fixed by a hash of (user, title): which share of pairs it takes, and the hash's seed. */
+export interface HashHoldoutRule {
+  /** Share of (user, title) pairs held out, in [0, 1). */
+  fraction: number;
+  seed: number;
+}
+
+/** murmur3's 32-bit finaliser: every input bit flips about half the output bits, so nearby ids spread out. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Whether the pair (userId, titleId) is in the hold-out of `rule`: a pure function of the pair and the rule,
+ * so a pair's membership never changes as other ratings come and go (unlike {@link stratifiedSplit}, where one
+ * new rating reshuffles the user's whole list). For one seed, a larger fraction holds out a superset.
+ */
+export function inHashHoldout(userId: number, titleId: number, rule: HashHoldoutRule): boolean {
+  const h = fmix32(fmix32(Math.imul(userId, 0x9e3779b1) ^ fmix32(rule.seed)) ^ Math.imul(titleId, 0x27d4eb2f));
+  return h / 4294967296 < rule.fraction;
+}
+
+/** Splits ratings by {@link inHashHoldout}: the held-out pairs go to test, everything else (in input order) to train. */
+export function hashHoldoutSplit(ratings: readonly Rating[], rule: HashHoldoutRule): Split {
+  const split: Split = { train: [], test: [] };
+  for (const r of ratings) (inHashHoldout(r.userId, r.titleId, rule) ? split.test : split.train).push(r);
+  return split;
+}

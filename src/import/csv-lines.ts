@@ -8,7 +8,10 @@ import { parse } from 'csv-parse/sync';
  * makes it swallow the rest of the file as a single field, and after an over-long record it stops
  * reading altogether; per line, one bad line costs one line.
  */
-export type CsvLine = { line: number; fields: string[] } | { line: number; problem: string };
+export type CsvLine = ({ line: number; fields: string[] } | { line: number; problem: string }) & {
+  /** Set on a last line with no newline after it: a file cut off mid-row ends like this. */
+  unterminated?: true;
+};
 
 export interface CsvLineOptions {
   /** Lines longer than this many bytes are reported and skipped without being held in memory (default 64 KiB). */
@@ -102,9 +105,9 @@ export async function* readCsvLines(source: AsyncIterable<Buffer | Uint8Array | 
     if (out.length > 0) yield out;
   }
   // The last line may have no newline.
-  if (overlong) yield [tooLong(line + 1)];
+  if (overlong) yield [{ ...tooLong(line + 1), unterminated: true }];
   else if (carryBytes > 0) {
     const parsed = readLine(Buffer.concat(carry), line + 1);
-    if (parsed) yield [parsed];
+    if (parsed) yield [{ ...parsed, unterminated: true }];
   }
 }

@@ -131,33 +131,3 @@ export function parseRatingRow(fields: readonly string[]): RowResult<RatingRow> 
   if (!Number.isFinite(timestamp)) return fail(`timestamp "${time.slice(0, 40)}" is not whole seconds since 1970`);
   return { ok: true, row: { userId, movielensId, value, timestamp } };
 }
-
-/**
- * Each title's most frequent tags, most frequent first (ties: first seen first). Tags differing only in
- * case count as one and keep the spelling seen first.
- */
-export class TagCounter {
-  private readonly byTitle = new Map<number, Map<string, { tag: string; count: number }>>();
-
-  add(movielensId: number, tag: string): void {
-    let counts = this.byTitle.get(movielensId);
-    if (!counts) this.byTitle.set(movielensId, (counts = new Map()));
-    const key = tag.toLowerCase();
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { tag, count: 1 });
-  }
-
-  /** [movielensId, tags] for every title with at least one tag. */
-  *top(limit: number): Generator<[number, string[]]> {
-    for (const [id, counts] of this.byTitle) {
-      // Map iteration is insertion order and sort is stable, so ties stay first-seen first.
-      const tags = [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit).map((e) => e.tag);
-      yield [id, tags];
-    }
-  }
-
-  get titleCount(): number {
-    return this.byTitle.size;
-  }
-}

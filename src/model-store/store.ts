@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
-import type { ModelStatus, ModelVersion } from '../generated/prisma/client.ts';
+import type { ModelStatus, ModelVersion, Prisma } from '../generated/prisma/client.ts';
 import { TitleIndex, type TitleIndexOptions } from '../index/title-index.ts';
 import type { TrainedModel } from '../model/types.ts';
 
@@ -22,6 +22,8 @@ export type DeserializeModel = (parts: Map<string, Uint8Array>) => TrainedModel;
 /** Artifact names: the model's own parts are stored under this prefix, next to the shared ones. */
 export const ARTIFACT = {
   modelPrefix: 'model/',
+  /** The version's gate fit (trained without the promotion hold-out), kept to judge the next candidate against. */
+  gateModelPrefix: 'gate-model/',
   titleIds: 'title-ids',
   titleVectors: 'title-vectors',
   index: 'index',
@@ -31,6 +33,8 @@ export const ARTIFACT = {
 export interface NewModelVersion {
   model: TrainedModel;
   index: TitleIndex;
+  /** The model the promotion gate scored, when it is not `model` itself (stored, never served). */
+  gateModel?: TrainedModel;
   metrics?: Record<string, unknown>;
   params?: Record<string, unknown>;
   /** Training loss per epoch. */
@@ -89,6 +93,7 @@ export async function saveModelVersion(prisma: PrismaClient, input: NewModelVers
     });
     const artifacts = new Map<string, Uint8Array>();
     for (const [name, data] of parts) artifacts.set(ARTIFACT.modelPrefix + name, data);
+    for (const [name, data] of input.gateModel?.serialize() ?? []) artifacts.set(ARTIFACT.gateModelPrefix + name, data);
     artifacts.set(ARTIFACT.titleIds, int32Bytes(model.titleIds));
     artifacts.set(ARTIFACT.titleVectors, float32Bytes(model.titleVectors));
     artifacts.set(ARTIFACT.index, index.toBytes(version.id));
@@ -115,7 +120,36 @@ export async function loadModelVersion(
 ): Promise<LoadedModelVersion> {
   const version = await prisma.modelVersion.findUnique({ where: { id: versionId } });
   if (!version) throw new ModelStoreError(`No model version ${versionId}.`);
-  const rows = await prisma.modelArtifact.findMany({ where: { versionId }, select: { name: true, sha256: true, size: true, data: true } });
+  // The gate fit is only for the next retrain's comparison: serving hosts do not fetch it.
+  const artifacts = await readArtifacts(prisma, versionId, { NOT: { name: { startsWith: ARTIFACT.gateModelPrefix } } });
+  const need = (name: string) => {
+    const data = artifacts.get(name);
+    if (!data) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no "${name}" artifact; it was not saved completely.`);
+    return data;
+  };
+  const model = deserializeParts(artifacts, ARTIFACT.modelPrefix, deserializeModel, version);
+  const titleIds = Array.from(readInt32(need(ARTIFACT.titleIds)));
+  if (titleIds.length !== model.titleIds.length || titleIds.some((id, row) => id !== model.titleIds[row])) {
+    throw new ModelStoreError(`Model version ${versionId}: the stored title ids do not match the model's title order.`);
+  }
+  const index = TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions);
+  return { version, model, index };
+}
+
+/**
+ * The gate fit a version was saved with (see {@link NewModelVersion.gateModel}), checksums verified, or null
+ * when it has none (versions saved before the gate existed, or whose served model is the gate fit itself).
+ */
+export async function loadGateModel(prisma: PrismaClient, versionId: number, deserializeModel: DeserializeModel): Promise<TrainedModel | null> {
+  const version = await prisma.modelVersion.findUnique({ where: { id: versionId } });
+  if (!version) throw new ModelStoreError(`No model version ${versionId}.`);
+  const artifacts = await readArtifacts(prisma, versionId, { name: { startsWith: ARTIFACT.gateModelPrefix } });
+  return artifacts.size === 0 ? null : deserializeParts(artifacts, ARTIFACT.gateModelPrefix, deserializeModel, version);
+}
+
+/** A version's artifacts matching `where`, each checked against its stored size and sha256. */
+async function readArtifacts(prisma: PrismaClient, versionId: number, where: Prisma.ModelArtifactWhereInput): Promise<Map<string, Uint8Array>> {
+  const rows = await prisma.modelArtifact.findMany({ where: { versionId, ...where }, select: { name: true, sha256: true, size: true, data: true } });
   const artifacts = new Map<string, Uint8Array>();
   for (const row of rows) {
     const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
@@ -127,24 +161,19 @@ export async function loadModelVersion(
     }
     artifacts.set(row.name, data);
   }
-  const need = (name: string) => {
-    const data = artifacts.get(name);
-    if (!data) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no "${name}" artifact; it was not saved completely.`);
-    return data;
-  };
-  const modelParts = new Map<string, Uint8Array>();
-  for (const [name, data] of artifacts) if (name.startsWith(ARTIFACT.modelPrefix)) modelParts.set(name.slice(ARTIFACT.modelPrefix.length), data);
-  if (modelParts.size === 0) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no model parts; it was not saved completely.`);
-  const model = deserializeModel(modelParts);
+  return artifacts;
+}
+
+/** Deserialises the model stored under `prefix` and checks it against the version's recorded dimension. */
+function deserializeParts(artifacts: Map<string, Uint8Array>, prefix: string, deserializeModel: DeserializeModel, version: ModelVersion): TrainedModel {
+  const parts = new Map<string, Uint8Array>();
+  for (const [name, data] of artifacts) if (name.startsWith(prefix)) parts.set(name.slice(prefix.length), data);
+  if (parts.size === 0) throw new ModelStoreError(`Model version ${version.id} (status ${version.status}) has no model parts; it was not saved completely.`);
+  const model = deserializeModel(parts);
   if (model.dimension !== version.dimension) {
-    throw new ModelStoreError(`Model version ${versionId} records dimension ${version.dimension} but its stored model has dimension ${model.dimension}.`);
+    throw new ModelStoreError(`Model version ${version.id} records dimension ${version.dimension} but its stored model has dimension ${model.dimension}.`);
   }
-  const titleIds = Array.from(readInt32(need(ARTIFACT.titleIds)));
-  if (titleIds.length !== model.titleIds.length || titleIds.some((id, row) => id !== model.titleIds[row])) {
-    throw new ModelStoreError(`Model version ${versionId}: the stored title ids do not match the model's title order.`);
-  }
-  const index = TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions);
-  return { version, model, index };
+  return model;
 }
 
 /** The stored title ids and vectors of a version, without deserialising the model (no TF.js needed). */

@@ -8,6 +8,8 @@ export const QUEUE = {
   reindex: 'reindex',
   /** Embed new or changed titles for the catalogue's text index; payload {@link TitleEmbeddingsJob}. */
   titleEmbeddings: 'title-embeddings',
+  /** Delete delivered outbox events and old unreacted suggestion records (jobs/prune.ts); payload {@link PruneJob}. */
+  prune: 'prune',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -27,6 +29,10 @@ export interface ReindexJob {
 }
 
 export interface TitleEmbeddingsJob {
+  requestedBy: string;
+}
+
+export interface PruneJob {
   requestedBy: string;
 }
 

@@ -1,6 +1,7 @@
 import { DatabaseUnavailableError, type PrismaClient } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { userEmbeddingEventSql } from '../queue/outbox.ts';
+import { forgottenReactionToken } from './forgotten.ts';
 import { checkScore, HIDE_EMOJI, normaliseEmoji, RATING_EMOJI, reactionMeaning } from './scale.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -13,7 +14,7 @@ export interface Member {
 
 /** What a reaction did; `ratingChanged` tells the caller to kick the outbox dispatcher. */
 export type ReactionOutcome =
-  | { kind: 'ignored'; reason: 'not-a-suggestion' | 'not-on-the-scale' }
+  | { kind: 'ignored'; reason: 'not-a-suggestion' | 'not-on-the-scale' | 'unknown-member' }
   | { kind: 'applied'; titleId: number; userId: number; rating: number | undefined; hidden: boolean; ratingChanged: boolean };
 
 /** A rating change made through /rate. */
@@ -36,14 +37,17 @@ export interface NewSuggestion {
   reason: string | null;
 }
 
-/** Rows removed by /forget-me. */
+/** What /forget-me removed. */
 export interface ForgetResult {
   ratings: number;
   hiddenTitles: number;
   vectors: number;
+  /** Suggestion messages that were made for the member: kept (others' reactions on them count), no longer linked to them. */
   suggestions: number;
   reactions: number;
 }
+
+const NOTHING_FORGOTTEN: ForgetResult = { ratings: 0, hiddenTitles: 0, vectors: 0, suggestions: 0, reactions: 0 };
 
 /** A member's profile as /profile shows it. */
 export interface MemberProfile {
@@ -87,7 +91,9 @@ const NOW = Prisma.sql`(statement_timestamp() AT TIME ZONE 'UTC')`;
  * The member's held reactions are kept in suggestion_reactions; the newest rating reaction on any
  * suggestion of that title decides their rating for the title, and removing the last one removes a rating that came
  * from a reaction (a rating set with /rate since then is left alone). 🙈 hides the title while held.
- * A rating change writes an outbox event in the same transaction.
+ * A rating change writes an outbox event in the same transaction. A removal never creates the member: someone
+ * tastebud does not know (never met, or forgotten) holds nothing to remove; it only drops the removed reaction's
+ * forgotten token, so adding it again later counts as a new act.
  *
  * Two statements in one transaction, because each round trip (and each Prisma call's CPU) is the cost of
  * a burst: the first finds the title, upserts the member and takes the lock; the second does the rest.
@@ -103,11 +109,20 @@ export async function applyReaction(
   return prisma.$transaction(async (tx) => {
     // Serialise concurrent reactions of one member on one title, so "latest wins" holds. The lock is taken
     // in a statement of its own: the next statement's snapshot then sees whatever the previous holder committed.
-    const [target] = await tx.$queryRaw<{ titleId: number; userId: number }[]>`
+    const member =
+      action === 'add'
+        ? memberUpsertSql(input.member, Prisma.sql`WHERE EXISTS (SELECT 1 FROM s)`)
+        : Prisma.sql`SELECT id FROM users WHERE source = 'discord' AND external_id = ${input.member.discordId}`;
+    const unforget =
+      action === 'remove'
+        ? Prisma.sql`, f AS (DELETE FROM forgotten_reactions WHERE message_id = ${messageId} AND token = ${forgottenReactionToken(messageId, input.member.discordId, emoji)})`
+        : Prisma.empty;
+    const [target] = await tx.$queryRaw<{ titleId: number; userId: number | null }[]>`
       WITH s AS (SELECT title_id FROM suggestions WHERE message_id = ${messageId}),
-      u AS (${memberUpsertSql(input.member, Prisma.sql`WHERE EXISTS (SELECT 1 FROM s)`)})
-      SELECT s.title_id AS "titleId", u.id AS "userId" FROM s, u, LATERAL pg_advisory_xact_lock(u.id, s.title_id) AS locked`;
+      u AS (${member}) ${unforget}
+      SELECT s.title_id AS "titleId", u.id AS "userId" FROM s LEFT JOIN u ON true LEFT JOIN LATERAL pg_advisory_xact_lock(u.id, s.title_id) AS locked ON true`;
     if (!target) return { kind: 'ignored', reason: 'not-a-suggestion' } as const;
+    if (target.userId === null) return { kind: 'ignored', reason: 'unknown-member' } as const;
     const { titleId, userId } = target;
     const [result] = await tx.$queryRaw<{ rating: number | null; hidden: boolean; changed: boolean; before: number | null }[]>`${reactionSql({
       messageId,
@@ -212,16 +227,27 @@ export async function recordSuggestions(prisma: PrismaClient, member: Member, su
   await prisma.suggestion.createMany({ data: suggestions.map((s) => ({ ...s, userId })), skipDuplicates: true });
 }
 
-/** Deletes everything stored about a member (ratings, hidden titles, vector, suggestions, reactions, outbox events, the user row) and says how much. */
+/**
+ * Deletes everything stored about a member (ratings, hidden titles, vector, reactions, outbox events, the user
+ * row) and says how much. The suggestion messages made for them stay, shown to nobody and without their reason
+ * (it names what they liked): other members' reactions on those messages are those members' ratings. Reactions
+ * the member still holds in Discord are remembered only as {@link forgottenReactionToken}s, so reconciliation
+ * does not store them again; a reaction they add afterwards counts as usual.
+ */
 export async function forgetMember(prisma: PrismaClient, discordId: string): Promise<ForgetResult> {
   return prisma.$transaction(async (tx) => {
     const userId = await findMember(tx, discordId);
-    if (userId === undefined) return { ratings: 0, hiddenTitles: 0, vectors: 0, suggestions: 0, reactions: 0 };
+    if (userId === undefined) return NOTHING_FORGOTTEN;
+    const held = await tx.suggestionReaction.findMany({ where: { userId }, select: { messageId: true, emoji: true } });
+    await tx.forgottenReaction.createMany({
+      data: held.map((h) => ({ messageId: h.messageId, token: forgottenReactionToken(h.messageId, discordId, h.emoji) })),
+      skipDuplicates: true,
+    });
     const reactions = await tx.suggestionReaction.deleteMany({ where: { userId } });
     const ratings = await tx.rating.deleteMany({ where: { userId } });
     const hiddenTitles = await tx.hiddenTitle.deleteMany({ where: { userId } });
     const vectors = await tx.userVector.deleteMany({ where: { userId } });
-    const suggestions = await tx.suggestion.deleteMany({ where: { userId } });
+    const suggestions = await tx.suggestion.updateMany({ where: { userId }, data: { userId: null, reason: null } });
     // Pending "rebuild this user's vector" events name the member too; nothing is left to rebuild.
     await tx.$executeRaw`DELETE FROM outbox_events WHERE payload->>'userId' = ${String(userId)}`;
     await tx.user.delete({ where: { id: userId } });

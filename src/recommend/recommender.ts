@@ -1,5 +1,6 @@
 import type { TitleIndex } from '../index/title-index.ts';
 import type { TrainedModel } from '../model/types.ts';
+import { DEFAULT_POPULARITY_PRIOR, popularTitles } from './popular.ts';
 import {
   displayName,
   NotFoundError,
@@ -45,7 +46,7 @@ export const defaultRecommenderSettings: RecommenderSettings = {
   minRecentRatings: 3,
   likedThreshold: 3.5,
   reasonSimilarity: 0.3,
-  popularityPrior: 20,
+  popularityPrior: DEFAULT_POPULARITY_PRIOR,
   maxCount: 100,
   exactScanLimit: 1000,
 };
@@ -78,7 +79,6 @@ export class Recommender {
   private readonly catalog: CatalogSource;
   private readonly users: UserSource;
   private readonly versionId: number | undefined;
-  private popularOrder: { title: TitleInfo; popularity: number }[] | undefined;
   private genres: Map<string, string> | undefined;
   private byGenre: Map<string, number[]> | undefined;
   private byKind: Map<string, number[]> | undefined;
@@ -184,63 +184,9 @@ export class Recommender {
     });
   }
 
-  /**
-   * Well-rated, much-rated titles, spread over genres: a Bayesian mean (shrunk toward the catalogue
-   * mean) times log(1 + rating count), then greedily picked with a penalty for genres already shown.
-   */
+  /** Popular titles spread over genres: the one definition of popular ({@link popularTitles}), over this catalogue. */
   popular(count: number, allowed: (titleId: number) => boolean = () => true): Recommendation[] {
-    const order = this.popularity();
-    const pool: { title: TitleInfo; popularity: number }[] = [];
-    const poolSize = count * 10;
-    for (const entry of order) {
-      if (allowed(entry.title.id)) pool.push(entry);
-      if (pool.length >= poolSize) break;
-    }
-    const shown = new Map<string, number>();
-    const picked: Recommendation[] = [];
-    while (picked.length < count && pool.length > 0) {
-      let best = 0;
-      let bestValue = -Infinity;
-      for (let i = 0; i < pool.length; i++) {
-        const { title, popularity } = pool[i]!;
-        const repeats = Math.max(0, ...title.genres.map((g) => shown.get(g) ?? 0));
-        const value = popularity * 0.7 ** repeats;
-        if (value > bestValue) {
-          bestValue = value;
-          best = i;
-        }
-      }
-      const { title, popularity } = pool.splice(best, 1)[0]!;
-      // Name the genre this pick adds variety in: the one shown least so far.
-      const genre = [...title.genres].sort((a, b) => (shown.get(a) ?? 0) - (shown.get(b) ?? 0))[0];
-      for (const g of title.genres) shown.set(g, (shown.get(g) ?? 0) + 1);
-      const reason = genre && !genre.startsWith('(') ? `popular in ${genre}` : 'popular with everyone';
-      picked.push({ ...describe(title), score: popularity, reason });
-    }
-    return picked;
-  }
-
-  private popularity(): { title: TitleInfo; popularity: number }[] {
-    if (this.popularOrder) return this.popularOrder;
-    const titles = this.catalog.all();
-    let sum = 0;
-    let n = 0;
-    for (const t of titles) {
-      if (t.ratingMean !== null && t.ratingCount > 0) {
-        sum += t.ratingMean * t.ratingCount;
-        n += t.ratingCount;
-      }
-    }
-    const globalMean = n > 0 ? sum / n : 3;
-    const prior = this.settings.popularityPrior;
-    this.popularOrder = titles
-      .map((title) => {
-        const count = title.ratingMean === null ? 0 : title.ratingCount;
-        const mean = (prior * globalMean + count * (title.ratingMean ?? 0)) / (prior + count);
-        return { title, popularity: mean * Math.log1p(count) };
-      })
-      .sort((a, b) => b.popularity - a.popularity || a.title.id - b.title.id);
-    return this.popularOrder;
+    return popularTitles(this.catalog, count, allowed, { prior: this.settings.popularityPrior });
   }
 
   /**
@@ -387,12 +333,6 @@ export class Recommender {
 
 function describe(title: TitleInfo): Pick<Recommendation, 'titleId' | 'name' | 'year' | 'genres' | 'kind'> {
   return { titleId: title.id, name: title.name, year: title.year, genres: title.genres, kind: title.kind };
-}
-
-function norm(vector: ArrayLike<number>): number {
-  let squared = 0;
-  for (let i = 0; i < vector.length; i++) squared += vector[i]! * vector[i]!;
-  return Math.sqrt(squared);
 }
 
 function isZero(vector: Float32Array): boolean {

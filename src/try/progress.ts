@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { RetrainProgress, RetrainResult } from '../../jobs/retrain.ts';
+import { phasePercent, type RetrainProgress, type RetrainResult } from '../../jobs/retrain.ts';
 import { PHASE_WORDS } from '../bot/admin-service.ts';
 import type { AdminActions } from '../bot/ports.ts';
 import { bar } from '../setup/prepare.ts';
@@ -16,8 +16,8 @@ export function describeProgress(progress: unknown, epochs?: number): string {
   const p = progress as RetrainProgress;
   const total = p.epochs ?? epochs;
   let percent = p.percent;
-  // Without a known total the job's own percentage stalls at the start of the training span (5 %).
-  if (p.phase === 'train' && p.epoch !== undefined && total) percent = Math.max(percent, Math.round(5 + (75 * Math.min(p.epoch, total)) / total));
+  // Without a known total the job's own percentage stalls at the start of the fit's span.
+  if ((p.phase === 'train' || p.phase === 'refit') && p.epoch !== undefined && total) percent = Math.max(percent, phasePercent(p.phase, p.epoch / total));
   const parts = [PHASE_WORDS[p.phase] ?? p.phase];
   if (p.epoch !== undefined) parts.push(`epoch ${p.epoch}${total ? `/${total}` : ''}`);
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(1)}`);

@@ -15,6 +15,11 @@ export interface ValidationOptions {
   maxUsers?: number;
   /** Users scored between yields to the event loop, so job locks keep being renewed (default 32). */
   yieldEvery?: number;
+  /**
+   * Ratings that are neither input nor target (held out, but not part of this comparison): their titles are
+   * dropped from the ranking, so a model that saw them in training is not marked down for ranking them.
+   */
+  ignore?: readonly Rating[];
 }
 
 /**
@@ -37,20 +42,30 @@ export async function validationNdcg(
   const recommender = modelRecommender(model);
   const trainByUser = groupByUser(train);
   const testByUser = groupByUser(heldOut);
+  const ignoreByUser = groupByUser(options.ignore ?? []);
   const users = [...testByUser.keys()].filter((u) => trainByUser.has(u)).sort((a, b) => a - b).slice(0, maxUsers);
   let total = 0;
   for (let u = 0; u < users.length; u++) {
     const userId = users[u]!;
-    const ranked = recommender.recommend(trainByUser.get(userId)!, k);
+    const ignored = new Set((ignoreByUser.get(userId) ?? []).map((r) => r.titleId));
+    const ranked = recommender.recommend(trainByUser.get(userId)!, k + ignored.size).filter((t) => !ignored.has(t)).slice(0, k);
     total += ndcgAt(ranked, new Set(testByUser.get(userId)!.map((r) => r.titleId)), k);
     if ((u + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return { ndcg: users.length === 0 ? 0 : total / users.length, users: users.length, k };
 }
 
-/** The promotion rule: a candidate goes live only if it is not worse than the active version. */
-export function promotionDecision(candidateNdcg: number, activeNdcg: number | undefined, tolerance = 0): { promote: boolean; reason: string } {
-  if (activeNdcg === undefined) return { promote: true, reason: 'no active version to compare with' };
+/**
+ * The promotion rule: a candidate goes live only if it is not worse than the active version. Without an
+ * active figure it goes live, and `noComparison` says why there was none.
+ */
+export function promotionDecision(
+  candidateNdcg: number,
+  activeNdcg: number | undefined,
+  tolerance = 0,
+  noComparison = 'no active version to compare with',
+): { promote: boolean; reason: string } {
+  if (activeNdcg === undefined) return { promote: true, reason: noComparison };
   const fmt = (x: number) => x.toFixed(4);
   if (candidateNdcg + tolerance >= activeNdcg) {
     return { promote: true, reason: `validation nDCG@10 ${fmt(candidateNdcg)} is not worse than the active version's ${fmt(activeNdcg)}` };

@@ -4,6 +4,7 @@ import { rebuildUserVector } from '../../jobs/user-embedding.ts';
 import { runRetrain, type Trainer } from '../../jobs/retrain.ts';
 import { rebuildActiveIndex } from '../../jobs/reindex.ts';
 import { embedChangedTitles } from '../../jobs/title-embeddings.ts';
+import { pruneRetention, type PruneSettings } from '../../jobs/prune.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { TitleEncoder } from '../embeddings/encoder.ts';
 import type { TitleIndexOptions } from '../index/title-index.ts';
@@ -15,9 +16,11 @@ import { QUEUE } from '../queue/names.ts';
 import { publishModelChange } from '../serving/publish.ts';
 import { createServingModel, type ServingModel } from '../serving/serving-model.ts';
 import {
+  PRUNE_SCHEDULER_ID,
   RETRAIN_SCHEDULER_ID,
   retentionOptions,
   WORKER_QUEUES,
+  type PruneJob,
   type RetrainJobData,
   type TitleEmbeddingsJob,
   type UserEmbeddingJob,
@@ -42,6 +45,10 @@ export interface WorkerRuntimeOptions {
   retrainCron: string | null;
   /** FAILED_JOB_RETENTION_DAYS. */
   failedJobRetentionDays: number;
+  /** SUGGESTION_RETENTION_DAYS and RECONCILE_WINDOW_DAYS for the prune job (default 180 and 14, as in config). */
+  retention?: PruneSettings;
+  /** Period of the scheduled prune (PRUNE_EVERY_MS in production); null or absent leaves the schedule as it is (tests). */
+  pruneEveryMs?: number | null;
   /** Queues this process consumes (default all), so hosts can specialise. */
   queues?: readonly WorkerQueueName[];
   /** Rebuilds of different users run side by side (default 4); retrain and reindex always run one at a time. */
@@ -78,8 +85,8 @@ export interface WorkerRuntime {
 
 /**
  * Starts BullMQ workers for the learning loop's queues: user-embedding (rebuild one user's vector),
- * retrain (train, compare, promote or reject), reindex (rebuild the active index) and title-embeddings.
- * Registers the nightly retrain as a BullMQ job scheduler, loads the active model for user rebuilds and
+ * retrain (train, compare, promote or reject), reindex (rebuild the active index), title-embeddings and prune
+ * (retention). Registers the nightly retrain and the periodic prune as BullMQ job schedulers, loads the active model for user rebuilds and
  * keeps it current through the model-change channel.
  */
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
@@ -138,6 +145,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       if (!openEncoder) throw new Error('This worker has no title encoder configured; run the title-embeddings queue on a host with EMBEDDING_MODEL available.');
       return embedChangedTitles({ prisma, openEncoder, progress: (percent) => job.updateProgress(percent), logger: jobLogger(logger, job) });
     },
+    [QUEUE.prune]: async (job: Job<PruneJob>) =>
+      pruneRetention({ prisma, logger: jobLogger(logger, job) }, options.retention ?? { suggestionRetentionDays: 180, reconcileWindowDays: 14 }),
   };
 
   // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
@@ -188,6 +197,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       { name: 'retrain', data: { requestedBy: 'cron' } satisfies RetrainJobData, opts: { attempts: 2, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
     );
     logger.info({ cron: options.retrainCron }, 'retrain scheduled');
+  }
+  if (options.pruneEveryMs != null && wanted.has(QUEUE.prune)) {
+    await queues.get(QUEUE.prune)!.upsertJobScheduler(
+      PRUNE_SCHEDULER_ID,
+      { every: options.pruneEveryMs },
+      { name: 'prune', data: { requestedBy: 'schedule' } satisfies PruneJob, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
+    );
+    logger.info({ everyMs: options.pruneEveryMs }, 'prune scheduled');
   }
   logger.info({ queues: [...workers.keys()], prefix }, 'worker started');
 

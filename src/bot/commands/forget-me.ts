@@ -9,7 +9,9 @@ export const command: BotCommand = {
   definition: new SlashCommandBuilder().setName('forget-me').setDescription('Delete everything tastebud stores about you (asks first)').toJSON(),
   async execute(interaction) {
     await interaction.reply({
-      content: 'This deletes all your ratings, hidden titles, your taste vector, the suggestions made for you and your reactions on them. It cannot be undone.',
+      content:
+        'This deletes all your ratings, hidden titles, your taste vector and your reactions, and unlinks you from the suggestions made for you ' +
+        '(the messages stay, so other members’ reactions on them still count for them). Reactions you leave in place are not counted again. It cannot be undone.',
       flags: MessageFlags.Ephemeral,
       components: [
         {
@@ -37,7 +39,7 @@ export const command: BotCommand = {
     await interaction.editReply({
       content:
         `Done. Deleted ${deleted.ratings} rating(s), ${deleted.hiddenTitles} hidden title(s), ${deleted.vectors} taste vector(s), ` +
-        `${deleted.suggestions} suggestion record(s) and ${deleted.reactions} reaction record(s). tastebud no longer knows you.`,
+        `${deleted.reactions} reaction record(s), and unlinked ${deleted.suggestions} suggestion message(s) from you. tastebud no longer knows you.`,
       components: [],
     });
   },

@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
+import { memberName } from '../messages.ts';
 import { postSuggestions, requireRateableChannel } from '../suggest.ts';
 
 /** How many titles /onboard shows: enough for a first profile, few enough to rate in a minute. */
@@ -17,6 +18,6 @@ export const command: BotCommand = {
       await interaction.editReply({ content: 'You have rated every well-known title already. Try `/recommend`.', allowedMentions: { parse: [] } });
       return;
     }
-    await postSuggestions(interaction, ctx, batch, `Welcome ${interaction.user.username}! React to each title you know (😍 5 · 👍 4 · 😐 3 · 👎 1 · 🙈 not interested); skip the ones you have not seen.`);
+    await postSuggestions(interaction, ctx, batch, `Welcome ${memberName(interaction.user)}! React to each title you know (😍 5 · 👍 4 · 😐 3 · 👎 1 · 🙈 not interested); skip the ones you have not seen.`);
   },
 };

@@ -1,6 +1,6 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
-import { clip, displayTitle, formatStars, LIMITS } from '../messages.ts';
+import { clip, displayTitle, formatStars, LIMITS, memberName } from '../messages.ts';
 import { NO_MENTIONS } from '../suggest.ts';
 
 /** /profile [user] — number of ratings, favourite genres, recent ratings. */
@@ -13,15 +13,16 @@ export const command: BotCommand = {
   async execute(interaction, ctx) {
     const target = interaction.options.getUser('user') ?? interaction.user;
     const own = target.id === interaction.user.id;
+    const name = memberName(target);
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (!own && !(await ctx.ratings.isProfilePublic(target.id))) {
-      await interaction.editReply({ content: `${target.username}'s profile is private.`, allowedMentions: NO_MENTIONS });
+      await interaction.editReply({ content: `${name}'s profile is private.`, allowedMentions: NO_MENTIONS });
       return;
     }
     const profile = await ctx.ratings.profile(target.id);
     if (!profile || profile.ratingCount === 0) {
       await interaction.editReply({
-        content: own ? 'You have not rated anything yet. Try `/onboard` or react to a `/recommend` suggestion.' : `${target.username} has not rated anything yet.`,
+        content: own ? 'You have not rated anything yet. Try `/onboard` or react to a `/recommend` suggestion.' : `${name} has not rated anything yet.`,
         allowedMentions: NO_MENTIONS,
       });
       return;
@@ -31,7 +32,7 @@ export const command: BotCommand = {
     await interaction.editReply({
       embeds: [
         {
-          title: clip(`Taste profile: ${target.username}`, LIMITS.embedTitle),
+          title: clip(`Taste profile: ${name}`, LIMITS.embedTitle),
           color: 0xe5a00d,
           fields: [
             { name: 'Ratings', value: String(profile.ratingCount), inline: true },

@@ -5,7 +5,10 @@ import { NO_MENTIONS } from '../suggest.ts';
 import { resolveTitle, titleAutocomplete } from '../titles.ts';
 import { checkCount, COUNT } from './recommend.ts';
 
-/** /similar title [count] — titles close to one title. */
+/** Said under /similar answers found by title text: no trained model covers the title yet. */
+export const TEXT_BASIS_NOTE = 'By title text (genres, tags, description): no trained model covers this title yet, so members’ ratings are not used.';
+
+/** /similar title [count] — titles close to one title: by the model, else by the titles' text. */
 export const command: BotCommand = {
   definition: new SlashCommandBuilder()
     .setName('similar')
@@ -17,14 +20,26 @@ export const command: BotCommand = {
     const count = checkCount(interaction.options.getInteger('count'));
     const title = await resolveTitle(ctx.search, interaction.options.getString('title', true));
     await interaction.deferReply();
-    const similar = await ctx.recommender.similar(title.id, count);
-    if (similar.length === 0) {
-      await interaction.editReply({ content: `No similar titles found for ${displayTitle(title)}.`, allowedMentions: NO_MENTIONS });
+    const answer = await ctx.recommender.similar(title.id, count);
+    if (answer.basis === 'none') {
+      await interaction.editReply({
+        content:
+          `I can’t find titles similar to ${displayTitle(title)} yet: that needs a first training (a server admin runs \`/admin retrain\`), ` +
+          'or title text embeddings (`tastebud embeddings update` on the server).',
+        allowedMentions: NO_MENTIONS,
+      });
       return;
     }
-    const lines = similar.map((t, i) => `${i + 1}. **${displayTitle(t)}** — ${t.genres.join(', ') || 'no genres listed'}`);
+    const lines = answer.titles.map((t, i) => `${i + 1}. **${displayTitle(t)}** — ${t.genres.join(', ') || 'no genres listed'}`);
     await interaction.editReply({
-      embeds: [{ title: clip(`Similar to ${displayTitle(title)}`, LIMITS.embedTitle), description: clip(lines.join('\n'), LIMITS.embedDescription), color: 0xe5a00d }],
+      embeds: [
+        {
+          title: clip(`Similar to ${displayTitle(title)}`, LIMITS.embedTitle),
+          description: clip(lines.join('\n'), LIMITS.embedDescription),
+          color: 0xe5a00d,
+          ...(answer.basis === 'text' ? { footer: { text: TEXT_BASIS_NOTE } } : {}),
+        },
+      ],
       allowedMentions: NO_MENTIONS,
     });
   },

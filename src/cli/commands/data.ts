@@ -9,7 +9,22 @@ function sizeArg(value: string): string {
 
 const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-/** `tastebud data download movielens`: fetch and unpack a MovieLens release from GroupLens. */
+function scaleArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 4) throw new InvalidArgumentError('must be a number above 0 and at most 4 (0.1 gives a tenth of each count).');
+  return n;
+}
+
+function seedArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('must be a whole number from 0 to 2147483648.');
+  return n;
+}
+
+/**
+ * `tastebud data download movielens`: fetch and unpack a MovieLens release from GroupLens.
+ * `tastebud data generate movielens`: write data of a release's shape where it cannot be downloaded.
+ */
 export function register(program: Command): void {
   const data = program.command('data').description('Public datasets the bot learns from');
 
@@ -50,6 +65,41 @@ export function register(program: Command): void {
       process.stdout.write(
         `Downloaded ${result.url} (${megabytes(result.bytes)}) and unpacked it into ${result.dataDir}.\n` +
           `Import it with: tastebud import movielens --dir ${result.dataDir}\n\n${MOVIELENS_LICENCE_NOTE}\n`,
+      );
+    });
+
+  data
+    .command('generate')
+    .description('Write generated data in a dataset\'s layout, with its counts and skews (for machines that cannot download it)')
+    .argument('<dataset>', "the dataset; only 'movielens' for now")
+    .option('--shape <size>', `MovieLens release to imitate: ${SIZES.join(', ')}`, sizeArg, 'small')
+    .option('--scale <f>', 'multiply every count by this (0.1: a tenth)', scaleArg, 1)
+    .option('--seed <n>', 'random seed; the same seed writes the same files', seedArg, 1)
+    .requiredOption('--out <dir>', 'directory to write movies.csv, links.csv, tags.csv and ratings.csv into')
+    .action(async (dataset: string, opts: { shape: 'small' | '25m' | '32m'; scale: number; seed: number; out: string }) => {
+      const { UserError } = await import('../main.ts');
+      if (dataset !== 'movielens') throw new UserError(`Unknown dataset "${dataset}"; the only one is 'movielens'.`);
+      const { generateMovieLens, GenerateError } = await import('../../import/generate/movielens.ts');
+      let lastAt = 0;
+      const result = await generateMovieLens({
+        ...opts,
+        onProgress: ({ ratings, total }) => {
+          const now = Date.now();
+          if (now - lastAt < (process.stderr.isTTY ? 200 : 5000) && ratings !== total) return;
+          lastAt = now;
+          const line = `Generating: ${ratings.toLocaleString('en')} of ${total.toLocaleString('en')} ratings (${Math.floor((100 * ratings) / total)}%)`;
+          process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+        },
+      }).catch((error: Error) => {
+        if (process.stderr.isTTY && lastAt > 0) process.stderr.write('\n');
+        throw error instanceof GenerateError ? new UserError(error.message) : error;
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const c = result.counts;
+      process.stdout.write(
+        `Wrote ${c.movies.toLocaleString('en')} movies, ${c.users.toLocaleString('en')} users, ${c.ratings.toLocaleString('en')} ratings and ${c.tags.toLocaleString('en')} tags ` +
+          `(${megabytes(result.bytes)}, shaped like ml-${opts.shape === 'small' ? 'latest-small' : opts.shape}) into ${opts.out} in ${(result.ms / 1000).toFixed(1)} s.\n` +
+          `This is generated data, not MovieLens. Import it with: tastebud import movielens --dir ${opts.out}\n`,
       );
     });
 }

@@ -20,12 +20,12 @@ export function register(program: Command): void {
 
   imports
     .command('movielens')
-    .description('Import a MovieLens directory (movies.csv, links.csv, tags.csv, ratings.csv); safe to run again')
+    .description('Import a MovieLens directory (movies.csv, links.csv, tags.csv, ratings.csv) in one transaction; safe to run again')
     .option('--dir <path>', 'unpacked MovieLens directory (default MOVIELENS_DIR)')
-    .option('--batch-size <n>', 'rows per INSERT', positiveInt, 5000)
+    .option('--batch-size <n>', 'rows copied and merged at once (default 250,000 ratings, 50,000 movies or links, 100,000 tags)', positiveInt)
     .option('--max-tags <n>', 'most frequent tags kept per title', positiveInt, 20)
     .option('--migrations <dir>', 'migrations directory to check the database against', defaultMigrationsDir)
-    .action(async (opts: { dir?: string; batchSize: number; maxTags: number; migrations: string }) => {
+    .action(async (opts: { dir?: string; batchSize?: number; maxTags: number; migrations: string }) => {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
       const { UserError } = await import('../main.ts');
       const { describeConnectionError } = await import('../../db/client.ts');
@@ -55,8 +55,12 @@ export function register(program: Command): void {
       try {
         const summary = await importMovieLens(client, {
           dir,
-          batchSize: opts.batchSize,
+          ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
           maxTags: opts.maxTags,
+          onStep: (step) => {
+            progress.stop();
+            process.stderr.write(`${step} ...\n`);
+          },
           onProgress: (p) => progress.update(`${p.file}.csv`, p.bytesRead, p.totalBytes, p.rowsRead),
           onProblem: (p) => {
             const count = shown.get(p.file) ?? 0;

@@ -15,6 +15,23 @@ function ndcgOf(row: Pick<Row, 'metrics'>): string {
   return typeof value === 'number' ? value.toFixed(4) : '-';
 }
 
+/** The promotion gate's figures of a version saved by a retrain (none for versions from before the gate). */
+export function describeGate(metricsJson: unknown): string[] {
+  const m = (metricsJson ?? {}) as Record<string, unknown>;
+  const n = (v: unknown, digits = 0) => (typeof v === 'number' ? (digits ? v.toFixed(digits) : v.toLocaleString('en')) : '-');
+  if (typeof m.gateHoldoutRatings !== 'number') return [];
+  const lines = [`  promotion gate: nDCG@10 ${n(m.validationNdcg10, 4)} on ${n(m.gateHoldoutRatings)} held-out ratings (${n(m.validationUsers)} users) of a fit on the other ${n(m.gateTrainingRatings)}`];
+  if (typeof m.activeValidationNdcg10 === 'number') {
+    lines.push(`  compared with version ${n(m.activeVersionId)} (its ${String(m.activeScored)}) on ${n(m.comparedRatings)} ratings neither was trained on: ${n(m.comparedNdcg10, 4)} vs ${n(m.activeValidationNdcg10, 4)}`);
+  }
+  lines.push(
+    typeof m.refitTrainingRatings === 'number'
+      ? `  served model: refitted on all ${n(m.refitTrainingRatings)} ratings after the gate`
+      : '  served model: the gate fit itself (not refitted: the gate rejected it)',
+  );
+  return lines;
+}
+
 function duration(ms: number | null): string {
   if (ms === null) return '-';
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
@@ -114,6 +131,7 @@ export function register(program: Command): void {
           `  architecture ${row.architecture}, dimension ${row.dimension}, trained on ${row.backend} in ${duration(row.durationMs)}`,
           `  training data: ${row.trainingRatings} ratings, ${row.trainingUsers} users, ${row.trainingTitles} titles`,
           `  created ${row.createdAt.toISOString()}${row.promotedAt ? `, promoted ${row.promotedAt.toISOString()}` : ''}`,
+          ...describeGate(row.metrics),
           `  metrics: ${JSON.stringify(row.metrics)}`,
           `  loss per epoch: ${loss.length ? loss.map((x) => x.toFixed(3)).join(' ') : '-'}`,
           `  artifacts: ${artifacts.map((a) => `${a.name} (${a.size} B)`).join(', ') || 'none'}`,

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-
-const QUEUE_NAMES = ['user-embedding', 'retrain', 'reindex', 'title-embeddings'] as const;
+import { PRUNE_EVERY_MS, WORKER_QUEUES as QUEUE_NAMES } from '../../worker/queues.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -19,10 +18,10 @@ function queueList(value: string): (typeof QUEUE_NAMES)[number][] {
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('Run the background workers: user vector rebuilds, scheduled retrains, index rebuilds, title embeddings')
+    .description('Run the background workers: user vector rebuilds, scheduled retrains, index rebuilds, title embeddings, retention prunes')
     .option('--queues <list>', `comma-separated queues to consume (${QUEUE_NAMES.join(', ')})`, queueList)
     .option('--concurrency <n>', 'user-embedding jobs run side by side', positiveInt, 4)
-    .option('--no-schedule', 'do not register the RETRAIN_CRON job scheduler')
+    .option('--no-schedule', 'do not register the job schedulers (RETRAIN_CRON retrain, periodic prune)')
     .option('--lock-duration-ms <ms>', 'job lock lifetime before a silent worker counts as stalled', positiveInt)
     .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt)
     .action(async (opts: { queues?: (typeof QUEUE_NAMES)[number][]; concurrency: number; schedule: boolean; lockDurationMs?: number; stalledIntervalMs?: number }) => {
@@ -50,6 +49,8 @@ export function register(program: Command): void {
         hnsw: config.hnsw,
         retrainCron: opts.schedule ? config.retrainCron : null,
         failedJobRetentionDays: config.failedJobRetentionDays,
+        retention: { suggestionRetentionDays: config.suggestionRetentionDays, reconcileWindowDays: config.reconcileWindowDays },
+        pruneEveryMs: opts.schedule ? PRUNE_EVERY_MS : null,
         ...(opts.queues ? { queues: opts.queues } : {}),
         userEmbeddingConcurrency: opts.concurrency,
         ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),

@@ -77,7 +77,7 @@ describe('importMovieLens on a fixture with malformed rows', () => {
     expect(rows).toEqual([
       { movielens_id: 1, kind: 'movie', name: 'Toy Story', year: 1995, genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], search_name: 'toy story', imdb_id: 'tt0114709', tmdb_id: 862 },
       { movielens_id: 2, kind: 'movie', name: 'The Godfather', year: 1972, genres: ['Crime', 'Drama'], search_name: 'the godfather', imdb_id: 'tt0068646', tmdb_id: 238 },
-      { movielens_id: 3, kind: 'movie', name: "Amelie (Le Fabuleux destin d'Amélie Poulain)", year: 2001, genres: ['Comedy', 'Romance'], search_name: 'amelie le fabuleux destin damelie poulain', imdb_id: 'tt0211915', tmdb_id: null },
+      { movielens_id: 3, kind: 'movie', name: "Amelie (Le Fabuleux destin d'Amélie Poulain)", year: 2001, genres: ['Comedy', 'Romance'], search_name: 'amelie', imdb_id: 'tt0211915', tmdb_id: null },
       { movielens_id: 4, kind: 'movie', name: 'Babylon 5', year: null, genres: [], search_name: 'babylon 5', imdb_id: 'tt0105946', tmdb_id: null },
       { movielens_id: 7, kind: 'movie', name: "L'Avventura", year: 1960, genres: ['Drama', 'Mystery'], search_name: 'lavventura', imdb_id: null, tmdb_id: null },
     ]);

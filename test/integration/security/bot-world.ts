@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { catalogTitleSearch } from '../../../src/bot/adapters.ts';
 import type { Bot } from '../../../src/bot/bot.ts';
 import type { TitleSearch } from '../../../src/bot/ports.ts';
+import type { PrismaClient } from '../../../src/db/client.ts';
 import type { Logger } from '../../../src/log.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { startDiscordEmulator, type DiscordEmulator, type DiscordEmulatorOptions } from '../../support/discord-emulator/index.ts';
@@ -38,12 +39,17 @@ export interface BotWorld {
   emu: DiscordEmulator;
   queues: Queues;
   bot: Bot;
+  /**
+   * Stops the bot, runs `whileDown` (what happens in Discord meanwhile), and starts a new one on the same
+   * database, queues and emulator, as after a deploy; `bot` is then the new one.
+   */
+  restartBot(whileDown?: () => Promise<unknown>): Promise<Bot>;
   /** Stops the bot and the emulator, empties the queues and drops the database. */
   stop(): Promise<void>;
 }
 
-export async function startBotWorld(options: { emulator: DiscordEmulatorOptions; logger?: Logger; bot?: BotOptions }): Promise<BotWorld> {
-  const parts: Partial<Omit<BotWorld, 'stop'>> = {};
+export async function startBotWorld(options: { emulator: DiscordEmulatorOptions; logger?: Logger; bot?: BotOptions; seed?: (prisma: PrismaClient) => Promise<unknown> }): Promise<BotWorld> {
+  const parts: Partial<Omit<BotWorld, 'stop' | 'restartBot'>> = {};
   const stop = async () => {
     await parts.bot?.stop();
     await parts.emu?.close();
@@ -54,14 +60,29 @@ export async function startBotWorld(options: { emulator: DiscordEmulatorOptions;
   };
   try {
     const db = (parts.db = await createTestDatabase());
-    await seedTitles(db.prisma);
+    await (options.seed ?? seedTitles)(db.prisma);
     const emu = (parts.emu = await startDiscordEmulator(options.emulator));
     const queues = (parts.queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`));
     const { wrapSearch, ...budgets } = options.bot ?? {};
     const search = wrapSearch?.(catalogTitleSearch(db.prisma));
-    const bot = (parts.bot = inProcessBot({ emu, prisma: db.prisma, queues, ...budgets, ...(search ? { search } : {}), ...(options.logger ? { logger: options.logger } : {}) }));
-    await bot.start();
-    return { db, emu, queues, bot, stop };
+    const newBot = async () => {
+      const bot = (parts.bot = inProcessBot({ emu, prisma: db.prisma, queues, ...budgets, ...(search ? { search } : {}), ...(options.logger ? { logger: options.logger } : {}) }));
+      await bot.start();
+      return bot;
+    };
+    const world: BotWorld = {
+      db,
+      emu,
+      queues,
+      bot: await newBot(),
+      async restartBot(whileDown) {
+        await parts.bot?.stop();
+        await whileDown?.();
+        return (world.bot = await newBot());
+      },
+      stop,
+    };
+    return world;
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -4,15 +4,13 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetrainProgress, Trainer } from '../../../jobs/retrain.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { activeModelVersion, promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
 import type { RetrainJobData } from '../../../src/worker/queues.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, uniquePrefix, waitFor } from './support.ts';
+import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, testWorkerOptions, uniquePrefix, waitFor } from './support.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const prefix = uniquePrefix('kill');
@@ -73,21 +71,7 @@ describe('a worker killed mid-retrain', () => {
 
     // Another worker notices the dead worker's expired lock, puts the job back, and runs it (cut short here).
     const quick: Trainer = (dataset, options, hooks) => trainModel(dataset, { ...options, epochs: 2 }, hooks);
-    runtime = await startWorkerRuntime({
-      prisma: db.prisma,
-      databaseUrl: db.url,
-      redisUrl: REDIS_URL,
-      prefix,
-      logger: createLogger({ logLevel: 'silent' }),
-      deserialize: deserializeDae,
-      train: quick,
-      backend: 'cpu',
-      hnsw: {},
-      retrainCron: null,
-      failedJobRetentionDays: 1,
-      queues: ['retrain'],
-      stalledIntervalMs: 500,
-    });
+    runtime = await startWorkerRuntime(testWorkerOptions(db, prefix, { train: quick, hnsw: {}, queues: ['retrain'], stalledIntervalMs: 500 }));
     const finished = await waitFor(
       async () => {
         const found = await queue.getJob(job.id!);

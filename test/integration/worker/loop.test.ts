@@ -2,8 +2,6 @@ import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetrainResult, Trainer } from '../../../jobs/retrain.ts';
 import { bytesToVector } from '../../../src/embeddings/vector-bytes.ts';
-import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { activeModelVersion } from '../../../src/model-store/store.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
@@ -13,7 +11,7 @@ import { rateTitle, upsertMember } from '../../../src/ratings/store.ts';
 import type { RetrainJobData } from '../../../src/worker/queues.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, uniquePrefix, waitFor, type GeneratedCatalogue } from './support.ts';
+import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, testWorkerOptions, uniquePrefix, waitFor, type GeneratedCatalogue } from './support.ts';
 
 const prefix = uniquePrefix('loop');
 const tiny: RetrainJobData['train'] = { dimension: 8, epochs: 15, batchSize: 8, patience: 20, validationFraction: 0, learningRate: 0.01 };
@@ -46,19 +44,7 @@ beforeAll(async () => {
   queues = createQueues(REDIS_URL, prefix);
   events = new QueueEvents(QUEUE.retrain, { connection: { url: REDIS_URL }, prefix });
   await events.waitUntilReady();
-  runtime = await startWorkerRuntime({
-    prisma: db.prisma,
-    databaseUrl: db.url,
-    redisUrl: REDIS_URL,
-    prefix,
-    logger: createLogger({ logLevel: 'silent' }),
-    deserialize: deserializeDae,
-    train,
-    backend: 'cpu',
-    hnsw: { m: 8, efConstruction: 50, ef: 50 },
-    retrainCron: '0 4 * * *',
-    failedJobRetentionDays: 3,
-  });
+  runtime = await startWorkerRuntime(testWorkerOptions(db, prefix, { train, retrainCron: '0 4 * * *', failedJobRetentionDays: 3 }));
   runtime.workers.get(QUEUE.userEmbedding)!.on('completed', (job) => {
     const userId = (job.data as { userId: number }).userId;
     rebuildsByUser.set(userId, (rebuildsByUser.get(userId) ?? 0) + 1);
@@ -88,11 +74,12 @@ describe('learning loop worker', () => {
     const result = await retrain();
     expect(result).toMatchObject({ status: 'promoted', activeVersionId: null });
     if (result.status === 'skipped') throw new Error('unexpected skip');
-    expect(new Set(phases)).toEqual(new Set(['load', 'train', 'evaluate', 'index', 'save', 'promote']));
+    // Two fits: the gate fit ('train') and, once the gate passed, the refit on every rating.
+    expect(new Set(phases)).toEqual(new Set(['load', 'train', 'evaluate', 'refit', 'index', 'save', 'promote']));
     const active = await activeModelVersion(db.prisma);
     expect(active?.id).toBe(result.versionId);
     expect(active).toMatchObject({ backend: 'cpu', dimension: 9, trainingTitles: catalogue.titleIds.length });
-    expect(active!.trainingRatings).toBeGreaterThan(0);
+    expect(active!.trainingRatings).toBe(await db.prisma.rating.count());
     expect(active!.durationMs).toBeGreaterThan(0);
     // The default (closed-form) model stops once converged: at least two passes, at most `epochs`.
     expect((active!.lossHistory as number[]).length).toBeGreaterThanOrEqual(2);

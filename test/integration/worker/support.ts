@@ -2,11 +2,34 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../src/config.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
-import { DaeModel } from '../../../src/model/dae-model.ts';
-import { seededRandom } from '../../../src/model/train.ts';
+import { createLogger } from '../../../src/log.ts';
+import { DaeModel, deserializeDae } from '../../../src/model/dae-model.ts';
+import { seededRandom, trainModel } from '../../../src/model/train.ts';
+import type { WorkerRuntimeOptions } from '../../../src/worker/runtime.ts';
 
 /** The Redis tests and benchmarks use: REDIS_URL (CI sets it), else the local one. */
 export const REDIS_URL = loadConfig().redisUrl;
+
+/**
+ * The options every test worker shares: this database and prefix, silent logs, the real trainer on the cpu
+ * backend, a small index, no retrain schedule; `overrides` adds or replaces any of them.
+ */
+export function testWorkerOptions(db: { prisma: PrismaClient; url: string }, prefix: string, overrides: Partial<WorkerRuntimeOptions> = {}): WorkerRuntimeOptions {
+  return {
+    prisma: db.prisma,
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    prefix,
+    logger: createLogger({ logLevel: 'silent' }),
+    deserialize: deserializeDae,
+    train: trainModel,
+    backend: 'cpu',
+    hnsw: { m: 8, efConstruction: 50, ef: 50 },
+    retrainCron: null,
+    failedJobRetentionDays: 1,
+    ...overrides,
+  };
+}
 
 /** A BullMQ prefix no other test file uses. */
 export function uniquePrefix(area: string): string {

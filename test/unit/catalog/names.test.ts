@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { moveTrailingArticle, normaliseSearchText, parseGenres, parseMovieLensTitle, readableName, searchNameOf } from '../../../src/catalog/names.ts';
+import {
+  alternateNames,
+  canonicalSearchText,
+  moveTrailingArticle,
+  normaliseSearchText,
+  parseGenres,
+  parseMovieLensTitle,
+  readableName,
+  searchNameOf,
+  titleSearchNames,
+} from '../../../src/catalog/names.ts';
 
 describe('parseMovieLensTitle', () => {
   it.each([
@@ -59,8 +69,44 @@ describe('normaliseSearchText', () => {
     expect(normaliseSearchText('Schindlers List')).toBe('schindlers list');
   });
 
-  it('reads & as and', () => {
+  it('reads & as and, + as plus', () => {
     expect(normaliseSearchText('Harold & Kumar')).toBe('harold and kumar');
+    expect(normaliseSearchText('Romeo + Juliet')).toBe('romeo plus juliet');
+  });
+
+  it('drops periods, so initials and abbreviations read as typed without them', () => {
+    expect(normaliseSearchText('E.T. the Extra-Terrestrial')).toBe('et the extra terrestrial');
+    expect(normaliseSearchText('L.A. Confidential')).toBe('la confidential');
+    expect(normaliseSearchText('Mr. & Mrs. Smith')).toBe('mr and mrs smith');
+    expect(normaliseSearchText('When Harry Met Sally...')).toBe('when harry met sally');
+  });
+
+  it('keeps a period between digits as a separator', () => {
+    expect(normaliseSearchText('Tron 2.0')).toBe('tron 2 0');
+  });
+
+  it('turns symbols inside names into spaces (compact forms then drop the spaces)', () => {
+    expect(normaliseSearchText('M*A*S*H')).toBe('m a s h');
+    expect(normaliseSearchText('WALL·E')).toBe('wall e');
+    expect(normaliseSearchText('X-Men')).toBe('x men');
+    expect(normaliseSearchText('Face/Off')).toBe('face off');
+    expect(normaliseSearchText('¡Three Amigos!')).toBe('three amigos');
+  });
+
+  it('decomposes compatibility characters: superscripts, full-width letters, ligatures', () => {
+    expect(normaliseSearchText('Alien³')).toBe('alien3');
+    expect(normaliseSearchText('ＭＡＴＲＩＸ')).toBe('matrix');
+    expect(normaliseSearchText('ﬁnding nemo')).toBe('finding nemo');
+  });
+
+  it('reads vulgar fractions the way they are typed', () => {
+    expect(normaliseSearchText('8½')).toBe(normaliseSearchText('8 1/2'));
+    expect(normaliseSearchText('8½')).toBe('8 1 2');
+  });
+
+  it('drops emoji like any other symbol', () => {
+    expect(normaliseSearchText('🎬 matrix 🍿')).toBe('matrix');
+    expect(normaliseSearchText('🎬🍿')).toBe('');
   });
 
   it('turns SQL and LIKE metacharacters into spaces', () => {
@@ -77,6 +123,55 @@ describe('searchNameOf', () => {
   it('agrees for both ways of writing an article', () => {
     expect(searchNameOf('Godfather, The')).toBe('the godfather');
     expect(searchNameOf('the godfather')).toBe('the godfather');
+  });
+
+  it('is the main name only, without a.k.a. or bracketed names', () => {
+    expect(searchNameOf("Amelie (Le Fabuleux destin d'Amélie Poulain)")).toBe('amelie');
+  });
+});
+
+describe('alternateNames', () => {
+  it('takes bracketed original-language names as alternates, articles in front', () => {
+    expect(alternateNames('Seven Samurai (Shichinin no samurai)')).toEqual({ main: 'Seven Samurai', alternates: ['Shichinin no samurai'] });
+    expect(alternateNames('City of Lost Children, The (Cité des enfants perdus, La)')).toEqual({
+      main: 'City of Lost Children, The',
+      alternates: ['La Cité des enfants perdus'],
+    });
+  });
+
+  it('strips "a.k.a.", "a.k.a" and "aka" and keeps every alternate in order', () => {
+    expect(alternateNames('Léon: The Professional (a.k.a. The Professional) (Léon)').alternates).toEqual(['The Professional', 'Léon']);
+    expect(alternateNames('Asterix in America (a.k.a Asterix Conquers America)').alternates).toEqual(['Asterix Conquers America']);
+    expect(alternateNames("European Vacation (aka National Lampoon's European Vacation)").alternates).toEqual(["National Lampoon's European Vacation"]);
+  });
+
+  it('leaves a name that starts with brackets, or has none, alone', () => {
+    expect(alternateNames('(500) Days of Summer')).toEqual({ main: '(500) Days of Summer', alternates: [] });
+    expect(alternateNames('Heat')).toEqual({ main: 'Heat', alternates: [] });
+  });
+});
+
+describe('canonicalSearchText', () => {
+  it('writes sequel numbers as digits, part by part', () => {
+    expect(canonicalSearchText('Star Wars: Episode IV - A New Hope')).toBe('star wars episode 4 a new hope');
+    expect(canonicalSearchText('Star Trek V: The Final Frontier')).toBe('star trek 5 the final frontier');
+    expect(canonicalSearchText("Ocean's Eleven")).toBe('oceans 11');
+    expect(canonicalSearchText('Kill Bill: Vol. 2')).toBe('kill bill volume 2');
+  });
+
+  it('leaves a lone I, V or X that is a letter alone', () => {
+    expect(canonicalSearchText('I, Robot')).toBe('i robot');
+    expect(canonicalSearchText('V for Vendetta')).toBe('v for vendetta');
+    expect(canonicalSearchText('X-Men: First Class')).toBe('x men 1st class');
+  });
+});
+
+describe('titleSearchNames', () => {
+  it('lists the main name first, then its canonical form and every alternate, without duplicates', () => {
+    expect(titleSearchNames('Rocky IV')).toEqual(['rocky iv', 'rocky 4']);
+    expect(titleSearchNames('Heat')).toEqual(['heat']);
+    expect(titleSearchNames('Léon: The Professional (a.k.a. The Professional) (Léon)')).toEqual(['leon the professional', 'the professional', 'leon']);
+    expect(titleSearchNames('M*A*S*H (a.k.a. MASH)')).toEqual(['m a s h', 'mash']);
   });
 });
 

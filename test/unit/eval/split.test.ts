@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit, temporalSplit } from '../../../src/eval/split.ts';
+import { hashHoldoutSplit, inHashHoldout, stratifiedSplit, temporalSplit } from '../../../src/eval/split.ts';
 import type { Rating } from '../../../src/model/types.ts';
 
 function ratingsFor(users: number, perUser: (u: number) => number): Rating[] {
@@ -53,5 +53,41 @@ describe('temporalSplit', () => {
       expect(userTest).toHaveLength(3);
       expect(Math.min(...userTest.map((r) => r.ratedAt))).toBeGreaterThan(latestTrain);
     }
+  });
+});
+
+describe('hashHoldoutSplit', () => {
+  const ratings = ratingsFor(200, (u) => 5 + (u % 40));
+  const rule = { fraction: 0.1, seed: 42 };
+
+  it('holds out about the fraction asked, loses nothing, and spreads over users', () => {
+    const { train, test } = hashHoldoutSplit(ratings, rule);
+    expect(train.length + test.length).toBe(ratings.length);
+    expect(new Set([...train, ...test].map(key)).size).toBe(ratings.length);
+    expect(test.length / ratings.length).toBeGreaterThan(0.08);
+    expect(test.length / ratings.length).toBeLessThan(0.12);
+    expect(new Set(test.map((r) => r.userId)).size).toBeGreaterThan(100);
+  });
+
+  it('keeps every pair where it was when other ratings come and go (unlike the stratified split)', () => {
+    const before = new Set(hashHoldoutSplit(ratings, rule).test.map(key));
+    const user = ratings.filter((r) => r.userId === 7);
+    const changed = [...ratings.filter((r) => r.userId !== 7 || r.titleId !== user[0]!.titleId), { userId: 7, titleId: 5000, value: 4, ratedAt: 1 }].reverse();
+    const after = new Set(hashHoldoutSplit(changed, rule).test.map(key));
+    for (const r of changed) if (r.titleId !== 5000) expect(after.has(key(r))).toBe(before.has(key(r)));
+    // The stratified split of the same change moves some of user 7's other ratings between train and test.
+    const strat = (list: Rating[]) => new Set(stratifiedSplit(list, { testFraction: 0.1, seed: 42 }).test.filter((r) => r.userId === 7).map(key));
+    const moved = user.slice(1).filter((r) => strat(ratings).has(key(r)) !== strat(changed).has(key(r)));
+    expect(moved.length).toBeGreaterThan(0);
+  });
+
+  it('depends on the seed, and a larger fraction holds out a superset', () => {
+    const small = hashHoldoutSplit(ratings, rule).test.map(key);
+    const large = new Set(hashHoldoutSplit(ratings, { fraction: 0.2, seed: 42 }).test.map(key));
+    expect(small.every((k) => large.has(k))).toBe(true);
+    const other = new Set(hashHoldoutSplit(ratings, { fraction: 0.1, seed: 43 }).test.map(key));
+    expect(small.filter((k) => other.has(k)).length).toBeLessThan(small.length / 3);
+    expect(inHashHoldout(1, 2, { fraction: 0, seed: 1 })).toBe(false);
+    expect(inHashHoldout(1, 2, { fraction: 1, seed: 1 })).toBe(true);
   });
 });

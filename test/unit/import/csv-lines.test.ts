@@ -20,12 +20,12 @@ describe('splitCsvLine', () => {
 });
 
 describe('readCsvLines', () => {
-  it('numbers lines from 1, across chunk boundaries, with CRLF, a BOM and no final newline', async () => {
+  it('numbers lines from 1, across chunk boundaries, with CRLF, a BOM and no final newline (marked unterminated)', async () => {
     const lines = await readAll(['\uFEFFa,b\r\n1,', '2\r\n\r\n3', ',4']);
     expect(lines).toEqual([
       { line: 1, fields: ['a', 'b'] },
       { line: 2, fields: ['1', '2'] },
-      { line: 4, fields: ['3', '4'] },
+      { line: 4, fields: ['3', '4'], unterminated: true },
     ]);
   });
 
@@ -49,7 +49,7 @@ describe('readCsvLines', () => {
       { line: 1, fields: ['a', 'b'] },
       { line: 2, problem: 'line is longer than 1000 bytes' },
       { line: 3, fields: ['2', '3'] },
-      { line: 4, fields: ['y'.repeat(500)] },
+      { line: 4, fields: ['y'.repeat(500)], unterminated: true },
     ]);
   });
 

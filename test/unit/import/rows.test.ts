@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHeader, parseLinkRow, parseMovieRow, parseRatingRow, parseTagRow, TagCounter } from '../../../src/import/rows.ts';
+import { checkHeader, parseLinkRow, parseMovieRow, parseRatingRow, parseTagRow } from '../../../src/import/rows.ts';
 
 describe('checkHeader', () => {
   it('accepts the MovieLens header and names what it expected otherwise', () => {
@@ -74,17 +74,5 @@ describe('parseRatingRow', () => {
   it('rejects a bad timestamp or column count', () => {
     expect(parseRatingRow(['1', '31', '4', 'yesterday'])).toMatchObject({ ok: false, reason: expect.stringMatching(/timestamp/) });
     expect(parseRatingRow(['1', '31', '4'])).toMatchObject({ ok: false, reason: expect.stringMatching(/expected 4 columns/) });
-  });
-});
-
-describe('TagCounter', () => {
-  it('orders each title by frequency, ignoring case, ties first-seen first, up to the limit', () => {
-    const counter = new TagCounter();
-    for (const tag of ['funny', 'Pixar', 'pixar', 'toys', 'PIXAR', 'Funny', 'clever']) counter.add(1, tag);
-    counter.add(2, 'mafia');
-    const top = new Map(counter.top(3));
-    expect(top.get(1)).toEqual(['Pixar', 'funny', 'toys']);
-    expect(top.get(2)).toEqual(['mafia']);
-    expect(counter.titleCount).toBe(2);
   });
 });

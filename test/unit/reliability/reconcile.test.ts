@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffHeld, Reconciler, type HeldKey, type ReconcileDiscord, type ReconcileStore, type SuggestionRef } from '../../../src/bot/reconcile.ts';
 import { createLogger } from '../../../src/log.ts';
+import { forgottenReactionToken } from '../../../src/ratings/forgotten.ts';
 import { normaliseEmoji } from '../../../src/ratings/scale.ts';
 
 const BOT = '900000000000000000';
@@ -28,6 +29,7 @@ describe('diffHeld', () => {
 /** An in-memory world: Discord's reactions per message and the stored held rows, with applyReaction keeping the latter. */
 function world(messages: Record<string, { reactions: Record<string, string[]>; gone?: boolean }>) {
   const stored = new Map<string, HeldKey[]>();
+  const forgotten = new Map<string, Set<string>>();
   const applied: { messageId: string; discordId: string; emoji: string; action: string }[] = [];
   const calls = { users: 0, messages: 0 };
   const discord: ReconcileDiscord = {
@@ -55,6 +57,12 @@ function world(messages: Record<string, { reactions: Record<string, string[]>; g
     async held(messageId) {
       return [...(stored.get(messageId) ?? [])];
     },
+    async forgotten(messageId) {
+      return new Set(forgotten.get(messageId));
+    },
+    async dropForgotten(messageId, tokens) {
+      for (const token of tokens) forgotten.get(messageId)?.delete(token);
+    },
   };
   const ratings = {
     async applyReaction(input: { messageId: string; member: { discordId: string }; emoji: { name: string | null }; action: 'add' | 'remove' }) {
@@ -68,7 +76,7 @@ function world(messages: Record<string, { reactions: Record<string, string[]>; g
   };
   let changed = 0;
   const reconciler = new Reconciler({ discord, store, ratings, logger, botUserId: () => BOT, ratingsChanged: () => changed++, retryMs: 20 });
-  return { reconciler, stored, applied, calls, changed: () => changed };
+  return { reconciler, stored, forgotten, applied, calls, changed: () => changed };
 }
 
 describe('Reconciler', () => {
@@ -91,6 +99,24 @@ describe('Reconciler', () => {
     const second = await w.reconciler.reconcileRecent(14);
     expect(second).toMatchObject({ adds: 0, removes: 0 });
     expect(w.applied.length).toBe(applied);
+  });
+
+  it('never adds back a reaction a forgotten member held, until Discord stops showing it; holding it again then counts', async () => {
+    const reactions: Record<string, string[]> = { '👍': ['alice', 'bob'], '🙈': ['alice'] };
+    const w = world({ m1: { reactions } });
+    w.forgotten.set('m1', new Set([forgottenReactionToken('m1', 'alice', '👍'), forgottenReactionToken('m1', 'alice', '🙈')]));
+    expect(await w.reconciler.reconcileMessages(['m1'])).toMatchObject({ adds: 1 });
+    expect(w.stored.get('m1')).toEqual([{ discordId: 'bob', emoji: '👍' }]);
+    expect(w.forgotten.get('m1')!.size).toBe(2);
+
+    // alice takes her 👍 back (while nobody listens), then adds it again: a new act, so it counts.
+    reactions['👍'] = ['bob'];
+    await w.reconciler.reconcileMessages(['m1']);
+    expect(w.forgotten.get('m1')).toEqual(new Set([forgottenReactionToken('m1', 'alice', '🙈')]));
+    reactions['👍'] = ['alice', 'bob'];
+    expect(await w.reconciler.reconcileMessages(['m1'])).toMatchObject({ adds: 1 });
+    expect(w.stored.get('m1')).toEqual(expect.arrayContaining([{ discordId: 'alice', emoji: '👍' }]));
+    expect(w.stored.get('m1')!.some((k) => k.emoji === '🙈')).toBe(false);
   });
 
   it('pages through more than 100 reacting members', async () => {

@@ -76,7 +76,9 @@ describe('helpers', () => {
   });
 
   it('describes retrain progress and results', () => {
-    expect(describeProgress({ phase: 'train', percent: 5, epoch: 4, loss: 123.456 }, 8)).toBe('[#########...........]  43% training, epoch 4/8, loss 123.5');
+    // Two fits share the bar: the gate fit spans 5-45 %, the refit on every rating 50-88 %.
+    expect(describeProgress({ phase: 'train', percent: 5, epoch: 4, loss: 123.456 }, 8)).toBe('[#####...............]  25% training, epoch 4/8, loss 123.5');
+    expect(describeProgress({ phase: 'refit', percent: 50, epoch: 4, loss: 123.456 }, 8)).toBe('[##############......]  69% training on every rating, epoch 4/8, loss 123.5');
     expect(describeProgress(50)).toBe('[##########..........]  50%');
     expect(describeProgress(0)).toBe('starting');
     expect(describeProgress({ note: 'no phase' })).toBe('waiting for a worker');

@@ -44,6 +44,14 @@ describe('validationNdcg', () => {
     expect(result).toEqual({ ndcg: 0, users: 1, k: 3 });
   });
 
+  it('drops ignored titles from the ranking instead of counting them as misses', async () => {
+    // User 1 rated 1; 2 and 3 are held out, but only 3 is in this comparison: 2 must not take the first place.
+    const without = await validationNdcg(genreModel(), [rating(1, 1)], [rating(1, 3)], { k: 1 });
+    const ignoring = await validationNdcg(genreModel(), [rating(1, 1)], [rating(1, 3)], { k: 1, ignore: [rating(1, 2)] });
+    expect(without.ndcg).toBe(0);
+    expect(ignoring.ndcg).toBe(1);
+  });
+
   it('never recommends titles the user rated in training', async () => {
     // Only title 2 is left in genre A for user 1; with k=1 it must come first, not title 1.
     const result = await validationNdcg(genreModel(), [rating(1, 1), rating(1, 3), rating(1, 4)], [rating(1, 2)], { k: 1 });
