@@ -1,30 +1,43 @@
 # syntax=docker/dockerfile:1
-# Stage 1: dependencies, including hnswlib-node's native build (needs python3, make, g++).
+# Stage deps: every dependency, dev ones included (TypeScript, Vitest); hnswlib-node compiles here with node-gyp
+# (node:20-bookworm carries python3, make and g++).
 FROM node:20-bookworm AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 
-# Stage 2: the default text-embedding model, fetched once at build time so containers start offline.
+# Stage dev: sources and tests on all dependencies. `docker compose --profile test run --rm test` runs the
+# suite here; the compose test needs docker-compose (it only validates the file) and the try test needs tmux.
+FROM deps AS dev
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends docker-compose tmux \
+  && rm -rf /var/lib/apt/lists/*
+COPY . .
+CMD ["npm", "test"]
+
+# Stage build: compile to dist/, then drop the dev dependencies.
+FROM deps AS build
+COPY . .
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Stage models: the default text-embedding model, fetched once at build time so containers start offline.
 FROM deps AS models
 ARG EMBEDDING_MODEL=Xenova/all-MiniLM-L6-v2
 RUN node --input-type=module -e "import { env, pipeline } from '@huggingface/transformers'; env.cacheDir = '/app/data/models'; await pipeline('feature-extraction', process.argv[1], { dtype: 'fp32' });" "$EMBEDDING_MODEL"
 
-# Stage 3: runtime.
-FROM node:20-bookworm-slim
+# Stage production (the default): the compiled code and production dependencies only.
+FROM node:20-bookworm-slim AS production
 ENV NODE_ENV=production MODELS_DIR=/app/data/models
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/prisma ./prisma
 COPY --from=models /app/data/models ./data/models
-COPY package.json tsconfig.json prisma.config.ts ./
-COPY bin ./bin
-COPY prisma ./prisma
-COPY src ./src
-COPY jobs ./jobs
-COPY --from=deps /app/src/generated ./src/generated
 RUN chown -R node:node /app/data
 USER node
 ENTRYPOINT ["node", "bin/tastebud.js"]
