@@ -1,34 +1,27 @@
 # syntax=docker/dockerfile:1
-# Stage deps: every dependency, dev ones included (TypeScript, Vitest); hnswlib-node compiles here with node-gyp
-# (node:20-bookworm carries python3, make and g++).
-FROM node:20-bookworm AS deps
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY scripts ./scripts
-COPY prisma ./prisma
-COPY prisma.config.ts ./
-RUN npm ci --no-audit --no-fund
-
-# Stage dev: sources and tests on all dependencies. `docker compose --profile test run --rm test` runs the
-# suite here; the compose test needs docker-compose (it only validates the file) and the try test needs tmux.
-FROM deps AS dev
+# Stage dev: the sources and tests on every dependency, dev ones included. `npm ci` compiles hnswlib-node with
+# node-gyp (node:20-bookworm carries python3, make and g++), generates the Prisma client and, through
+# `prepare`, builds dist/ (so it needs the sources first). `docker compose --profile test run --rm test` runs
+# the suite here; the compose test needs docker-compose (it only validates the file), the try test tmux.
+FROM node:20-bookworm AS dev
 RUN apt-get update \
   && apt-get install -y --no-install-recommends docker-compose tmux \
   && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
 COPY . .
+RUN npm ci --no-audit --no-fund
 CMD ["npm", "test"]
 
-# Stage build: compile to dist/, then drop the dev dependencies.
-FROM deps AS build
-COPY . .
+# Stage build: the compiled code (dist/) and production dependencies only.
+FROM dev AS build
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Stage models: the default text-embedding model, fetched once at build time so containers start offline.
-FROM deps AS models
+FROM build AS models
 ARG EMBEDDING_MODEL=Xenova/all-MiniLM-L6-v2
 RUN node --input-type=module -e "import { env, pipeline } from '@huggingface/transformers'; env.cacheDir = '/app/data/models'; await pipeline('feature-extraction', process.argv[1], { dtype: 'fp32' });" "$EMBEDDING_MODEL"
 
-# Stage production (the default): the compiled code and production dependencies only.
+# Stage production (the default): runs the compiled CLI with plain node, no TypeScript at start.
 FROM node:20-bookworm-slim AS production
 ENV NODE_ENV=production MODELS_DIR=/app/data/models
 WORKDIR /app
