@@ -7,6 +7,8 @@ FROM node:20-bookworm AS dev
 RUN apt-get update \
   && apt-get install -y --no-install-recommends docker-compose tmux \
   && rm -rf /var/lib/apt/lists/*
+# Node 20's own npm (10) ignores package.json's allowScripts and would run every install script.
+RUN npm install -g npm@11.19.1 --no-audit --no-fund
 WORKDIR /app
 COPY . .
 RUN npm ci --no-audit --no-fund
