@@ -1,6 +1,6 @@
 import { MessageFlags, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
 import { QueueUnavailableError } from '../../queue/queues.ts';
-import { isDatabaseUnavailable } from '../../ratings/store.ts';
+import { isDatabaseUnavailable } from '../../db/retry.ts';
 import { NotFoundError } from '../../recommend/types.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';

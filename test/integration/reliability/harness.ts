@@ -10,7 +10,7 @@ import { deserializeDae } from '../../../src/model/dae-model.ts';
 import type { Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { normaliseEmoji, reactionMeaning, SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
-import type { RetryPolicy } from '../../../src/ratings/store.ts';
+import type { RetryPolicy } from '../../../src/db/retry.ts';
 import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { spawnManaged, waitUntil, type ManagedChild } from '../../support/processes/index.ts';
 import { seededRandom as rng } from '../../../src/lib/random.ts';
