@@ -3,6 +3,7 @@ import { loadTitleEmbeddings } from '../src/embeddings/store.ts';
 import { hashHoldoutSplit, type HashHoldoutRule, type Split } from '../src/eval/split.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
+import type { RecordedGateMetrics } from '../src/model-store/metrics.ts';
 import { promoteModelVersion, saveModelVersion, setModelStatus, type DeserializeModel } from '../src/model-store/store.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
 import { resolveTrainOptions, type TrainOptions, type TrainHooks } from '../src/model/train.ts';
@@ -231,7 +232,7 @@ async function fit(deps: RetrainDeps, phase: 'train' | 'refit', dataset: Ratings
 }
 
 /** The gate's figures as stored in a version's metrics; the names are documented in src/model/README.md. */
-function gateMetrics(gate: GateFigures, holdout: ValidationResult, { rule, cutoff }: Pick<RetrainInput, 'rule' | 'cutoff'>, comparison: ActiveComparison): Record<string, unknown> {
+function gateMetrics(gate: GateFigures, holdout: ValidationResult, { rule, cutoff }: Pick<RetrainInput, 'rule' | 'cutoff'>, comparison: ActiveComparison): RecordedGateMetrics {
   return {
     validationNdcg10: gate.holdoutNdcg,
     validationUsers: holdout.users,

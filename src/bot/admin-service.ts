@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
+import { readVersionMetrics } from '../model-store/metrics.ts';
 import { describeJob, readJobSnapshot, watchJobProgress } from '../queue/job-progress.ts';
 import { enqueueReindex, enqueueRetrain, withQueueTimeout, type Queues } from '../queue/queues.ts';
 import type { AdminActions, AdminStatus } from './ports.ts';
@@ -64,13 +65,25 @@ export function createAdminActions(prisma: PrismaClient, queues: Queues, options
             name: job.name,
             state: String(await job.getState()),
             finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+            durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined,
             failedReason: job.failedReason || undefined,
           })),
         ),
       );
       return {
         activeModel: active
-          ? { id: active.id, architecture: active.architecture, createdAt: active.createdAt, promotedAt: active.promotedAt, metrics: active.metrics, trainingRatings: active.trainingRatings }
+          ? {
+              id: active.id,
+              architecture: active.architecture,
+              createdAt: active.createdAt,
+              promotedAt: active.promotedAt,
+              durationMs: active.durationMs,
+              promotionReason: active.statusReason,
+              trainingRatings: active.trainingRatings,
+              trainingUsers: active.trainingUsers,
+              trainingTitles: active.trainingTitles,
+              metrics: readVersionMetrics(active.metrics),
+            }
           : null,
         queues: queueInfo.map(({ name, counts }) => ({ name, counts })),
         recentJobs: recentJobs.slice(0, 8),

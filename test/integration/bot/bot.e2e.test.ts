@@ -245,7 +245,12 @@ describe('the bot against the Discord emulator', () => {
     const status = await emu.runCommand({ userId: ADMIN, name: 'admin', subcommand: 'status' });
     await status.settled();
     expect(status.finalContent()).toMatch(new RegExp(`Active model:\\*\\* version ${world.versionId}`));
-    expect(status.finalContent()).toMatch(/retrain: waiting 1/);
+    // The details are embed fields a person reads, not JSON.
+    const fields = new Map(status.finalEmbeds()[0]!.fields!.map((f) => [f.name, f.value]));
+    expect([...fields.keys()]).toEqual(['Active model', 'Quality', 'Training', 'Replaced', 'Queues', 'Recent jobs']);
+    for (const value of fields.values()) expect(value).not.toMatch(/[{}]/);
+    expect(fields.get('Active model')).toMatch(new RegExp(`^Version ${world.versionId} `));
+    expect(fields.get('Queues')).toMatch(/\*\*retrain\*\*: 1 waiting/);
   });
 
   it('/profile shows counts and recent ratings; /forget-me asks, then deletes the member’s rows', async () => {
