@@ -41,55 +41,7 @@ export function createAdminActions(prisma: PrismaClient, queues: Queues, options
   return {
     queueRetrain: (by) => enqueueRetrain(queues.retrain, by),
     queueReindex: (by) => enqueueReindex(queues.reindex, by),
-    async status(): Promise<AdminStatus> {
-      const [active, outboxPending] = await Promise.all([
-        prisma.modelVersion.findFirst({ where: { status: 'active' }, orderBy: { promotedAt: 'desc' } }),
-        prisma.outboxEvent.count({ where: { dispatchedAt: null } }),
-      ]);
-      const all = [queues.userEmbedding, queues.retrain, queues.reindex, queues.titleEmbeddings];
-      const queueInfo = await withQueueTimeout(
-        'reading queue depths',
-        Promise.all(
-          all.map(async (queue) => {
-            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-            const jobs = queue === queues.userEmbedding ? [] : await queue.getJobs(['active', 'waiting', 'completed', 'failed'], 0, 4);
-            return { name: queue.name, counts, jobs };
-          }),
-        ),
-      );
-      const recentJobs = await Promise.all(
-        queueInfo.flatMap(({ name, jobs }) =>
-          jobs.map(async (job) => ({
-            queue: name,
-            id: String(job.id),
-            name: job.name,
-            state: String(await job.getState()),
-            finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
-            durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined,
-            failedReason: job.failedReason || undefined,
-          })),
-        ),
-      );
-      return {
-        activeModel: active
-          ? {
-              id: active.id,
-              architecture: active.architecture,
-              createdAt: active.createdAt,
-              promotedAt: active.promotedAt,
-              durationMs: active.durationMs,
-              promotionReason: active.statusReason,
-              trainingRatings: active.trainingRatings,
-              trainingUsers: active.trainingUsers,
-              trainingTitles: active.trainingTitles,
-              metrics: readVersionMetrics(active.metrics),
-            }
-          : null,
-        queues: queueInfo.map(({ name, counts }) => ({ name, counts })),
-        recentJobs: recentJobs.slice(0, 8),
-        outboxPending,
-      };
-    },
+    status: () => readAdminStatus(prisma, queues),
     async statusChart() {
       try {
         return await renderChart();
@@ -111,5 +63,56 @@ export function createAdminActions(prisma: PrismaClient, queues: Queues, options
         ...(logger ? { logger: logger.child({ queue: queueName, jobId }) } : {}),
       });
     },
+  };
+}
+
+/** The active version (with its recorded gate figures), queue depths, the last jobs of each watched queue and the outbox backlog. */
+async function readAdminStatus(prisma: PrismaClient, queues: Queues): Promise<AdminStatus> {
+  const [active, outboxPending] = await Promise.all([
+    prisma.modelVersion.findFirst({ where: { status: 'active' }, orderBy: { promotedAt: 'desc' } }),
+    prisma.outboxEvent.count({ where: { dispatchedAt: null } }),
+  ]);
+  const all = [queues.userEmbedding, queues.retrain, queues.reindex, queues.titleEmbeddings];
+  const queueInfo = await withQueueTimeout(
+    'reading queue depths',
+    Promise.all(
+      all.map(async (queue) => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        const jobs = queue === queues.userEmbedding ? [] : await queue.getJobs(['active', 'waiting', 'completed', 'failed'], 0, 4);
+        return { name: queue.name, counts, jobs };
+      }),
+    ),
+  );
+  const recentJobs = await Promise.all(
+    queueInfo.flatMap(({ name, jobs }) =>
+      jobs.map(async (job) => ({
+        queue: name,
+        id: String(job.id),
+        name: job.name,
+        state: String(await job.getState()),
+        finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+        durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined,
+        failedReason: job.failedReason || undefined,
+      })),
+    ),
+  );
+  return {
+    activeModel: active
+      ? {
+          id: active.id,
+          architecture: active.architecture,
+          createdAt: active.createdAt,
+          promotedAt: active.promotedAt,
+          durationMs: active.durationMs,
+          promotionReason: active.statusReason,
+          trainingRatings: active.trainingRatings,
+          trainingUsers: active.trainingUsers,
+          trainingTitles: active.trainingTitles,
+          metrics: readVersionMetrics(active.metrics),
+        }
+      : null,
+    queues: queueInfo.map(({ name, counts }) => ({ name, counts })),
+    recentJobs: recentJobs.slice(0, 8),
+    outboxPending,
   };
 }
