@@ -1,7 +1,10 @@
 import type { PrismaClient } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
-/** A member's row in users (source 'discord'): created on first contact, found by Discord id. */
+/*
+ * Members: a Discord member's row in users (source 'discord'), created on first contact and found by
+ * Discord id, and what /profile shows of it. /forget-me lives beside it (forget-me.ts).
+ */
 
 type Tx = Prisma.TransactionClient;
 

@@ -8,6 +8,11 @@ import { recordSuggestions, type NewSuggestion } from '../suggestions/records.ts
 import { forgottenReactionToken } from './forgotten.ts';
 import { checkScore, HIDE_EMOJI, normaliseEmoji, RATING_EMOJI, reactionMeaning } from './scale.ts';
 
+/*
+ * Ratings: the reaction and /rate statements, and the bot's RatingStore over them and the member,
+ * forget-me and suggestion records (src/members, src/suggestions). The outage retry is src/db/retry.ts.
+ */
+
 /** What a reaction did; `ratingChanged` tells the caller to kick the outbox dispatcher. */
 export type ReactionOutcome =
   | { kind: 'ignored'; reason: 'not-a-suggestion' | 'not-on-the-scale' | 'unknown-member' }
@@ -158,11 +163,6 @@ export async function ratingOf(prisma: PrismaClient, discordId: string, titleId:
   const row = await prisma.rating.findFirst({ where: { titleId, user: { source: 'discord', externalId: discordId } }, select: { value: true } });
   return row?.value;
 }
-
-/**
- * Reaction and /rate statements, and the bot's {@link RatingStore} over them and the member, forget-me
- * and suggestion records (src/members, src/suggestions). The outage retry lives in src/db/retry.ts.
- */
 
 /** The rating domain as the bot uses it, bound to one database. */
 export interface RatingStore {
