@@ -39,6 +39,8 @@ export interface JobWatcherOptions {
   intervalMs?: number;
   /** Give up after this long (default 30 minutes). */
   timeoutMs?: number;
+  /** Runs when a watched job has ended, before the watch counts as done (the playground reloads the served model). */
+  afterJob?: () => Promise<unknown>;
 }
 
 /**
@@ -70,6 +72,7 @@ export function withJobWatcher<A extends AdminActions>(admin: A, options: JobWat
           minEditIntervalMs: 0,
           timeoutMs: options.timeoutMs ?? 30 * 60_000,
         });
+        await options.afterJob?.();
       } finally {
         running -= 1;
       }
