@@ -17,7 +17,8 @@ import { MemberQueue } from '../src/bot/listeners/reactions.ts';
 import { bytesToVector } from '../src/embeddings/vector-bytes.ts';
 import { reactionMeaning } from '../src/ratings/scale.ts';
 import type { PrismaClient } from '../src/db/client.ts';
-import { prismaRatingStore, type NewSuggestion } from '../src/ratings/store.ts';
+import { prismaRatingStore } from '../src/ratings/store.ts';
+import type { NewSuggestion } from '../src/suggestions/records.ts';
 import { machine, percentiles, startBenchLoop, waitFor } from '../test/integration/worker/support.ts';
 
 const { values } = parseArgs({

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../src/db/client.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
 import { activeModelVersion, ARTIFACT, loadTitleVectors } from '../src/model-store/store.ts';
+import type { ReindexResult } from '../src/queue/job-progress.ts';
 
 export interface ReindexDeps {
   prisma: PrismaClient;
@@ -14,7 +15,6 @@ export interface ReindexDeps {
   logger?: Logger;
 }
 
-export type ReindexResult = { status: 'rebuilt'; versionId: number; titles: number; bytes: number } | { status: 'skipped'; reason: string };
 
 /**
  * Rebuilds the HNSW index of the active version from its stored title vectors (no TF.js needed), with

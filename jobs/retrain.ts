@@ -3,26 +3,16 @@ import { loadTitleEmbeddings } from '../src/embeddings/store.ts';
 import { hashHoldoutSplit, type HashHoldoutRule, type Split } from '../src/eval/split.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
+import type { RecordedGateMetrics } from '../src/model-store/metrics.ts';
 import { promoteModelVersion, saveModelVersion, setModelStatus, type DeserializeModel } from '../src/model-store/store.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
 import { resolveTrainOptions, type TrainOptions, type TrainHooks } from '../src/model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../src/model/types.ts';
-import { promotionDecision, validationNdcg, type ValidationResult } from '../src/worker/evaluate.ts';
-import { compareWithActive, type ActiveComparison, type ActiveScored } from '../src/worker/gate.ts';
-import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/worker/lock.ts';
-import type { RetrainJobData } from '../src/worker/queues.ts';
-
-export type RetrainPhase = 'load' | 'train' | 'evaluate' | 'refit' | 'index' | 'save' | 'promote';
-
-/** What the job reports through job.updateProgress: the phase, overall percent, and per-epoch numbers while training. */
-export interface RetrainProgress {
-  phase: RetrainPhase;
-  percent: number;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  validationNdcg?: number;
-}
+import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/db/advisory-lock.ts';
+import { promotionDecision, validationNdcg, type ValidationResult } from '../src/promotion/evaluate.ts';
+import { compareWithActive, type ActiveComparison } from '../src/promotion/gate.ts';
+import { PHASE_SPAN, phasePercent, type GateFigures, type RetrainPhase, type RetrainProgress, type RetrainResult } from '../src/queue/job-progress.ts';
+import type { RetrainJobData } from '../src/queue/names.ts';
 
 /** Trains a model; the real one is src/model/train.ts trainModel, injected so tests can pass a different trainer. */
 export type Trainer = (dataset: RatingsDataset, options: Partial<TrainOptions>, hooks: TrainHooks) => Promise<TrainedModel & { weights?: { training?: Record<string, unknown> } }>;
@@ -40,54 +30,6 @@ export interface RetrainDeps {
   progress(progress: RetrainProgress): Promise<void>;
   logger?: Logger;
   signal?: AbortSignal;
-}
-
-/** What the promotion gate measured (see src/model/README.md, "Promotion"). */
-export interface GateFigures {
-  /** nDCG@10 of the candidate's gate fit on the whole hold-out. */
-  holdoutNdcg: number;
-  holdoutRatings: number;
-  /** Ratings the gate fit was trained on (every rating outside the hold-out). */
-  trainingRatings: number;
-  /** Hold-out ratings the active version never saw either, on which both were compared (null: no comparison). */
-  comparedRatings: number | null;
-  /** Which model of the active version was scored: its own gate fit, or (versions without one) its served model. */
-  activeScored: ActiveScored | null;
-}
-
-export type RetrainResult =
-  | {
-      status: 'promoted' | 'rejected';
-      versionId: number;
-      /** The candidate's nDCG@10 on the ratings it was compared on (the whole hold-out when nothing was compared). */
-      validationNdcg: number;
-      activeVersionId: number | null;
-      /** The active version's nDCG@10 on the same ratings. */
-      activeValidationNdcg: number | null;
-      reason: string;
-      gate: GateFigures;
-      /** Ratings the stored model was trained on: all of them after a refit, the gate fit's when rejected. */
-      servedTrainingRatings: number;
-      phaseMs: Record<RetrainPhase, number>;
-      durationMs: number;
-    }
-  | { status: 'skipped'; reason: string };
-
-/** Where each phase starts and ends on the overall 0-100 progress scale (two fits: the gate fit, then the refit). */
-export const PHASE_SPAN: Record<RetrainPhase, [number, number]> = {
-  load: [0, 5],
-  train: [5, 45],
-  evaluate: [45, 50],
-  refit: [50, 88],
-  index: [88, 92],
-  save: [92, 98],
-  promote: [98, 100],
-};
-
-/** The overall percent `share` (0-1) of the way through `phase`. */
-export function phasePercent(phase: RetrainPhase, share: number): number {
-  const [from, to] = PHASE_SPAN[phase];
-  return Math.round(from + Math.min(1, Math.max(0, share)) * (to - from));
 }
 
 /**
@@ -290,7 +232,7 @@ async function fit(deps: RetrainDeps, phase: 'train' | 'refit', dataset: Ratings
 }
 
 /** The gate's figures as stored in a version's metrics; the names are documented in src/model/README.md. */
-function gateMetrics(gate: GateFigures, holdout: ValidationResult, { rule, cutoff }: Pick<RetrainInput, 'rule' | 'cutoff'>, comparison: ActiveComparison): Record<string, unknown> {
+function gateMetrics(gate: GateFigures, holdout: ValidationResult, { rule, cutoff }: Pick<RetrainInput, 'rule' | 'cutoff'>, comparison: ActiveComparison): RecordedGateMetrics {
   return {
     validationNdcg10: gate.holdoutNdcg,
     validationUsers: holdout.users,

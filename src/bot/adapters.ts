@@ -1,12 +1,9 @@
 import type { PrismaClient } from '../db/client.ts';
 import { searchTitles, SearchQueryError, type TitleKind } from '../catalog/search.ts';
-import type { Logger } from '../log.ts';
-import type { DeserializeModel } from '../model-store/store.ts';
-import { activeModelVersion } from '../model-store/store.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
-import { popularTitles } from '../recommend/popular.ts';
-import { loadActiveRecommender, loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
+import { popularForMember } from '../recommend/popular.ts';
+import { loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
 import { textSimilarity } from '../recommend/text-similar.ts';
 import { NotFoundError, type Recommendation, type UserHistory } from '../recommend/types.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
@@ -47,44 +44,6 @@ export function servingRecommender(prisma: PrismaClient, serving: Pick<ServingMo
   return snapshotRecommender(prisma, () => serving.current());
 }
 
-export interface ModelRecommenderOptions {
-  deserializeModel: DeserializeModel;
-  logger: Logger;
-  ef?: number;
-  /** How often to look for a newly promoted model version (default 60 s; 0 = on every request). */
-  refreshMs?: number;
-}
-
-/**
- * {@link BotRecommender} that re-reads the active version from PostgreSQL at most every `refreshMs`, for
- * processes without the Redis change channel (tests, the playground). The bot uses {@link servingRecommender}.
- */
-export function modelRecommender(prisma: PrismaClient, options: ModelRecommenderOptions): BotRecommender {
-  const refreshMs = options.refreshMs ?? 60_000;
-  let loaded: LoadedRecommender | undefined;
-  let checkedAt = 0;
-  let loading: Promise<LoadedRecommender | undefined> | undefined;
-
-  async function current(): Promise<LoadedRecommender | undefined> {
-    if (Date.now() - checkedAt < refreshMs) return loaded;
-    loading ??= (async () => {
-      try {
-        const active = await activeModelVersion(prisma);
-        if (active && active.id !== loaded?.versionId) {
-          loaded = await loadActiveRecommender(prisma, options.deserializeModel, options.ef === undefined ? {} : { ef: options.ef });
-          options.logger.info({ versionId: loaded.versionId }, 'loaded model version');
-        }
-        checkedAt = Date.now();
-        return loaded;
-      } finally {
-        loading = undefined;
-      }
-    })();
-    return loading;
-  }
-  return snapshotRecommender(prisma, current);
-}
-
 const toSuggested = (r: Recommendation, catalogTitle: TitleSummary | undefined): SuggestedTitle => ({
   id: r.titleId,
   name: r.name,
@@ -95,18 +54,6 @@ const toSuggested = (r: Recommendation, catalogTitle: TitleSummary | undefined):
   ratingMean: catalogTitle?.ratingMean ?? null,
   reason: r.reason,
 });
-
-/** Popular titles from the catalogue alone: the same list {@link Recommender.popular} gives with a model. */
-async function popularWithoutModel(prisma: PrismaClient, history: UserHistory, count: number, genre?: string, kind?: string): Promise<SuggestedTitle[]> {
-  const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
-  const catalog = await loadCatalog(prisma);
-  const wanted = genre?.toLowerCase();
-  const allowed = (id: number) => {
-    const t = catalog.get(id);
-    return !!t && !excluded.has(id) && (!kind || t.kind === kind) && (!wanted || t.genres.some((g) => g.toLowerCase() === wanted));
-  };
-  return popularTitles(catalog, count, allowed).map((r) => toSuggested(r, catalog.get(r.titleId)));
-}
 
 function similarResult(catalog: MemoryCatalog, titleId: number, similarity: number): SimilarTitleResult[] {
   const t = catalog.get(titleId);
@@ -137,7 +84,7 @@ async function catalogueCoverage(prisma: PrismaClient, userId: number | undefine
 }
 
 /** The recommendation logic over whichever snapshot `snapshot()` returns when a request starts. */
-function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<RecommenderSnapshot | undefined> | RecommenderSnapshot | undefined): BotRecommender {
+function snapshotRecommender(prisma: PrismaClient, snapshot: () => RecommenderSnapshot | undefined): BotRecommender {
   const users = new PrismaUserSource(prisma);
 
   async function historyOf(userId: number | undefined): Promise<UserHistory> {
@@ -146,25 +93,30 @@ function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<Recom
 
   const text = textSimilarity(prisma);
 
+  /** Before any version is active: the same popular list a model's recommender gives ({@link popularForMember}). */
+  async function popularWithoutModel(history: UserHistory, filter: { count: number; genre?: string | undefined; kind?: string | undefined }): Promise<SuggestedTitle[]> {
+    const catalog = await loadCatalog(prisma);
+    return popularForMember(catalog, history, filter).map((r) => toSuggested(r, catalog.get(r.titleId)));
+  }
+
   return {
     async recommend(userId, { count, genre, kind }) {
       const history = await historyOf(userId);
-      const model = await snapshot();
-      if (!model) return { titles: await popularWithoutModel(prisma, history, count, genre, kind), modelVersionId: null, personal: false };
+      const model = snapshot();
+      if (!model) return { titles: await popularWithoutModel(history, { count, genre, kind }), modelVersionId: null, personal: false };
       const known = history.ratings.some((r) => model.catalog.get(r.titleId));
       const recs = model.recommender.recommendFor(history, { count, ...(genre ? { genre } : {}), ...(kind ? { kind } : {}) });
       return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: known };
     },
     async onboarding(userId, count) {
       const history = await historyOf(userId);
-      const model = await snapshot();
-      if (!model) return { titles: await popularWithoutModel(prisma, history, count), modelVersionId: null, personal: false };
-      const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
-      const recs = model.recommender.popular(count, (id) => !excluded.has(id));
+      const model = snapshot();
+      if (!model) return { titles: await popularWithoutModel(history, { count }), modelVersionId: null, personal: false };
+      const recs = popularForMember(model.catalog, history, { count, prior: model.recommender.settings.popularityPrior });
       return { titles: recs.map((r) => toSuggested(r, model.catalog.get(r.titleId))), modelVersionId: model.versionId, personal: false };
     },
     async similar(titleId, count): Promise<SimilarAnswer> {
-      const byModel = modelSimilar(await snapshot(), titleId, count);
+      const byModel = modelSimilar(snapshot(), titleId, count);
       if (byModel) return { basis: 'model', titles: byModel };
       const neighbours = await text.neighbours(titleId, count);
       if (!neighbours || neighbours.length === 0) return { basis: 'none' };

@@ -1,3 +1,4 @@
+import type { VersionMetrics } from '../model-store/metrics.ts';
 /** What the bot needs from the rest of tastebud, as small interfaces so commands are testable. */
 
 /** A title as commands show it. */
@@ -64,10 +65,39 @@ export interface BotRecommender {
 
 /** The model and queue state /admin status shows. */
 export interface AdminStatus {
-  activeModel: { id: number; architecture: string; createdAt: Date; promotedAt: Date | null; metrics: unknown; trainingRatings: number } | null;
+  activeModel: ActiveModelStatus | null;
   queues: { name: string; counts: Record<string, number> }[];
-  recentJobs: { queue: string; id: string; name: string; state: string; finishedAt: Date | null; failedReason?: string | undefined }[];
+  recentJobs: RecentJob[];
   outboxPending: number;
+}
+
+/** The active version as /admin status shows it. */
+export interface ActiveModelStatus {
+  id: number;
+  architecture: string;
+  /** When its training finished (the row is written at the end). */
+  createdAt: Date;
+  promotedAt: Date | null;
+  /** How long the retrain took, when recorded. */
+  durationMs: number | null;
+  /** Why it was promoted: the gate's decision, or what whoever promoted it by hand said. */
+  promotionReason: string | null;
+  trainingRatings: number;
+  trainingUsers: number;
+  trainingTitles: number;
+  metrics: VersionMetrics;
+}
+
+/** A job of a watched queue, newest first. */
+export interface RecentJob {
+  queue: string;
+  id: string;
+  name: string;
+  state: string;
+  finishedAt: Date | null;
+  /** From the moment a worker took it to the end, when it ended. */
+  durationMs?: number | undefined;
+  failedReason?: string | undefined;
 }
 
 /** Admin actions; job ids let a later progress poller edit the reply. */

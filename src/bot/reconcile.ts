@@ -2,7 +2,7 @@ import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIMessage, type APIU
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { forgottenReactionToken } from '../ratings/forgotten.ts';
-import { normaliseEmoji, reactionMeaning } from '../ratings/scale.ts';
+import { normaliseEmoji, reactionMeaning, SCALE_ORDER } from '../ratings/scale.ts';
 import type { RatingStore } from '../ratings/store.ts';
 
 /** One rating reaction a member holds on a message: their Discord id and the normalised emoji. */
@@ -376,8 +376,6 @@ function addStats(into: ReconcileStats, add: ReconcileStats): void {
   into.gone += add.gone;
   into.failed += add.failed;
 }
-
-const SCALE_ORDER = ['🙈', '👎', '1⃣', '2⃣', '😐', '3⃣', '👍', '4⃣', '😍', '5⃣'];
 
 /** Adds in a fixed order (lowest rating first), so with several held the outcome is the same on every run. */
 function sortByScale(keys: HeldKey[]): HeldKey[] {

@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, type BaseInteraction, type ChatInputCommandInteraction, type Message, type User } from 'discord.js';
-import type { Member } from '../ratings/store.ts';
+import type { Member } from '../members/members.ts';
 import { SUGGESTION_REACTIONS } from '../ratings/scale.ts';
 import type { BotContext } from './context.ts';
 import { UserFacingError } from './errors.ts';

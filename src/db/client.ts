@@ -8,6 +8,9 @@ export function createPrisma(databaseUrl: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
 }
 
+/** Limits of an interactive transaction: a burst queues for the pool, but no transaction holds locks for long. */
+export const TRANSACTION_LIMITS = { timeout: 15_000, maxWait: 5_000 } as const;
+
 /** A database that cannot be reached, described by host and port only (never the password). */
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';

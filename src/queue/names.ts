@@ -1,3 +1,5 @@
+import type { TrainOptions } from '../model/train.ts';
+
 /** BullMQ queue names shared by producers (bot, outbox dispatcher) and the workers. */
 export const QUEUE = {
   /** Rebuild one user's vector after their ratings changed; payload {@link UserEmbeddingJob}. */
@@ -22,6 +24,16 @@ export interface UserEmbeddingJob {
 export interface RetrainJob {
   /** Discord id of the admin who asked, or "cron"/"cli". */
   requestedBy: string;
+}
+
+/** Retrain payload: the shared {@link RetrainJob} plus optional overrides (tests, benchmarks, admin tuning). */
+export interface RetrainJobData extends RetrainJob {
+  /** Training options over the trainer's defaults (src/model/train.ts). */
+  train?: Partial<Omit<TrainOptions, 'backend'>>;
+  /** Share of (user, title) pairs in the promotion gate's hash hold-out (default 0.1; see src/model/README.md, "Promotion"). */
+  validationFraction?: number;
+  /** Seed of that hold-out's hash (default 42). Changing either narrows the next comparison to pairs both rules hold out. */
+  seed?: number;
 }
 
 export interface ReindexJob {

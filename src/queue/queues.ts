@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type KeepJobs } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE, userEmbeddingDedupId, type ReindexJob, type RetrainJob, type TitleEmbeddingsJob, type UserEmbeddingJob } from './names.ts';
 
@@ -23,10 +23,11 @@ export interface QueuesOptions {
 }
 
 /**
- * Retention of the jobs these producers queue: completed jobs bounded by count (only /admin status reads
- * them), failed ones by age so the reason stays visible for the configured number of days.
+ * The one retention of tastebud's jobs, whoever queues them (these producers, the worker's schedules and its
+ * workers): completed jobs bounded by count (only /admin status reads them), failed ones by age so the reason
+ * stays visible for the configured number of days.
  */
-export function producerRetention(failedJobRetentionDays: number): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+export function jobRetention(failedJobRetentionDays: number): { removeOnComplete: KeepJobs; removeOnFail: KeepJobs } {
   if (!Number.isFinite(failedJobRetentionDays) || failedJobRetentionDays < 0) {
     throw new RangeError(`failedJobRetentionDays must be a number of days >= 0, got ${failedJobRetentionDays}; check FAILED_JOB_RETENTION_DAYS.`);
   }
@@ -43,7 +44,7 @@ export function createQueues(redis: string | Redis, prefix: string, options: Que
   const connection = owned ? new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : redis;
   // An unreachable Redis emits 'error' repeatedly; without a listener ioredis prints each one.
   if (owned) connection.on('error', () => {});
-  const opts = { connection, prefix, defaultJobOptions: producerRetention(options.failedJobRetentionDays ?? DEFAULT_FAILED_JOB_RETENTION_DAYS) };
+  const opts = { connection, prefix, defaultJobOptions: jobRetention(options.failedJobRetentionDays ?? DEFAULT_FAILED_JOB_RETENTION_DAYS) };
   const userEmbedding = new Queue<UserEmbeddingJob>(QUEUE.userEmbedding, opts);
   const retrain = new Queue<RetrainJob>(QUEUE.retrain, opts);
   const reindex = new Queue<ReindexJob>(QUEUE.reindex, opts);

@@ -24,6 +24,12 @@ export const RATING_EMOJI: readonly { emoji: string; value: number }[] = [...byE
 export const HIDE_EMOJI: readonly string[] = [...byEmoji].flatMap(([emoji, m]) => (m.kind === 'hide' ? [emoji] : []));
 
 /**
+ * Every scale emoji from "least" to "most": hiding first, then ratings by value (a face before the keycap
+ * of the same value). Replaying held reactions in this order gives the same outcome on every run.
+ */
+export const SCALE_ORDER: readonly string[] = [...HIDE_EMOJI, ...[...RATING_EMOJI].sort((a, b) => a.value - b.value).map((e) => e.emoji)];
+
+/**
  * The canonical form of a unicode emoji: variation selectors (U+FE0F, clients differ in sending it on
  * keycaps) and skin-tone modifiers (👍🏽 means the same as 👍) removed.
  */

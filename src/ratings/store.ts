@@ -1,16 +1,17 @@
-import { DatabaseUnavailableError, type PrismaClient } from '../db/client.ts';
+import { TRANSACTION_LIMITS, type PrismaClient } from '../db/client.ts';
+import { DEFAULT_RETRY, withDatabaseRetry, type RetryPolicy } from '../db/retry.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { forgetMember, type ForgetResult } from '../members/forget-me.ts';
+import { findMember, isProfilePublic, memberProfile, memberUpsertSql, setProfilePublic, upsertMember, type Member, type MemberProfile } from '../members/members.ts';
 import { userEmbeddingEventSql } from '../queue/outbox.ts';
+import { recordSuggestions, type NewSuggestion } from '../suggestions/records.ts';
 import { forgottenReactionToken } from './forgotten.ts';
 import { checkScore, HIDE_EMOJI, normaliseEmoji, RATING_EMOJI, reactionMeaning } from './scale.ts';
 
-type Tx = Prisma.TransactionClient;
-
-/** A Discord member as the rating domain sees them. */
-export interface Member {
-  discordId: string;
-  displayName?: string | undefined;
-}
+/*
+ * Ratings: the reaction and /rate statements, and the bot's RatingStore over them and the member,
+ * forget-me and suggestion records (src/members, src/suggestions). The outage retry is src/db/retry.ts.
+ */
 
 /** What a reaction did; `ratingChanged` tells the caller to kick the outbox dispatcher. */
 export type ReactionOutcome =
@@ -25,63 +26,6 @@ export interface CommandRatingResult {
   /** The value before, if the member had rated the title already. */
   previous: number | undefined;
 }
-
-/** A suggestion message to remember, so reactions on it count (even after a restart). */
-export interface NewSuggestion {
-  messageId: string;
-  channelId: string;
-  guildId: string | null;
-  titleId: number;
-  position: number;
-  modelVersionId: number | null;
-  reason: string | null;
-}
-
-/** What /forget-me removed. */
-export interface ForgetResult {
-  ratings: number;
-  hiddenTitles: number;
-  vectors: number;
-  /** Suggestion messages that were made for the member: kept (others' reactions on them count), no longer linked to them. */
-  suggestions: number;
-  reactions: number;
-}
-
-const NOTHING_FORGOTTEN: ForgetResult = { ratings: 0, hiddenTitles: 0, vectors: 0, suggestions: 0, reactions: 0 };
-
-/** A member's profile as /profile shows it. */
-export interface MemberProfile {
-  ratingCount: number;
-  hiddenCount: number;
-  favouriteGenres: { genre: string; count: number }[];
-  recent: { titleId: number; name: string; year: number | null; value: number; ratedAt: Date }[];
-}
-
-/**
- * `INSERT … RETURNING id` of the member's row: created on first contact, the display name refreshed when
- * given. Always an update on conflict, so the row comes back (and stays locked until commit) even when
- * nothing changed. `onlyIf` (a WHERE clause) can make the insert conditional.
- */
-function memberUpsertSql(member: Member, onlyIf?: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`INSERT INTO users (source, external_id, display_name)
-    SELECT 'discord'::user_source, ${member.discordId}::text, ${member.displayName ?? null}::text ${onlyIf ?? Prisma.empty}
-    ON CONFLICT (source, external_id) DO UPDATE SET display_name = COALESCE(EXCLUDED.display_name, users.display_name)
-    RETURNING id`;
-}
-
-/** The member's row id, creating the row on first contact (and refreshing the display name). */
-export async function upsertMember(db: Tx | PrismaClient, member: Member): Promise<number> {
-  const [row] = await db.$queryRaw<{ id: number }[]>`${memberUpsertSql(member)}`;
-  return row!.id;
-}
-
-/** The member's row id, or undefined when they never used the bot. */
-export async function findMember(db: Tx | PrismaClient, discordId: string): Promise<number | undefined> {
-  const user = await db.user.findUnique({ where: { source_externalId: { source: 'discord', externalId: discordId } }, select: { id: true } });
-  return user?.id;
-}
-
-const TRANSACTION = { timeout: 15_000, maxWait: 5_000 } as const;
 
 /** The time a statement writes, as the UTC wall clock Prisma reads `timestamp` columns as. */
 const NOW = Prisma.sql`(statement_timestamp() AT TIME ZONE 'UTC')`;
@@ -134,7 +78,7 @@ export async function applyReaction(
     })}`;
     const { rating, hidden, changed, before } = result!;
     return { kind: 'applied', titleId, userId, rating: rating ?? (changed ? undefined : (before ?? undefined)), hidden, ratingChanged: changed } as const;
-  }, TRANSACTION);
+  }, TRANSACTION_LIMITS);
 }
 
 /**
@@ -220,164 +164,6 @@ export async function ratingOf(prisma: PrismaClient, discordId: string, titleId:
   return row?.value;
 }
 
-/** Remembers suggestion messages (which message shows which title to whom). */
-export async function recordSuggestions(prisma: PrismaClient, member: Member, suggestions: readonly NewSuggestion[]): Promise<void> {
-  if (suggestions.length === 0) return;
-  const userId = await upsertMember(prisma, member);
-  await prisma.suggestion.createMany({ data: suggestions.map((s) => ({ ...s, userId })), skipDuplicates: true });
-}
-
-/**
- * Deletes everything stored about a member (ratings, hidden titles, vector, reactions, outbox events, the user
- * row) and says how much. The suggestion messages made for them stay, shown to nobody and without their reason
- * (it names what they liked): other members' reactions on those messages are those members' ratings. Reactions
- * the member still holds in Discord are remembered only as {@link forgottenReactionToken}s, so reconciliation
- * does not store them again; a reaction they add afterwards counts as usual.
- */
-export async function forgetMember(prisma: PrismaClient, discordId: string): Promise<ForgetResult> {
-  return prisma.$transaction(async (tx) => {
-    const userId = await findMember(tx, discordId);
-    if (userId === undefined) return NOTHING_FORGOTTEN;
-    const held = await tx.suggestionReaction.findMany({ where: { userId }, select: { messageId: true, emoji: true } });
-    await tx.forgottenReaction.createMany({
-      data: held.map((h) => ({ messageId: h.messageId, token: forgottenReactionToken(h.messageId, discordId, h.emoji) })),
-      skipDuplicates: true,
-    });
-    const reactions = await tx.suggestionReaction.deleteMany({ where: { userId } });
-    const ratings = await tx.rating.deleteMany({ where: { userId } });
-    const hiddenTitles = await tx.hiddenTitle.deleteMany({ where: { userId } });
-    const vectors = await tx.userVector.deleteMany({ where: { userId } });
-    const suggestions = await tx.suggestion.updateMany({ where: { userId }, data: { userId: null, reason: null } });
-    // Pending "rebuild this user's vector" events name the member too; nothing is left to rebuild.
-    await tx.$executeRaw`DELETE FROM outbox_events WHERE payload->>'userId' = ${String(userId)}`;
-    await tx.user.delete({ where: { id: userId } });
-    return { ratings: ratings.count, hiddenTitles: hiddenTitles.count, vectors: vectors.count, suggestions: suggestions.count, reactions: reactions.count };
-  }, TRANSACTION);
-}
-
-/** Counts, favourite genres (among titles rated 4 or more, else all rated) and the newest ratings of a member. */
-export async function memberProfile(prisma: PrismaClient, discordId: string, recentCount = 5): Promise<MemberProfile | undefined> {
-  const userId = await findMember(prisma, discordId);
-  if (userId === undefined) return undefined;
-  const [ratings, hiddenCount] = await Promise.all([
-    prisma.rating.findMany({
-      where: { userId },
-      orderBy: { updatedAt: 'desc' },
-      select: { value: true, updatedAt: true, title: { select: { id: true, name: true, year: true, genres: true } } },
-    }),
-    prisma.hiddenTitle.count({ where: { userId } }),
-  ]);
-  const liked = ratings.filter((r) => r.value >= 4);
-  const counts = new Map<string, number>();
-  for (const r of liked.length > 0 ? liked : ratings) for (const g of r.title.genres) counts.set(g, (counts.get(g) ?? 0) + 1);
-  const favouriteGenres = [...counts]
-    .filter(([genre]) => genre !== '(no genres listed)')
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, 3)
-    .map(([genre, count]) => ({ genre, count }));
-  return {
-    ratingCount: ratings.length,
-    hiddenCount,
-    favouriteGenres,
-    recent: ratings.slice(0, recentCount).map((r) => ({ titleId: r.title.id, name: r.title.name, year: r.title.year, value: r.value, ratedAt: r.updatedAt })),
-  };
-}
-
-/** A user's ratings and hidden titles, as the recommender reads them (see src/recommend UserSource). */
-export async function userHistory(prisma: PrismaClient, userId: number) {
-  const user = await prisma.user.findUnique({
-    where: { id: userId },
-    select: {
-      id: true,
-      ratings: { select: { titleId: true, value: true, updatedAt: true } },
-      hidden: { select: { titleId: true } },
-      vector: { select: { versionId: true, vector: true, ratingsCount: true, dimension: true } },
-    },
-  });
-  if (!user) return undefined;
-  const stored = user.vector;
-  return {
-    userId: user.id,
-    ratings: user.ratings.map((r) => ({ titleId: r.titleId, value: r.value, ratedAt: r.updatedAt.getTime() })),
-    hidden: user.hidden.map((h) => h.titleId),
-    ...(stored
-      ? {
-          storedVector: {
-            versionId: stored.versionId,
-            ratingsCount: stored.ratingsCount,
-            vector: new Float32Array(new Uint8Array(stored.vector).buffer, 0, stored.dimension),
-          },
-        }
-      : {}),
-  };
-}
-
-/** How long to keep trying while PostgreSQL is unreachable: `attempts` tries, the wait doubling from `initialDelayMs` up to `maxDelayMs`. */
-export interface RetryPolicy {
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** About 6 s of retries: long enough for a PostgreSQL restart or failover, short enough for a deferred reply. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, initialDelayMs: 200, maxDelayMs: 2_000 };
-
-const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
-const UNREACHABLE_DRIVER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'DatabaseDoesNotExist']);
-const UNREACHABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
-
-/**
- * Whether an error means PostgreSQL could not be reached or dropped the connection (as opposed to a
- * query that is wrong). Looks through Prisma's wrapping: the code, the driver adapter error and its cause.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    const any = e as { name?: unknown; code?: unknown; kind?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-    if (any instanceof DatabaseUnavailableError) return true;
-    if (any.name === 'PrismaClientInitializationError') return true;
-    if (typeof any.code === 'string' && (UNREACHABLE_PRISMA_CODES.has(any.code) || UNREACHABLE_PG_CODES.has(any.code))) return true;
-    if (typeof any.kind === 'string' && UNREACHABLE_DRIVER_KINDS.has(any.kind)) return true;
-    if (typeof any.originalCode === 'string' && UNREACHABLE_PG_CODES.has(any.originalCode)) return true;
-    if (typeof any.message === 'string' && /Connection terminated|connection (?:is )?closed|Can't reach database server/i.test(any.message)) return true;
-    queue.push(any.cause, any.meta?.driverAdapterError);
-  }
-  return false;
-}
-
-/**
- * Runs `work`, retrying with exponential backoff (and jitter) while the database is unreachable.
- * Other errors pass through at once. After the budget it throws a {@link DatabaseUnavailableError}
- * (no connection string in it) with the last failure as its cause. `work` must be safe to repeat:
- * a transaction that failed was rolled back as a whole.
- */
-export async function withDatabaseRetry<T>(
-  work: () => Promise<T>,
-  policy: RetryPolicy = DEFAULT_RETRY,
-  hooks: { onRetry?(attempt: number, delayMs: number, error: unknown): void; sleep?(ms: number): Promise<void> } = {},
-): Promise<T> {
-  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let delay = policy.initialDelayMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
-      if (attempt >= policy.attempts) {
-        throw new DatabaseUnavailableError(`PostgreSQL is unreachable (gave up after ${attempt} attempts).`, { cause: error });
-      }
-      const wait = Math.round(delay * (0.75 + Math.random() * 0.5));
-      hooks.onRetry?.(attempt, wait, error);
-      await sleep(wait);
-      delay = Math.min(delay * 2, policy.maxDelayMs);
-    }
-  }
-}
-
 /** The rating domain as the bot uses it, bound to one database. */
 export interface RatingStore {
   findMember(discordId: string): Promise<number | undefined>;
@@ -409,19 +195,7 @@ export function prismaRatingStore(prisma: PrismaClient, options: { retry?: Retry
     recordSuggestions: (member, suggestions) => recordSuggestions(prisma, member, suggestions),
     forget: (discordId) => forgetMember(prisma, discordId),
     profile: (discordId) => memberProfile(prisma, discordId),
-    async isProfilePublic(discordId) {
-      const user = await prisma.user.findUnique({ where: { source_externalId: { source: 'discord', externalId: discordId } }, select: { profilePublic: true } });
-      return user?.profilePublic ?? false;
-    },
-    async setProfilePublic(member, isPublic) {
-      await retry(() =>
-        prisma.user.upsert({
-          where: { source_externalId: { source: 'discord', externalId: member.discordId } },
-          create: { source: 'discord', externalId: member.discordId, displayName: member.displayName ?? null, profilePublic: isPublic },
-          update: { profilePublic: isPublic },
-          select: { id: true },
-        }),
-      );
-    },
+    isProfilePublic: (discordId) => isProfilePublic(prisma, discordId),
+    setProfilePublic: (member, isPublic) => retry(() => setProfilePublic(prisma, member, isPublic)),
   };
 }

@@ -2,6 +2,7 @@ import { SearchQueryError } from '../catalog/search.ts';
 import { UserError } from '../cli/main.ts';
 import { loadConfig, requireDatabaseUrl } from '../config.ts';
 import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
+import { InputError } from '../lib/input-error.ts';
 import { ModelStoreError } from '../model-store/store.ts';
 import type { MemoryCatalog } from './catalog.ts';
 import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from './prisma-sources.ts';
@@ -19,9 +20,12 @@ export interface RecommenderSession {
   toUserError: (error: unknown) => unknown;
 }
 
-/** Errors the person at the terminal can act on become one-line {@link UserError}s; others pass through. */
+/**
+ * Errors the person at the terminal can act on (the domain's {@link InputError} among them) become one-line
+ * {@link UserError}s; others, a RangeError included, are bugs and pass through.
+ */
 function toUserError(error: unknown): unknown {
-  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof SearchQueryError || error instanceof RangeError) {
+  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof SearchQueryError || error instanceof InputError) {
     return new UserError(error.message);
   }
   return error;

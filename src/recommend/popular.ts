@@ -1,4 +1,4 @@
-import type { CatalogSource, Recommendation, TitleInfo } from './types.ts';
+import type { CatalogSource, Recommendation, TitleInfo, UserHistory } from './types.ts';
 
 /**
  * The one definition of "popular" members see: it needs only the catalogue (rating count and mean per
@@ -84,4 +84,22 @@ export function popularTitles(
     picked.push({ titleId: title.id, name: title.name, year: title.year, genres: title.genres, kind: title.kind, score: popularity, reason });
   }
   return picked;
+}
+
+/**
+ * Popular titles for one member: none they rated or hid, only of `kind` and `genre` (compared
+ * case-insensitively) when given. What a member without a usable profile sees, with or without a model.
+ */
+export function popularForMember(
+  catalog: CatalogSource,
+  history: Pick<UserHistory, 'ratings' | 'hidden'>,
+  filter: { count: number; genre?: string | undefined; kind?: string | undefined; prior?: number },
+): Recommendation[] {
+  const excluded = new Set([...history.ratings.map((r) => r.titleId), ...history.hidden]);
+  const genre = filter.genre?.toLowerCase();
+  const allowed = (id: number) => {
+    const t = catalog.get(id);
+    return !!t && !excluded.has(id) && (!filter.kind || t.kind === filter.kind) && (!genre || t.genres.some((g) => g.toLowerCase() === genre));
+  };
+  return popularTitles(catalog, filter.count, allowed, filter.prior === undefined ? {} : { prior: filter.prior });
 }

@@ -2,6 +2,7 @@ import { searchTitles } from '../catalog/search.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { bytesToVector } from '../embeddings/vector-bytes.ts';
 import { activeModelVersion, loadModelVersion, type DeserializeModel } from '../model-store/store.ts';
+import { InputError } from '../lib/input-error.ts';
 import { MemoryCatalog } from './catalog.ts';
 import { Recommender, type RecommenderSettings } from './recommender.ts';
 import { NotFoundError, type UserHistory, type UserSource } from './types.ts';
@@ -53,7 +54,7 @@ export async function resolveUserRef(prisma: PrismaClient, ref: string): Promise
     return user.id;
   }
   if (!/^\d+$/.test(text)) {
-    throw new RangeError(`"${ref}" is not a user id; use a database id (42), discord:<snowflake> or movielens:<id>.`);
+    throw new InputError(`"${ref}" is not a user id; use a database id (42), discord:<snowflake> or movielens:<id>.`);
   }
   const id = Number(text);
   const user = await prisma.user.findUnique({ where: { id }, select: { id: true } });

@@ -1,6 +1,7 @@
 import type { TitleIndex } from '../index/title-index.ts';
 import type { TrainedModel } from '../model/types.ts';
 import { DEFAULT_POPULARITY_PRIOR, popularTitles } from './popular.ts';
+import { checkCount, matchGenre } from './request.ts';
 import {
   displayName,
   NotFoundError,
@@ -79,7 +80,7 @@ export class Recommender {
   private readonly catalog: CatalogSource;
   private readonly users: UserSource;
   private readonly versionId: number | undefined;
-  private genres: Map<string, string> | undefined;
+  private genres: string[] | undefined;
   private byGenre: Map<string, number[]> | undefined;
   private byKind: Map<string, number[]> | undefined;
 
@@ -276,13 +277,7 @@ export class Recommender {
   private filterFor(options: RecommendOptions): { matches: (titleId: number) => boolean; subset?: readonly number[] } {
     const kind = options.kind;
     let genre: string | undefined;
-    if (options.genre !== undefined) {
-      genre = this.knownGenres().get(options.genre.trim().toLowerCase());
-      if (!genre) {
-        const known = [...this.knownGenres().values()].filter((g) => !g.startsWith('(')).sort();
-        throw new RangeError(`Unknown genre "${options.genre}"; known genres: ${known.join(', ')}.`);
-      }
-    }
+    if (options.genre !== undefined) genre = matchGenre(options.genre, this.knownGenres());
     const matches = (titleId: number) => {
       const title = this.catalog.get(titleId);
       if (!title) return false;
@@ -315,19 +310,14 @@ export class Recommender {
     }
   }
 
-  private knownGenres(): Map<string, string> {
-    if (!this.genres) {
-      this.genres = new Map();
-      for (const title of this.catalog.all()) for (const g of title.genres) this.genres.set(g.toLowerCase(), g);
-    }
+  private knownGenres(): readonly string[] {
+    this.genres ??= [...new Set(this.catalog.all().flatMap((title) => title.genres))];
     return this.genres;
   }
 
+  /** Counts from 1 to {@link RecommenderSettings.maxCount}; an input error outside. */
   private checkCount(count: number): number {
-    if (!Number.isInteger(count) || count < 1 || count > this.settings.maxCount) {
-      throw new RangeError(`Count must be a whole number from 1 to ${this.settings.maxCount}, got ${count}.`);
-    }
-    return count;
+    return checkCount(count, { min: 1, max: this.settings.maxCount });
   }
 }
 

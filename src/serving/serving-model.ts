@@ -20,11 +20,20 @@ export interface ServingSnapshot {
   loadedAt: Date;
 }
 
-export interface ServingModelOptions {
-  prisma: PrismaClient;
+/** Where promotions are announced: `${prefix}:model-promoted` on Redis (QUEUE_PREFIX). */
+export interface ModelChangeChannel {
   redisUrl: string;
-  /** QUEUE_PREFIX; the change channel is `${prefix}:model-promoted`. */
   prefix: string;
+}
+
+/**
+ * Options of {@link createServingModel}. Without a Redis channel (tests, processes that have no Redis) the
+ * holder learns of promotions only by its periodic check and by {@link ServingModel.refresh}.
+ */
+export type ServingModelOptions = ServingModelSettings & (ModelChangeChannel | { redisUrl?: undefined; prefix?: undefined });
+
+interface ServingModelSettings {
+  prisma: PrismaClient;
   deserialize: DeserializeModel;
   logger?: Logger;
   /** HNSW search breadth (HNSW_EF). */
@@ -117,7 +126,7 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
   };
 
   const onMessage = (channel: string, message: string) => {
-    if (channel !== modelChannel(options.prefix)) return;
+    if (options.prefix === undefined || channel !== modelChannel(options.prefix)) return;
     const change: ModelChange | undefined = parseModelChange(message);
     if (!change) {
       logger?.warn({ message }, 'ignoring a malformed model change message');
@@ -135,18 +144,8 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
       return snapshot;
     },
     async start() {
-      if (subscriber) return;
-      subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-      subscriber.on('error', (error: Error) => logger?.warn({ err: error }, 'model change subscriber: Redis error'));
-      subscriber.on('message', onMessage);
-      let readyOnce = false;
-      // Messages published while disconnected are lost; re-check the database after each reconnect.
-      subscriber.on('ready', () => {
-        if (readyOnce) refresh().catch((error: unknown) => logger?.error({ err: error }, 'reloading after reconnect failed'));
-        readyOnce = true;
-      });
-      await subscriber.connect();
-      await subscriber.subscribe(modelChannel(options.prefix));
+      if (subscriber || poll) return;
+      if (options.redisUrl !== undefined) subscriber = await subscribe(options, onMessage, refresh);
       if (pollIntervalMs > 0) {
         poll = setInterval(() => {
           refresh().catch((error: unknown) => logger?.error({ err: error }, 'periodic model check failed'));
@@ -171,4 +170,24 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
       listeners.push(listener);
     },
   };
+}
+
+/** Listens for promotions on the change channel; after a reconnect it re-checks the database, since messages published meanwhile are lost. */
+async function subscribe(
+  options: ModelChangeChannel & Pick<ServingModelOptions, 'logger'>,
+  onMessage: (channel: string, message: string) => void,
+  refresh: () => Promise<unknown>,
+): Promise<Redis> {
+  const { logger } = options;
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  subscriber.on('error', (error: Error) => logger?.warn({ err: error }, 'model change subscriber: Redis error'));
+  subscriber.on('message', onMessage);
+  let readyOnce = false;
+  subscriber.on('ready', () => {
+    if (readyOnce) refresh().catch((error: unknown) => logger?.error({ err: error }, 'reloading after reconnect failed'));
+    readyOnce = true;
+  });
+  await subscriber.connect();
+  await subscriber.subscribe(modelChannel(options.prefix));
+  return subscriber;
 }

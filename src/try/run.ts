@@ -95,7 +95,8 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
   const { deserializeDae } = await import('../model/dae-model.ts');
   const { createQueues } = await import('../queue/queues.ts');
   const { createBot } = await import('../bot/bot.ts');
-  const { catalogTitleSearch, modelRecommender } = await import('../bot/adapters.ts');
+  const { catalogTitleSearch, servingRecommender } = await import('../bot/adapters.ts');
+  const { createServingModel } = await import('../serving/serving-model.ts');
   const { createAdminActions } = await import('../bot/admin-service.ts');
   const { withJobWatcher } = await import('./progress.ts');
   const { Playground } = await import('./playground.ts');
@@ -115,16 +116,20 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     stops.push(() => worker.stop());
     const queues = createQueues(config.redisUrl, config.queuePrefix);
     stops.push(() => queues.close());
-    const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
     const botLogger = logger.child({ component: 'bot' });
+    // The worker child announces promotions on Redis; the 1 s check also catches a version promoted by hand.
+    const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeDae, logger: botLogger, ef: config.hnsw.ef, pollIntervalMs: 1000 });
+    await serving.start();
+    stops.push(() => serving.stop());
+    // A scripted line after `/admin retrain` waits for the watch, and so for the new version to serve.
+    const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, afterJob: () => serving.refresh(), ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
     const bot = createBot({
       config: { discord: { token: emulator.token, applicationId: emulator.applicationId, guildId: emulator.guildId, apiUrl: emulator.apiUrl }, rateLimit: config.rateLimit },
       prisma,
       queues,
       logger: botLogger,
       search: catalogTitleSearch(prisma),
-      // A short refresh so a version promoted by /admin retrain serves the next /recommend.
-      recommender: modelRecommender(prisma, { deserializeModel: deserializeDae, logger: botLogger, ef: config.hnsw.ef, refreshMs: 1000 }),
+      recommender: servingRecommender(prisma, serving),
       admin,
       outboxIntervalMs: 1000,
     });

@@ -12,20 +12,11 @@ import type { Logger } from '../log.ts';
 import type { DeserializeModel } from '../model-store/store.ts';
 import type { BackendPreference } from '../model/backend.ts';
 import { createLoopMetrics, type LoopMetrics } from '../observability/metrics.ts';
-import { QUEUE } from '../queue/names.ts';
+import { QUEUE, type PruneJob, type RetrainJobData, type TitleEmbeddingsJob, type UserEmbeddingJob } from '../queue/names.ts';
+import { jobRetention } from '../queue/queues.ts';
 import { publishModelChange } from '../serving/publish.ts';
 import { createServingModel, type ServingModel } from '../serving/serving-model.ts';
-import {
-  PRUNE_SCHEDULER_ID,
-  RETRAIN_SCHEDULER_ID,
-  retentionOptions,
-  WORKER_QUEUES,
-  type PruneJob,
-  type RetrainJobData,
-  type TitleEmbeddingsJob,
-  type UserEmbeddingJob,
-  type WorkerQueueName,
-} from './queues.ts';
+import { PRUNE_SCHEDULER_ID, RETRAIN_SCHEDULER_ID, WORKER_QUEUES, type WorkerQueueName } from './queues.ts';
 
 /** Lock lifetime of training jobs: an epoch can keep the event loop busy (no lock renewal) for minutes on a busy machine. */
 export const TRAINING_LOCK_MS = 10 * 60_000;
@@ -105,7 +96,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const receivers = await publishModelChange(redis, prefix, versionId, kind);
     logger.info({ versionId, kind, receivers }, 'model change published');
   };
-  const retention = retentionOptions(options.failedJobRetentionDays);
+  const retention = jobRetention(options.failedJobRetentionDays);
 
   const queues = new Map<WorkerQueueName, Queue>();
   for (const name of WORKER_QUEUES) {

@@ -1,5 +1,6 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { AdminActions, AdminStatus } from '../ports.ts';
+import type { AdminActions } from '../ports.ts';
+import { statusEmbed, statusHeadline } from '../status-embed.ts';
 import type { StatusChartSource } from '../admin-service.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { clip, LIMITS } from '../messages.ts';
@@ -32,7 +33,8 @@ export const command: BotCommand = {
     if (sub === 'status') {
       const [status, chart] = await Promise.all([ctx.admin.status(), hasStatusChart(ctx.admin) ? ctx.admin.statusChart() : undefined]);
       await interaction.editReply({
-        content: clip(formatStatus(status), LIMITS.content),
+        content: statusHeadline(status),
+        embeds: [statusEmbed(status)],
         ...(chart ? { files: [{ attachment: chart, name: STATUS_CHART_FILE }] } : {}),
       });
       return;
@@ -61,26 +63,4 @@ function watchProgress(interaction: ChatInputCommandInteraction, ctx: BotContext
       await interaction.editReply({ content: clip(`${queue} job ${jobId}: ${text}`, LIMITS.content) });
     })
     .catch((error: unknown) => ctx.logger.warn({ err: error, queue, jobId }, 'job progress reporting stopped'));
-}
-
-/** The /admin status text. */
-export function formatStatus(status: AdminStatus): string {
-  const lines: string[] = [];
-  const m = status.activeModel;
-  if (m) {
-    lines.push(`**Active model:** version ${m.id} (${m.architecture}), trained on ${m.trainingRatings} ratings, promoted ${(m.promotedAt ?? m.createdAt).toISOString()}`);
-    const metrics = m.metrics && typeof m.metrics === 'object' ? Object.entries(m.metrics as Record<string, unknown>) : [];
-    lines.push(`**Metrics:** ${metrics.length > 0 ? metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(4)) : JSON.stringify(v)}`).join(', ') : 'none recorded'}`);
-  } else {
-    lines.push('**Active model:** none yet — run `/admin retrain`. Until then suggestions are popular titles.');
-  }
-  lines.push('**Queues:**');
-  for (const q of status.queues) lines.push(`• ${q.name}: ${Object.entries(q.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  lines.push(`**Outbox:** ${status.outboxPending} event(s) waiting for Redis`);
-  lines.push('**Recent jobs:**');
-  if (status.recentJobs.length === 0) lines.push('• none');
-  for (const j of status.recentJobs) {
-    lines.push(`• ${j.queue} #${j.id} ${j.state}${j.finishedAt ? ` at ${j.finishedAt.toISOString()}` : ''}${j.failedReason ? ` — ${clip(j.failedReason, 120)}` : ''}`);
-  }
-  return lines.join('\n');
 }

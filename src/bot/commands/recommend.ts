@@ -1,4 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
+import { checkCount as checkRequestCount, matchGenre, UnknownGenreError } from '../../recommend/request.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { clip, LIMITS, memberName, quoteUserText } from '../messages.ts';
@@ -44,11 +45,19 @@ async function nothingLeftMessage(ctx: BotContext, userId: number | undefined, f
 
 /** Checks a count option server-side too (Discord enforces min/max, but the API does not trust clients). */
 export function checkCount(count: number | null, range: { min: number; max: number; default: number } = COUNT): number {
-  if (count === null) return range.default;
-  if (!Number.isInteger(count) || count < range.min || count > range.max) {
-    throw new UserFacingError(`The count must be a whole number from ${range.min} to ${range.max}; got ${count}.`);
+  return count === null ? range.default : checkRequestCount(count, range);
+}
+
+/** The genre option checked server-side against the genres the catalogue has; the member's text is quoted. */
+async function checkGenre(ctx: BotContext, input: string | undefined): Promise<string | undefined> {
+  if (!input) return undefined;
+  const genres = await ctx.recommender.genres();
+  try {
+    return matchGenre(input, genres);
+  } catch (error) {
+    if (!(error instanceof UnknownGenreError)) throw error;
+    throw new UserFacingError(`There is no genre "${quoteUserText(input, 60)}". Pick one from the list, e.g. ${genres.slice(0, 5).join(', ')}.`);
   }
-  return count;
 }
 
 /** /recommend [count] [genre] [kind] — personal suggestions, each its own rateable message. */
@@ -65,12 +74,7 @@ export const command: BotCommand = {
     const count = checkCount(interaction.options.getInteger('count'));
     const genreInput = interaction.options.getString('genre')?.trim() || undefined;
     const kind = await checkKind(ctx, interaction.options.getString('kind'));
-    let genre: string | undefined;
-    if (genreInput) {
-      const genres = await ctx.recommender.genres();
-      genre = genres.find((g) => g.toLowerCase() === genreInput.toLowerCase());
-      if (!genre) throw new UserFacingError(`There is no genre "${quoteUserText(genreInput, 60)}". Pick one from the list, e.g. ${genres.slice(0, 5).join(', ')}.`);
-    }
+    const genre = await checkGenre(ctx, genreInput);
     await interaction.deferReply();
     const userId = await ctx.ratings.findMember(interaction.user.id);
     const batch = await ctx.recommender.recommend(userId, { count, genre, kind });

@@ -1,9 +1,10 @@
 import { MessageFlags, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
 import { QueueUnavailableError } from '../../queue/queues.ts';
-import { isDatabaseUnavailable } from '../../ratings/store.ts';
+import { isDatabaseUnavailable } from '../../db/retry.ts';
 import { NotFoundError } from '../../recommend/types.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
+import { InputError } from '../../lib/input-error.ts';
 import { clip, LIMITS } from '../messages.ts';
 import type { AutocompleteThrottle, MemberRateLimiter } from '../rate-limit.ts';
 
@@ -51,7 +52,7 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
       if (!owner?.button) throw new UserFacingError('This button is no longer handled; run the command again.');
       await owner.button(interaction, ctx);
     } catch (error) {
-      const userFacing = error instanceof UserFacingError || error instanceof NotFoundError;
+      const userFacing = error instanceof UserFacingError || error instanceof NotFoundError || error instanceof InputError;
       const databaseDown = !userFacing && isDatabaseUnavailable(error);
       if (userFacing) log.info({ reason: (error as Error).message }, 'interaction refused');
       else if (databaseDown) log.warn({ err: error, command: 'commandName' in interaction ? interaction.commandName : undefined }, 'interaction failed: database unavailable');

@@ -1,7 +1,8 @@
 import type { MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import type { Logger } from '../../log.ts';
 import { normaliseEmoji, reactionMeaning } from '../../ratings/scale.ts';
-import { isDatabaseUnavailable, type RatingStore } from '../../ratings/store.ts';
+import { isDatabaseUnavailable } from '../../db/retry.ts';
+import type { RatingStore } from '../../ratings/store.ts';
 import type { MemberRateLimiter } from '../rate-limit.ts';
 
 export interface ReactionListenerDeps {

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import { catalogTitleSearch, modelRecommender } from '../../../src/bot/adapters.ts';
+import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { commandDefinitions } from '../../../src/bot/commands/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { deserializeDae } from '../../../src/model/dae-model.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
+import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { seedWorldWithModel } from './fixtures.ts';
@@ -25,6 +26,9 @@ let world: Awaited<ReturnType<typeof seedWorldWithModel>>;
 const prefix = `tbtest-bot-${randomBytes(4).toString('hex')}`;
 const logger = createLogger({ logLevel: 'silent' });
 
+let serving: ServingModel;
+
+/** A bot over the hot-swapping serving model (loaded once in beforeAll; these tests promote nothing later). */
 function newBot(): Bot {
   return createBot({
     config: {
@@ -35,7 +39,7 @@ function newBot(): Bot {
     queues,
     logger,
     search: catalogTitleSearch(db.prisma),
-    recommender: modelRecommender(db.prisma, { deserializeModel: deserializeDae, logger, refreshMs: 0 }),
+    recommender: servingRecommender(db.prisma, serving),
     outboxIntervalMs: 500,
   });
 }
@@ -82,12 +86,15 @@ beforeAll(async () => {
     ],
   });
   queues = createQueues(REDIS_URL, prefix);
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, logger, pollIntervalMs: 0 });
+  await serving.start();
   bot = newBot();
   await bot.start();
 });
 
 afterAll(async () => {
   await bot?.stop();
+  await serving?.stop();
   await emu?.close();
   for (const q of [queues.userEmbedding, queues.retrain, queues.reindex]) await q.obliterate({ force: true });
   await queues?.close();
@@ -238,7 +245,12 @@ describe('the bot against the Discord emulator', () => {
     const status = await emu.runCommand({ userId: ADMIN, name: 'admin', subcommand: 'status' });
     await status.settled();
     expect(status.finalContent()).toMatch(new RegExp(`Active model:\\*\\* version ${world.versionId}`));
-    expect(status.finalContent()).toMatch(/retrain: waiting 1/);
+    // The details are embed fields a person reads, not JSON.
+    const fields = new Map(status.finalEmbeds()[0]!.fields!.map((f) => [f.name, f.value]));
+    expect([...fields.keys()]).toEqual(['Active model', 'Quality', 'Training', 'Replaced', 'Queues', 'Recent jobs']);
+    for (const value of fields.values()) expect(value).not.toMatch(/[{}]/);
+    expect(fields.get('Active model')).toMatch(new RegExp(`^Version ${world.versionId} `));
+    expect(fields.get('Queues')).toMatch(/\*\*retrain\*\*: 1 waiting/);
   });
 
   it('/profile shows counts and recent ratings; /forget-me asks, then deletes the member’s rows', async () => {

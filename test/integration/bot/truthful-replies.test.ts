@@ -94,6 +94,7 @@ describe('replies say what is true', () => {
     const model = randomDaeModel(titleIds, 4, 3);
     const versionId = await saveModelVersion(db.prisma, { model, index: TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 50 }) });
     await promoteModelVersion(db.prisma, versionId);
+    await world.bot.serving.refresh();
     const withModel = await suggested(members[2]!.id, 4);
     expect(withModel.header).toMatch(/^Popular picks/);
     expect(withModel.titles).toEqual(withoutModel.titles);

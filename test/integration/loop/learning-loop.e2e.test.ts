@@ -1,6 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetrainResult, Trainer } from '../../../jobs/retrain.ts';
+import type { Trainer } from '../../../jobs/retrain.ts';
+import type { RetrainResult } from '../../../src/queue/job-progress.ts';
 import { createAdminActions } from '../../../src/bot/admin-service.ts';
 import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
@@ -186,7 +187,15 @@ describe('the learning loop through Discord', () => {
     const status = await emu.runCommand({ userId: ADMIN, name: 'admin', subcommand: 'status' });
     await emu.waitFor(() => /Active model/.test(status.finalContent() ?? ''), { timeoutMs: 30_000, message: 'the status reply' });
     expect(status.finalContent()).toContain(`version ${active!.id}`);
-    expect(status.finalContent()).toMatch(/• title-embeddings: waiting \d+/);
+    // A version the retrain gate recorded: its quality, training, what it replaced and why, as embed fields.
+    const fields = new Map(status.finalEmbeds()[0]!.fields!.map((f) => [f.name, f.value]));
+    for (const value of fields.values()) expect(value).not.toMatch(/[{}]/);
+    expect(fields.get('Quality')).toMatch(/^nDCG@10 \*\*\d\.\d{3}\*\* on [\d,]+ held-out ratings \(10 % of member-title pairs/);
+    expect(fields.get('Training')).toMatch(/^Finished \d{4}-\d\d-\d\d \d\d:\d\d UTC, took [\d.]+ (ms|s)\.\nTrained on [\d,]+ ratings/);
+    expect(fields.get('Training')).toMatch(/Phases: load /);
+    expect(fields.get('Replaced')).toMatch(/\nWhy: /);
+    expect(fields.get('Queues')).toMatch(/\*\*title-embeddings\*\*: \d+ waiting/);
+    expect(fields.get('Recent jobs')).toMatch(/retrain #\d+ completed .* after [\d.]+ (ms|s|min)/);
     const withChart = emu.requests.slice(before).filter((r) => r.method === 'PATCH' && r.files.length > 0);
     expect(withChart.map((r) => r.files)).toEqual([['training.png']]);
   });

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxDispatcher, queueSink } from '../../../src/queue/outbox.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
-import { applyReaction, forgetMember, memberProfile, rateTitle, recordSuggestions } from '../../../src/ratings/store.ts';
+import { forgetMember } from '../../../src/members/forget-me.ts';
+import { memberProfile } from '../../../src/members/members.ts';
+import { applyReaction, rateTitle } from '../../../src/ratings/store.ts';
+import { recordSuggestions } from '../../../src/suggestions/records.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

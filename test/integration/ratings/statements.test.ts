@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/lib/random.ts';
 import { decideFromReactions, normaliseEmoji, reactionMeaning } from '../../../src/ratings/scale.ts';
-import { applyReaction, rateTitle, recordSuggestions, upsertMember } from '../../../src/ratings/store.ts';
+import { upsertMember } from '../../../src/members/members.ts';
+import { applyReaction, rateTitle } from '../../../src/ratings/store.ts';
+import { recordSuggestions } from '../../../src/suggestions/records.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
 // The store writes reactions and ratings with hand-written SQL (few round trips per event); these tests hold

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { catalogTitleSearch, modelRecommender } from '../../../src/bot/adapters.ts';
+import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot, type BotDependencies } from '../../../src/bot/bot.ts';
 import type { TitleSearch } from '../../../src/bot/ports.ts';
 import { createPrisma, type PrismaClient } from '../../../src/db/client.ts';
 import { createLogger, type Logger } from '../../../src/log.ts';
 import { deserializeDae } from '../../../src/model/dae-model.ts';
 import type { Queues } from '../../../src/queue/queues.ts';
+import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { normaliseEmoji, reactionMeaning, SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
-import type { RetryPolicy } from '../../../src/ratings/store.ts';
+import type { RetryPolicy } from '../../../src/db/retry.ts';
 import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { spawnManaged, waitUntil, type ManagedChild } from '../../support/processes/index.ts';
 import { seededRandom as rng } from '../../../src/lib/random.ts';
@@ -42,7 +43,13 @@ export async function seedTitles(prisma: PrismaClient, count = 40): Promise<numb
   return (await prisma.title.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((t) => t.id);
 }
 
-/** The bot in this process, against the emulator and the given database and queues. */
+/** A bot with the serving model it answers from; promoting a version by hand needs `serving.refresh()`. */
+export type InProcessBot = Bot & { serving: ServingModel };
+
+/**
+ * The bot in this process, against the emulator and the given database and queues, serving from the
+ * production hot-swapping model holder (without its Redis channel: these tests promote by hand).
+ */
 export function inProcessBot(options: {
   emu: DiscordEmulator;
   prisma: PrismaClient;
@@ -56,10 +63,11 @@ export function inProcessBot(options: {
   reactionWaitingPerMember?: number;
   /** Title search; defaults to the catalogue's (tests wrap it to count searches). */
   search?: TitleSearch;
-}): Bot {
+}): InProcessBot {
   const logger = options.logger ?? createLogger({ logLevel: 'silent' });
   const { emu, prisma } = options;
-  return createBot({
+  const serving = createServingModel({ prisma, deserialize: deserializeDae, logger, pollIntervalMs: 0 });
+  const bot = createBot({
     config: {
       discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl },
       rateLimit: { commands: 1000, windowSeconds: 60, ...options.rateLimit },
@@ -69,12 +77,24 @@ export function inProcessBot(options: {
     queues: options.queues,
     logger,
     search: options.search ?? catalogTitleSearch(prisma),
-    recommender: modelRecommender(prisma, { deserializeModel: deserializeDae, logger, refreshMs: 0 }),
+    recommender: servingRecommender(prisma, serving),
     outboxIntervalMs: options.outboxIntervalMs ?? 300,
     reconcileRetryMs: options.reconcileRetryMs ?? 300,
     ...(options.databaseRetry ? { databaseRetry: options.databaseRetry } : {}),
     ...(options.reactionWaitingPerMember ? { reactionWaitingPerMember: options.reactionWaitingPerMember } : {}),
   });
+  return {
+    ...bot,
+    serving,
+    async start() {
+      await serving.start();
+      await bot.start();
+    },
+    async stop() {
+      await bot.stop();
+      await serving.stop();
+    },
+  };
 }
 
 /** Runs /recommend for a member and waits until every suggestion has the bot's five reactions. */

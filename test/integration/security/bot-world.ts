@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { catalogTitleSearch } from '../../../src/bot/adapters.ts';
-import type { Bot } from '../../../src/bot/bot.ts';
 import type { TitleSearch } from '../../../src/bot/ports.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
 import type { Logger } from '../../../src/log.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { startDiscordEmulator, type DiscordEmulator, type DiscordEmulatorOptions } from '../../support/discord-emulator/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { inProcessBot, seedTitles } from '../reliability/harness.ts';
+import { inProcessBot, seedTitles, type InProcessBot } from '../reliability/harness.ts';
 
 /** One JSON log line as pino writes it (level 30 info, 40 warn, 50 error). */
 export interface LogLine {
@@ -38,12 +37,12 @@ export interface BotWorld {
   db: TestDatabase;
   emu: DiscordEmulator;
   queues: Queues;
-  bot: Bot;
+  bot: InProcessBot;
   /**
    * Stops the bot, runs `whileDown` (what happens in Discord meanwhile), and starts a new one on the same
    * database, queues and emulator, as after a deploy; `bot` is then the new one.
    */
-  restartBot(whileDown?: () => Promise<unknown>): Promise<Bot>;
+  restartBot(whileDown?: () => Promise<unknown>): Promise<InProcessBot>;
   /** Stops the bot and the emulator, empties the queues and drops the database. */
   stop(): Promise<void>;
 }

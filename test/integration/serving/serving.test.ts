@@ -58,6 +58,20 @@ describe('serving model', () => {
     expect(serving.current()?.versionId).toBe(active.id);
   });
 
+  it('without a change channel, learns of a promotion only from its own check', async () => {
+    const serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+    holders.push(serving);
+    await serving.start();
+    const before = serving.require().versionId;
+    const next = await saveRandomVersion(4);
+    await promoteModelVersion(db.prisma, next);
+    // Announced on Redis, but this holder does not listen there.
+    await publishModelChange(publisher, prefix, next);
+    expect(serving.current()?.versionId).toBe(before);
+    expect((await serving.refresh())?.versionId).toBe(next);
+    expect(serving.current()?.versionId).toBe(next);
+  });
+
   it('swaps to a newly promoted version while answering; requests during the swap all succeed', async () => {
     const serving = holder();
     await serving.start();

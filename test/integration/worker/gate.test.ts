@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GATE_HOLDOUT, runRetrain, type RetrainResult, type Trainer } from '../../../jobs/retrain.ts';
+import { DEFAULT_GATE_HOLDOUT, runRetrain, type Trainer } from '../../../jobs/retrain.ts';
+import type { RetrainResult } from '../../../src/queue/job-progress.ts';
 import { describeGate } from '../../../src/cli/commands/model.ts';
 import { hashHoldoutSplit, inHashHoldout, stratifiedSplit } from '../../../src/eval/split.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
@@ -9,8 +10,8 @@ import { trainModel, type TrainOptions } from '../../../src/model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../../../src/model/types.ts';
 import { activeModelVersion, loadGateModel, loadModelVersion, promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { loadActiveRecommender } from '../../../src/recommend/prisma-sources.ts';
-import type { RetrainJobData } from '../../../src/worker/queues.ts';
-import { validationNdcg } from '../../../src/worker/evaluate.ts';
+import type { RetrainJobData } from '../../../src/queue/names.ts';
+import { validationNdcg } from '../../../src/promotion/evaluate.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { randomDaeModel, seedCatalogue, type GeneratedCatalogue } from './support.ts';
 

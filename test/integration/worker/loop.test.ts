@@ -1,14 +1,16 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetrainResult, Trainer } from '../../../jobs/retrain.ts';
+import type { Trainer } from '../../../jobs/retrain.ts';
+import type { RetrainResult } from '../../../src/queue/job-progress.ts';
 import { bytesToVector } from '../../../src/embeddings/vector-bytes.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { activeModelVersion } from '../../../src/model-store/store.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
 import { OutboxDispatcher, queueSink } from '../../../src/queue/outbox.ts';
 import { createQueues, enqueueRetrain, type Queues } from '../../../src/queue/queues.ts';
-import { rateTitle, upsertMember } from '../../../src/ratings/store.ts';
-import type { RetrainJobData } from '../../../src/worker/queues.ts';
+import { upsertMember } from '../../../src/members/members.ts';
+import { rateTitle } from '../../../src/ratings/store.ts';
+import type { RetrainJobData } from '../../../src/queue/names.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, testWorkerOptions, uniquePrefix, waitFor, type GeneratedCatalogue } from './support.ts';
@@ -156,7 +158,7 @@ describe('learning loop worker', () => {
   });
 
   it('a second retrain while one holds the lock is skipped, not run in parallel', async () => {
-    const { tryAdvisoryLock, RETRAIN_LOCK_KEY } = await import('../../../src/worker/lock.ts');
+    const { tryAdvisoryLock, RETRAIN_LOCK_KEY } = await import('../../../src/db/advisory-lock.ts');
     const held = await tryAdvisoryLock(db.url, RETRAIN_LOCK_KEY);
     expect(held).toBeDefined();
     try {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../../../src/bot/commands/index.ts';
 import { checkCount } from '../../../src/bot/commands/recommend.ts';
-import { formatStatus } from '../../../src/bot/commands/admin.ts';
 import { UnknownTitleError } from '../../../src/bot/errors.ts';
+import { statusEmbed, statusHeadline } from '../../../src/bot/status-embed.ts';
 import { quoteUserText, suggestionEmbed, titleChoices } from '../../../src/bot/messages.ts';
 import { MemberRateLimiter } from '../../../src/bot/rate-limit.ts';
 import { resolveTitle } from '../../../src/bot/titles.ts';
@@ -66,9 +66,11 @@ describe('messages', () => {
   });
 
   it('/admin status reads well without a model', () => {
-    const text = formatStatus({ activeModel: null, queues: [{ name: 'retrain', counts: { waiting: 1 } }], recentJobs: [], outboxPending: 0 });
-    expect(text).toMatch(/none yet/);
-    expect(text).toMatch(/retrain: waiting 1/);
+    const status = { activeModel: null, queues: [{ name: 'retrain', counts: { waiting: 1 } }], recentJobs: [], outboxPending: 0 };
+    expect(statusHeadline(status)).toMatch(/none yet/);
+    const fields = statusEmbed(status).fields!;
+    expect(fields.find((f) => f.name === 'Active model')?.value).toMatch(/None yet/);
+    expect(fields.find((f) => f.name === 'Queues')?.value).toMatch(/\*\*retrain\*\*: 1 waiting/);
   });
 });
 

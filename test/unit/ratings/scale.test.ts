@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkScore, decideFromReactions, normaliseEmoji, reactionMeaning } from '../../../src/ratings/scale.ts';
+import { checkScore, decideFromReactions, normaliseEmoji, reactionMeaning, SCALE_ORDER } from '../../../src/ratings/scale.ts';
 
 describe('reaction scale', () => {
   it('maps the scale emoji, keycaps with or without U+FE0F, and skin tones', () => {
@@ -34,5 +34,9 @@ describe('reaction scale', () => {
     expect(() => checkScore(5.5)).toThrow('between 1 and 5');
     expect(() => checkScore(Number.NaN)).toThrow('between 1 and 5');
     expect(() => checkScore(3.7)).toThrow('whole or half');
+  });
+
+  it('orders the scale from hiding to the highest rating, a face before the keycap of the same value', () => {
+    expect(SCALE_ORDER).toEqual(['🙈', '👎', '1\u20e3', '2\u20e3', '😐', '3\u20e3', '👍', '4\u20e3', '😍', '5\u20e3']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TitleIndex } from '../../../src/index/title-index.ts';
+import { InputError } from '../../../src/lib/input-error.ts';
 import { MemoryCatalog } from '../../../src/recommend/catalog.ts';
 import { Recommender } from '../../../src/recommend/recommender.ts';
 import { NotFoundError, type UserHistory } from '../../../src/recommend/types.ts';
@@ -106,7 +107,10 @@ describe('recommend', () => {
   it('rejects unknown users and bad counts with clear errors', async () => {
     await expect(recommender().recommend(404, { count: 3 })).rejects.toThrow(NotFoundError);
     await expect(recommender().recommend(404, { count: 3 })).rejects.toThrow('No user with id 404.');
-    await expect(recommender().recommend(7, { count: 0 })).rejects.toThrow(/Count must be a whole number from 1 to 100, got 0/);
+    await expect(recommender().recommend(7, { count: 0 })).rejects.toThrow(/count must be a whole number from 1 to 100; got 0/);
+    // A person's bad request is an input error for the edges to show, not a RangeError (which means a bug).
+    await expect(recommender().recommend(7, { count: 0 })).rejects.toThrow(InputError);
+    await expect(recommender().recommend(7, { count: 5, genre: 'Western' })).rejects.toThrow(InputError);
   });
 });
 

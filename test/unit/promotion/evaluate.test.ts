@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rating } from '../../../src/model/types.ts';
-import { promotionDecision, validationNdcg } from '../../../src/worker/evaluate.ts';
+import { promotionDecision, validationNdcg } from '../../../src/promotion/evaluate.ts';
 
 /** Titles 1-4 are "genre A" (vector [1, 0]), 5-8 "genre B" ([0, 1]); a user's vector is the sum of what they rated. */
 function genreModel(confused = false) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeJob, describeProgress, describeResult, watchJobProgress, type JobSnapshot } from '../../../src/bot/admin-service.ts';
+import { describeJob, describeProgress, describeResult, watchJobProgress, type JobSnapshot } from '../../../src/queue/job-progress.ts';
 
 /** A fake clock whose sleep advances time at once, so the watcher's pacing is checked without real waiting. */
 function fakeClock() {

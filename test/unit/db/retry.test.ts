@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../../src/db/client.ts';
-import { isDatabaseUnavailable, withDatabaseRetry } from '../../../src/ratings/store.ts';
+import { isDatabaseUnavailable, withDatabaseRetry } from '../../../src/db/retry.ts';
 
 const unreachable = () => Object.assign(new Error('Can\u2019t reach'), { code: 'P1001' });
 const policy = { attempts: 4, initialDelayMs: 100, maxDelayMs: 250 };
