@@ -116,12 +116,15 @@ export async function loadModelVersion(
   prisma: PrismaClient,
   versionId: number,
   deserializeModel: DeserializeModel,
-  indexOptions: Pick<TitleIndexOptions, 'ef'> = {},
+  indexOptions: Pick<TitleIndexOptions, 'ef'> & { graph?: boolean } = {},
 ): Promise<LoadedModelVersion> {
   const version = await prisma.modelVersion.findUnique({ where: { id: versionId } });
   if (!version) throw new ModelStoreError(`No model version ${versionId}.`);
   // The gate fit is only for the next retrain's comparison: serving hosts do not fetch it.
-  const artifacts = await readArtifacts(prisma, versionId, { NOT: { name: { startsWith: ARTIFACT.gateModelPrefix } } });
+  // `graph: false` (one CLI query) skips the HNSW graph too: its index scans the model's title vectors.
+  const graph = indexOptions.graph ?? true;
+  const skipped = [{ name: { startsWith: ARTIFACT.gateModelPrefix } }, ...(graph ? [] : [{ name: ARTIFACT.index }])];
+  const artifacts = await readArtifacts(prisma, versionId, { NOT: skipped });
   const need = (name: string) => {
     const data = artifacts.get(name);
     if (!data) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no "${name}" artifact; it was not saved completely.`);
@@ -132,7 +135,10 @@ export async function loadModelVersion(
   if (titleIds.length !== model.titleIds.length || titleIds.some((id, row) => id !== model.titleIds[row])) {
     throw new ModelStoreError(`Model version ${versionId}: the stored title ids do not match the model's title order.`);
   }
-  const index = TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions);
+  const index = graph
+    ? TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions)
+    : TitleIndex.exact(model.titleIds, model.titleVectors, model.dimension);
+  index.versionId = versionId;
   return { version, model, index };
 }
 

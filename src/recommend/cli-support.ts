@@ -1,5 +1,5 @@
 import { SearchQueryError } from '../catalog/search.ts';
-import { UserError } from '../cli/main.ts';
+import { UserError } from '../lib/user-error.ts';
 import { loadConfig, requireDatabaseUrl } from '../config.ts';
 import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
 import { ModelStoreError } from '../model-store/store.ts';
@@ -7,6 +7,7 @@ import type { MemoryCatalog } from './catalog.ts';
 import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from './prisma-sources.ts';
 import type { Recommender } from './recommender.ts';
 import { NotFoundError } from './types.ts';
+import { UserRefError } from '../lib/user-ref.ts';
 
 /** What the recommend/similar commands work with. */
 export interface RecommenderSession {
@@ -21,7 +22,7 @@ export interface RecommenderSession {
 
 /** Errors the person at the terminal can act on become one-line {@link UserError}s; others pass through. */
 function toUserError(error: unknown): unknown {
-  if (error instanceof NotFoundError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof SearchQueryError || error instanceof RangeError) {
+  if (error instanceof NotFoundError || error instanceof UserRefError || error instanceof NoActiveModelError || error instanceof ModelStoreError || error instanceof SearchQueryError || error instanceof RangeError) {
     return new UserError(error.message);
   }
   return error;
@@ -33,11 +34,12 @@ export async function withRecommender(work: (session: RecommenderSession) => Pro
   const url = requireDatabaseUrl(config);
   const prisma = createPrisma(url);
   try {
-    // Imported here so commands that never load a model do not pay for the model package.
-    const { deserializeModel } = await import('../model/index.ts');
+    // The stored model alone, not the model package (which loads TensorFlow.js for training); and no HNSW
+    // graph: one query scans the title vectors exactly, faster than reading the graph back.
+    const { deserializeDae } = await import('../model/dae-model.ts');
     let loaded;
     try {
-      loaded = await loadActiveRecommender(prisma, deserializeModel, { ef: config.hnsw.ef });
+      loaded = await loadActiveRecommender(prisma, deserializeDae, { graph: false });
     } catch (error) {
       const converted = toUserError(error);
       throw converted === error ? describeConnectionError(error, url) : converted;

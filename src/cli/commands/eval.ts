@@ -63,7 +63,7 @@ export function register(program: Command): void {
       .option('--tags <tags.csv>', 'userId,movieId,tag,timestamp: tags added to the title text')
       .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
   ).action(async (options: FileOptions) => {
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
     if (!options.train || !options.test) throw new UserError('eval needs --train <ratings.csv> and --test <ratings.csv> (or use `tastebud eval movielens --dir <dir>`).');
     const { readRatingsCsv } = await import('../../eval/movielens.ts');
     const [train, test] = await Promise.all([readRatingsCsv(options.train), readRatingsCsv(options.test)]);
@@ -81,7 +81,7 @@ export function register(program: Command): void {
   ).action(async (options: MovieLensOptions) => {
     const { join } = await import('node:path');
     const { existsSync } = await import('node:fs');
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
     const ratingsPath = join(options.dir, 'ratings.csv');
     if (!existsSync(ratingsPath)) throw new UserError(`${options.dir} has no ratings.csv; point --dir at an unpacked MovieLens directory.`);
     const { readRatingsCsv } = await import('../../eval/movielens.ts');

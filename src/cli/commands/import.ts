@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-
-const defaultMigrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+import { MIGRATIONS_DIR as defaultMigrationsDir } from '../../lib/package-root.ts';
 
 /** Problems printed per file; the rest are only counted. */
 const SHOWN_PROBLEMS = 20;
@@ -27,7 +25,7 @@ export function register(program: Command): void {
     .option('--migrations <dir>', 'migrations directory to check the database against', defaultMigrationsDir)
     .action(async (opts: { dir?: string; batchSize?: number; maxTags: number; migrations: string }) => {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { describeConnectionError } = await import('../../db/client.ts');
       const { pendingMigrations } = await import('../../db/migrate.ts');
       const { importMovieLens, findMovieLensFiles, ImportInputError } = await import('../../import/movielens.ts');

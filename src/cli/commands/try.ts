@@ -45,7 +45,7 @@ export function register(program: Command): void {
         }
         return;
       }
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { SetupError } = await import('../../setup/prepare.ts');
       const config = loadConfig();
       let script: string[] | undefined;
