@@ -31,7 +31,7 @@ interface FileOptions extends CommonOptions {
 }
 
 interface MovieLensOptions extends CommonOptions {
-  dir: string;
+  dir?: string;
   split: 'stratified' | 'temporal';
   seed: number;
   recsOut?: string;
@@ -74,7 +74,7 @@ export function register(program: Command): void {
     evalCommand
       .command('movielens')
       .description('Split a MovieLens directory (ratings.csv, movies.csv, tags.csv) per user and run the protocol in one step')
-      .requiredOption('--dir <dir>', 'MovieLens directory, e.g. ../shared/data/movielens/ml-latest-small')
+      .option('--dir <dir>', 'MovieLens directory (default MOVIELENS_DIR, then data/movielens/ml-latest-small)')
       .addOption(new Option('--split <kind>', 'per-user split: stratified (random 75/25) or temporal (latest 25%)').choices(['stratified', 'temporal']).default('stratified'))
       .option('--seed <n>', 'split (and training) seed', integer, 42)
       .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
@@ -82,6 +82,11 @@ export function register(program: Command): void {
     const { join } = await import('node:path');
     const { existsSync } = await import('node:fs');
     const { UserError } = await import('../../lib/user-error.ts');
+    if (options.dir === undefined) {
+      const { loadConfig } = await import('../../config.ts');
+      const { locateMovieLens, cliMovieLensSearch } = await import('../../import/locate.ts');
+      options.dir = await locateMovieLens(cliMovieLensSearch(loadConfig().movielensDir));
+    }
     const ratingsPath = join(options.dir, 'ratings.csv');
     if (!existsSync(ratingsPath)) throw new UserError(`${options.dir} has no ratings.csv; point --dir at an unpacked MovieLens directory.`);
     const { readRatingsCsv } = await import('../../eval/movielens.ts');

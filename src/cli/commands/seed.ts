@@ -12,6 +12,7 @@ export function register(program: Command): void {
       const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
       const { applyMigrations } = await import('../../db/migrate.ts');
       const { prepareDeployment, SetupError } = await import('../../setup/prepare.ts');
+      const { movieLensCandidates, cliMovieLensSearch } = await import('../../import/locate.ts');
       const { UserError } = await import('../../lib/user-error.ts');
       const { Redis } = await import('ioredis');
       const config = loadConfig();
@@ -30,7 +31,7 @@ export function register(program: Command): void {
         });
         const model = await prepareDeployment({
           config,
-          candidates: [config.movielensDir],
+          candidates: movieLensCandidates(cliMovieLensSearch(config.movielensDir)),
           downloadTo: opts.downloadDir,
           requestedBy: 'tastebud seed',
           allowModelDownload: config.embeddings.allowRemoteModels,

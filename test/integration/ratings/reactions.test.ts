@@ -4,8 +4,9 @@ import { OutboxDispatcher, queueSink } from '../../../src/queue/outbox.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { applyReaction, forgetMember, memberProfile, rateTitle, recordSuggestions } from '../../../src/ratings/store.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_SETTINGS.redisUrl;
 
 let db: TestDatabase;
 let queues: Queues;
