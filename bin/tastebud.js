@@ -9,4 +9,7 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A failed command exits now: its one-line error is written (stderr is synchronous on pipes and
+// terminals), and a half-opened connection must not keep the process alive.
+if (code !== 0) process.exit(code);

@@ -65,6 +65,10 @@ export function register(program: Command): void {
   ).action(async (options: FileOptions) => {
     const { UserError } = await import('../../lib/user-error.ts');
     if (!options.train || !options.test) throw new UserError('eval needs --train <ratings.csv> and --test <ratings.csv> (or use `tastebud eval movielens --dir <dir>`).');
+    const { existsSync } = await import('node:fs');
+    for (const [flag, path] of Object.entries({ train: options.train, test: options.test, movies: options.movies, tags: options.tags })) {
+      if (path !== undefined && !existsSync(path)) throw new UserError(`--${flag} ${path}: no such file.`);
+    }
     const { readRatingsCsv } = await import('../../eval/movielens.ts');
     const [train, test] = await Promise.all([readRatingsCsv(options.train), readRatingsCsv(options.test)]);
     await runEvaluation(train, test, options, { moviesPath: options.movies, tagsPath: options.tags });
