@@ -104,6 +104,8 @@ export class TitleIndex {
   private vectors: Float32Array;
   /** Euclidean length of each raw vector, by label. */
   private norms: Float32Array;
+  /** The vectors are the caller's array ({@link TitleIndex.exact}): copied before the first write. */
+  private sharedRows = false;
 
   private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw | null) {
     if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dimension}.`);
@@ -158,7 +160,15 @@ export class TitleIndex {
   static exact(titleIds: readonly number[], vectors: Float32Array, dimension: number): TitleIndex {
     checkRows(titleIds, vectors, dimension);
     const index = new TitleIndex(dimension, {}, 0, titleIds.length, null);
-    for (let row = 0; row < titleIds.length; row++) index.insert(titleIds[row]!, vectors.subarray(row * dimension, (row + 1) * dimension));
+    // Shares the caller's rows rather than copying them (the model keeps them anyway); a later add() copies first.
+    index.vectors = vectors;
+    index.sharedRows = true;
+    for (let label = 0; label < titleIds.length; label++) {
+      const titleId = titleIds[label]!;
+      index.ids.push(titleId);
+      index.labels.set(titleId, label);
+      index.norms[label] = norm(vectors, label * dimension, dimension);
+    }
     return index;
   }
 
@@ -370,6 +380,12 @@ export class TitleIndex {
   }
 
   private insert(titleId: number, vector: ArrayLike<number>): void {
+    if (this.sharedRows) {
+      const own = new Float32Array(this.capacity * this.dimension);
+      own.set(this.vectors);
+      this.vectors = own;
+      this.sharedRows = false;
+    }
     let label = this.labels.get(titleId);
     if (label === undefined) {
       label = this.ids.length;

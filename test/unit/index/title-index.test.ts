@@ -145,5 +145,11 @@ describe('TitleIndex.exact', () => {
     }
     expect(exact.vectorOf(ids[5]!)).toEqual(graph.vectorOf(ids[5]!));
     expect(() => exact.toBytes(1)).toThrow(/no graph to save/);
+    // It shares the caller's rows; adding to it copies them first, leaving the caller's array alone.
+    const before = vectors.slice();
+    exact.add(ids[0]!, new Float32Array(dimension).fill(9));
+    exact.add(5, new Float32Array(dimension).fill(1));
+    expect(vectors).toEqual(before);
+    expect(exact.search(new Float32Array(dimension).fill(1), 1)[0]!.titleId).toBe(ids[0]);
   });
 });
