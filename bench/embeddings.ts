@@ -3,7 +3,7 @@
  * make-model time, and titles/second through the real transformers.js pipeline per batch size.
  * With --database <server url>, also times `updateTitleEmbeddings` end to end (read titles, embed,
  * write to PostgreSQL) in a throwaway database on that server: a first full run, then an all-skipped run.
- * Run: npx tsx bench/embeddings.ts [--runs 5] [--data ../shared/data/movielens/ml-latest-small]
+ * Run: npx tsx bench/embeddings.ts [--runs 5] [--data data/movielens/ml-latest-small]
  *        [--database postgresql://postgres@127.0.0.1:5432/postgres]
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -17,15 +17,18 @@ import { updateTitleEmbeddings } from '../src/embeddings/store.ts';
 import { createTitleEncoder, DEFAULT_BATCH_SIZE } from '../src/embeddings/encoder.ts';
 import { makeModelFromMovieLens, parseMovieLensTitles } from '../src/embeddings/make-model.ts';
 import { titleText } from '../src/embeddings/title-text.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    data: { type: 'string', default: resolve(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
+    data: { type: 'string' },
     'batch-sizes': { type: 'string', default: '8,16,32,64,256' },
     database: { type: 'string' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+args.data ??= await movieLensOrStop();
 const runs = Number(args.runs);
 const moviesPath = join(args.data, 'movies.csv');
 const tagsPath = join(args.data, 'tags.csv');

@@ -1,6 +1,6 @@
 /**
  * MovieLens import into a fresh, migrated database: median of N runs, with the import's peak memory.
- *   npx tsx bench/import.ts [--dir ../shared/data/movielens/ml-latest-small] [--runs 3]
+ *   npx tsx bench/import.ts [--dir data/movielens/ml-latest-small] [--runs 3]
  *   npx tsx bench/import.ts --shape 32m [--scale 1] [--runs 1]   # generated ml-32m-shaped data (about 900 MB, deleted afterwards)
  * Uses DATABASE_URL's server (default postgresql://postgres@127.0.0.1:5432/postgres) to create and drop its databases.
  */
@@ -15,15 +15,18 @@ import { applyMigrations } from '../src/db/migrate.ts';
 import { generateMovieLens } from '../src/import/generate/movielens.ts';
 import { SHAPE_NAMES, type ShapeName } from '../src/import/generate/shapes.ts';
 import { importMovieLens, type ImportSummary } from '../src/import/movielens.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: fileURLToPath(new URL('../../shared/data/movielens/ml-latest-small', import.meta.url)) },
+    dir: { type: 'string' },
     runs: { type: 'string', default: '3' },
     shape: { type: 'string' },
     scale: { type: 'string', default: '1' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+values.dir ??= await movieLensOrStop();
 const runs = Number(values.runs);
 if (values.shape !== undefined && !SHAPE_NAMES.includes(values.shape as ShapeName)) throw new Error(`--shape must be one of ${SHAPE_NAMES.join(', ')}`);
 const migrations = fileURLToPath(new URL('../prisma/migrations', import.meta.url));

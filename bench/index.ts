@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { TitleIndex, type IndexSpace } from '../src/index/title-index.ts';
 import { seededRandom as random } from '../src/lib/random.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,9 +33,11 @@ const { values: args } = parseArgs({
     'max-build-seconds': { type: 'string', default: '1800' },
     'skip-real': { type: 'boolean', default: false },
     'skip-large': { type: 'boolean', default: false },
-    movielens: { type: 'string', default: join(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
+    movielens: { type: 'string' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+args.movielens ??= await movieLensOrStop();
 
 const EF_VALUES = [10, 20, 50, 100, 200, 400, 800];
 const K = 10;
@@ -147,7 +150,7 @@ async function realVectors(): Promise<{ ids: number[]; vectors: Float32Array; di
   const dimension = Number(args.dimension);
   try {
     const { trainModel } = await import('../src/model/train.ts');
-    const rows = parse(readFileSync(join(args.movielens, 'ratings.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse(readFileSync(join(args.movielens!, 'ratings.csv')), { columns: true }) as Record<string, string>[];
     const ratings = rows.map((r) => ({ userId: Number(r.userId), titleId: Number(r.movieId), value: Number(r.rating), ratedAt: Number(r.timestamp) * 1000 }));
     const titleIds = [...new Set(ratings.map((r) => r.titleId))].sort((a, b) => a - b);
     const started = performance.now();

@@ -1,5 +1,5 @@
 // Offline quality on MovieLens ml-latest-small, per-user stratified 75/25 split, k=10, for several seeds.
-// Usage: npx tsx bench/quality.ts [--seeds 1,2,3,42] [--dir ../shared/data/movielens/ml-latest-small] [--split stratified|temporal]
+// Usage: npx tsx bench/quality.ts [--seeds 1,2,3,42] [--dir data/movielens/ml-latest-small] [--split stratified|temporal]
 //   [--session-weight w] [--l2 x] (training options other than the production defaults, for comparisons)
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +9,20 @@ import { evaluate } from '../src/eval/protocol.ts';
 import { stratifiedSplit, temporalSplit } from '../src/eval/split.ts';
 import { genreVectors } from '../src/eval/title-features.ts';
 import { trainModel, type TrainOptions } from '../src/model/train.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '1,2,3,42' },
-    dir: { type: 'string', default: '../shared/data/movielens/ml-latest-small' },
+    dir: { type: 'string' },
     split: { type: 'string', default: 'stratified' },
     k: { type: 'string', default: '10' },
     'session-weight': { type: 'string' },
     l2: { type: 'string' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+values.dir ??= await movieLensOrStop();
 const seeds = values.seeds.split(',').map(Number);
 const k = Number(values.k);
 const trainOptions: Partial<TrainOptions> = {

@@ -21,6 +21,7 @@ import { MemoryCatalog } from '../src/recommend/catalog.ts';
 import { Recommender } from '../src/recommend/recommender.ts';
 import type { TitleInfo, UserHistory } from '../src/recommend/types.ts';
 import { seededRandom as random } from '../src/lib/random.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,12 +29,14 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '6' },
     dimension: { type: 'string', default: '385' },
     generated: { type: 'boolean', default: false },
-    movielens: { type: 'string', default: join(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
+    movielens: { type: 'string' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+args.movielens ??= await movieLensOrStop();
 
 function csv(name: string): Record<string, string>[] {
-  return parse(readFileSync(join(args.movielens, name)), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return parse(readFileSync(join(args.movielens!, name)), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
 }
 
 const TOY_STORY = 1;

@@ -8,7 +8,7 @@
  * random MovieLens user's taste with noise, and the titles embedded with the project's own embedding model.
  * Two retrains run: the first has no active version, the second evaluates the active one too (steady state).
  *
- *   npx tsx bench/retrain.ts [--dir ../shared/data/movielens/ml-latest-small] [--members 50] [--runs 2]
+ *   npx tsx bench/retrain.ts [--dir data/movielens/ml-latest-small] [--members 50] [--runs 2]
  *     [--backend <TF_BACKEND>] [--architecture spectral|linear|mult-dae] [--epochs N] [--dimension N]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,10 +33,11 @@ import { publishModelChange } from '../src/serving/publish.ts';
 import { createServingModel } from '../src/serving/serving-model.ts';
 import { importCatalogue } from '../src/setup/prepare.ts';
 import { createScratchDatabase, dropPrefix, machine, REDIS_URL, uniquePrefix, waitFor } from '../test/integration/worker/support.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: resolve(import.meta.dirname, '../../shared/data/movielens/ml-latest-small') },
+    dir: { type: 'string' },
     members: { type: 'string', default: '50' },
     runs: { type: 'string', default: '2' },
     backend: { type: 'string' },
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     dimension: { type: 'string' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+values.dir ??= await movieLensOrStop();
 const config = loadConfig();
 const backend = (values.backend ?? config.tfBackend) as BackendPreference;
 const overrides: Partial<Omit<TrainOptions, 'backend'>> = {

@@ -5,7 +5,7 @@
  * (p50/p95/p99 over --rounds runs, one connection, sequential). Then bad input (only symbols, digits, 1,000
  * characters, mixed scripts, emoji, SQL): what comes back and how fast. Then the same at --titles titles (ml-32m has
  * 87,585): the real catalogue plus generated titles of the same name shape (bench/search-catalogue.ts).
- *   npx tsx bench/search.ts [--dir ../shared/data/movielens/ml-latest-small] [--rounds 3] [--titles 87585]
+ *   npx tsx bench/search.ts [--dir data/movielens/ml-latest-small] [--rounds 3] [--titles 87585]
  *                           [--misses] [--explain]
  * --misses lists the tune part's misses (never the held-out part's); --explain prints query plans.
  * Targets (issue #21): top-1 >= 95 %, MRR@10 >= 0.97, no kind below 90 % top-1; p95 <= 20 ms at both sizes.
@@ -22,16 +22,19 @@ import { applyMigrations } from '../src/db/migrate.ts';
 import { importMovieLens } from '../src/import/movielens.ts';
 import { scaledCatalogue } from './search-catalogue.ts';
 import { loadRelevanceSet, measure, rankOf, type RelevanceQuery } from './search-relevance.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: fileURLToPath(new URL('../../shared/data/movielens/ml-latest-small', import.meta.url)) },
+    dir: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     titles: { type: 'string', default: '87585' },
     misses: { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+values.dir ??= await movieLensOrStop();
 
 /** Bad input the search must answer with an empty list or a short error, never slowly. */
 export const BAD_INPUT: readonly string[] = [

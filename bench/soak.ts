@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/soak.ts [--duration-s 300] [--members 200] [--concurrency 16] [--sample-s 10]
  *                         [--hostile 1] [--throttle 1] [--key-rate 30] [--flood-rate 20] [--ratings-per-member 6]
- *                         [--dir ../shared/data/movielens/ml-latest-small]
+ *                         [--dir data/movielens/ml-latest-small]
  *                         [--heap-every-s 30] [--snapshots-at 120,480,840 --snapshot-dir /tmp/soak-heaps]
  *
  * The bot runs with the inspector on a local port: every `--heap-every-s` the benchmark forces a full GC
@@ -41,6 +41,7 @@ import { THROTTLE_DEFAULTS } from '../src/config.ts';
 import { startDiscordEmulator, type DiscordEmulator, type InteractionHandle } from '../src/emulator/index.ts';
 import { seededRandom } from '../src/lib/random.ts';
 import { spawnManaged, startPostgresProcess, startRedisProcess, waitUntil, type ManagedChild } from '../test/support/processes/index.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,12 +54,14 @@ const { values: args } = parseArgs({
     'key-rate': { type: 'string', default: '30' },
     'flood-rate': { type: 'string', default: '20' },
     'ratings-per-member': { type: 'string', default: '6' },
-    dir: { type: 'string', default: fileURLToPath(new URL('../../shared/data/movielens/ml-latest-small', import.meta.url)) },
+    dir: { type: 'string' },
     'heap-every-s': { type: 'string', default: '30' },
     'snapshots-at': { type: 'string', default: '' },
     'snapshot-dir': { type: 'string', default: path.join(os.tmpdir(), 'soak-heaps') },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+args.dir ??= await movieLensOrStop();
 const durationMs = Number(args['duration-s']) * 1000;
 const memberCount = Number(args.members);
 const concurrency = Number(args.concurrency);

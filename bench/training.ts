@@ -7,16 +7,19 @@ import { parseArgs } from 'node:util';
 import { readRatingsCsv } from '../src/eval/movielens.ts';
 import { trainModel, type TrainOptions } from '../src/model/train.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
+import { movieLensOrStop } from '../test/support/movielens.ts';
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: '../shared/data/movielens/ml-latest-small' },
+    dir: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     architecture: { type: 'string', default: 'spectral' },
     epochs: { type: 'string' },
     runs: { type: 'string', default: '3' },
   },
 });
+// Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
+values.dir ??= await movieLensOrStop();
 const ratings = await readRatingsCsv(join(values.dir, 'ratings.csv'));
 const titleIds = [...new Set(ratings.map((r) => r.titleId))].sort((a, b) => a - b);
 const epochWall: number[] = [];

@@ -60,7 +60,8 @@ const settings = z.object({
   FAILED_JOB_RETENTION_DAYS: int(1, 365).default(14),
   METRICS_PORT: int(0, 65535).default(9464),
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
-  MOVIELENS_DIR: z.string().min(1).default('data/movielens/ml-latest-small'),
+  /** An unpacked MovieLens release; unset = data/movielens/<release>, where `tastebud data download movielens` puts it. */
+  MOVIELENS_DIR: optional(z.string().min(1)),
 });
 
 type Settings = z.infer<typeof settings>;
@@ -87,7 +88,7 @@ export interface Config {
   failedJobRetentionDays: number;
   metricsPort: number;
   workerMetricsPort: number;
-  movielensDir: string;
+  movielensDir: string | undefined;
 }
 
 /** Reads `.env` (if present) beneath the real environment, which wins. */

@@ -1,21 +1,23 @@
 import { readdir } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.ts';
-import { scrubSecrets } from '../log.ts';
+import { UserError } from '../lib/user-error.ts';
 
-/** Every file in ./commands exports `register(program)`; heavy modules are imported inside actions so `--help` stays fast. */
+// Command modules and older callers import it from here.
+export { UserError };
+
+/**
+ * Every file in ./commands exports `register(program)`. Only commander is loaded up front: each command
+ * imports what it needs (config, Prisma, TensorFlow.js, discord.js, ...) inside its action, so `--help`
+ * and the light commands stay fast.
+ */
 export interface CommandModule {
   register(program: Command): void;
 }
 
-/** An error meant for the person at the terminal: printed as one line, exit code 1, no stack. */
-export class UserError extends Error {
-  override name = 'UserError';
-}
-
 /** Domain errors carry their own name and a message meant for people; a bare TypeError and friends are bugs. */
-function isProgrammingError(error: unknown): boolean {
-  if (error instanceof UserError || error instanceof ConfigError) return false;
+function isProgrammingError(error: unknown): error is Error {
+  if (error instanceof UserError) return false;
   return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
 }
 
@@ -26,12 +28,29 @@ export async function buildProgram(): Promise<Command> {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const dir = new URL('./commands/', import.meta.url);
-  const files = (await readdir(dir)).filter((f) => /\.ts$/.test(f) && !f.endsWith('.test.ts')).sort();
+  // .ts when run from the sources (tsx, tests), .js in the compiled tree (dist/).
+  const ext = extname(new URL(import.meta.url).pathname);
+  const files = (await readdir(dir)).filter((f) => f.endsWith(ext) && !f.endsWith(`.test${ext}`) && !f.endsWith('.d.ts')).sort();
   for (const file of files) {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
     mod.register(program);
   }
   return program;
+}
+
+/**
+ * An error as one line: the message's first line (Prisma and others add code frames below it), and for a
+ * bug, where it was thrown. Secrets (passwords in URLs) are scrubbed.
+ */
+export async function errorLine(error: unknown): Promise<string> {
+  const { scrubSecrets } = await import('../log.ts');
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  // Prisma puts "Invalid `prisma.x.y()` invocation:" first and the reason last.
+  const message = lines.length > 1 && /^Invalid `.*` invocation/.test(lines[0]!) ? lines[lines.length - 1]! : (lines[0] ?? 'unknown error');
+  if (!isProgrammingError(error)) return `tastebud: ${scrubSecrets(message)}`;
+  const at = /\((.*:\d+:\d+)\)/.exec(error.stack ?? '')?.[1];
+  return `tastebud: ${error.name}: ${scrubSecrets(message)}${at ? ` (at ${scrubSecrets(at)}; this is a bug)` : ''}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,9 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const message = scrubSecrets(error instanceof Error ? error.message : String(error));
-    process.stderr.write(`tastebud: ${message}\n`);
-    if (isProgrammingError(error)) process.stderr.write(`${scrubSecrets((error as Error).stack ?? '')}\n`);
+    process.stderr.write(`${await errorLine(error)}\n`);
     return 1;
   }
 }

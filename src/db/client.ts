@@ -25,10 +25,15 @@ const adapterKindToCode: Record<string, string> = {
   SocketTimeout: 'ETIMEDOUT',
 };
 
+/** Prisma's own connection error codes (https://www.prisma.io/docs/orm/reference/error-reference). */
+const prismaCodeToCode: Record<string, string> = { P1000: '28P01', P1001: 'ECONNREFUSED', P1002: 'ETIMEDOUT', P1003: '3D000' };
+
 function connectionErrorCode(error: unknown): string | undefined {
-  const e = error as { code?: string; cause?: { code?: string }; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | undefined;
+  const e = error as { code?: string; errorCode?: string; cause?: { code?: string }; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | undefined;
   const kind = e?.meta?.driverAdapterError?.cause?.kind;
   if (kind && adapterKindToCode[kind]) return adapterKindToCode[kind];
+  const prismaCode = e?.errorCode ?? e?.code;
+  if (prismaCode && prismaCodeToCode[prismaCode]) return prismaCodeToCode[prismaCode];
   return e?.cause?.code ?? e?.code;
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,6 +106,56 @@ export async function downloadMovieLens(options: DownloadOptions): Promise<Downl
     throw new DownloadError(`Cannot create ${options.dir}: ${error.message}`);
   });
 
+  const md5 = await fetchChecksum(`${url}.md5`, doFetch, options, name);
+  const response = await connect(url, doFetch, options, name);
+  const zipPath = join(options.dir, `${name}.zip`);
+  const partPath = `${zipPath}.part`;
+  const lengthHeader = Number(response.headers.get('content-length'));
+  const progress: DownloadProgress = { received: 0, total: Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null };
+  const hash = createHash('md5');
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      progress.received += chunk.length;
+      hash.update(chunk);
+      options.onProgress?.({ ...progress });
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partPath));
+  } catch (error) {
+    await rm(partPath, { force: true });
+    throw new DownloadError(`The download of ${url} broke off after ${progress.received} bytes (${(error as Error).message}); run the command again.`);
+  }
+  if (progress.total !== null && progress.received !== progress.total) {
+    await rm(partPath, { force: true });
+    throw new DownloadError(`The download of ${url} stopped at ${progress.received} of ${progress.total} bytes; run the command again.`);
+  }
+  const actual = hash.digest('hex');
+  if (actual !== md5) {
+    await rm(partPath, { force: true });
+    throw new DownloadError(`The download of ${url} is damaged: its MD5 is ${actual}, GroupLens publishes ${md5}; run the command again.`);
+  }
+  await rename(partPath, zipPath);
+
+  await (options.unzip ?? unzipWithProgram)(zipPath, options.dir);
+  const dataDir = join(options.dir, name);
+  const movies = await stat(join(dataDir, 'movies.csv')).catch(() => null);
+  if (!movies?.isFile()) throw new DownloadError(`${zipPath} unpacked, but ${join(dataDir, 'movies.csv')} is not there; is it a MovieLens archive?`);
+  return { url, zipPath, dataDir, bytes: progress.received };
+}
+
+/** The MD5 GroupLens publishes beside each archive (`<name>.zip.md5`), so a damaged download is never unpacked. */
+async function fetchChecksum(url: string, doFetch: typeof fetch, options: DownloadOptions, name: string): Promise<string> {
+  const response = await connect(url, doFetch, options, name);
+  const text = await response.text();
+  const md5 = /\b[0-9a-f]{32}\b/i.exec(text)?.[0];
+  if (!md5) throw new DownloadError(`${url} holds no MD5 checksum; the download cannot be checked. Download ${name}.zip by hand into ${options.dir}.`);
+  return md5.toLowerCase();
+}
+
+/** Response headers of `url`, or a {@link DownloadError} saying why there are none. */
+async function connect(url: string, doFetch: typeof fetch, options: DownloadOptions, name: string): Promise<Response & { body: NonNullable<Response['body']> }> {
   const controller = new AbortController();
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const timer = setTimeout(() => controller.abort(new Error(`no answer within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
@@ -126,33 +177,5 @@ export async function downloadMovieLens(options: DownloadOptions): Promise<Downl
   if (!response.ok || !response.body) {
     throw new DownloadError(`Could not download ${url}: the server answered ${response.status} ${response.statusText}. Check --size, or download ${name}.zip by hand into ${options.dir}.`);
   }
-
-  const zipPath = join(options.dir, `${name}.zip`);
-  const partPath = `${zipPath}.part`;
-  const lengthHeader = Number(response.headers.get('content-length'));
-  const progress: DownloadProgress = { received: 0, total: Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      progress.received += chunk.length;
-      options.onProgress?.({ ...progress });
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partPath));
-  } catch (error) {
-    await rm(partPath, { force: true });
-    throw new DownloadError(`The download of ${url} broke off after ${progress.received} bytes (${(error as Error).message}); run the command again.`);
-  }
-  if (progress.total !== null && progress.received !== progress.total) {
-    await rm(partPath, { force: true });
-    throw new DownloadError(`The download of ${url} stopped at ${progress.received} of ${progress.total} bytes; run the command again.`);
-  }
-  await rename(partPath, zipPath);
-
-  await (options.unzip ?? unzipWithProgram)(zipPath, options.dir);
-  const dataDir = join(options.dir, name);
-  const movies = await stat(join(dataDir, 'movies.csv')).catch(() => null);
-  if (!movies?.isFile()) throw new DownloadError(`${zipPath} unpacked, but ${join(dataDir, 'movies.csv')} is not there; is it a MovieLens archive?`);
-  return { url, zipPath, dataDir, bytes: progress.received };
+  return response as Response & { body: NonNullable<Response['body']> };
 }

@@ -93,7 +93,8 @@ export class TitleIndex {
   /** Model version the index was built for, once saved. */
   versionId: number | undefined;
 
-  private hnsw: Hnsw;
+  /** Null for an {@link TitleIndex.exact} index, which scans instead of walking a graph. */
+  private hnsw: Hnsw | null;
   private maxNorm: number;
   private capacity: number;
   /** label -> title id; labels are dense 0..count-1. */
@@ -103,8 +104,10 @@ export class TitleIndex {
   private vectors: Float32Array;
   /** Euclidean length of each raw vector, by label. */
   private norms: Float32Array;
+  /** The vectors are the caller's array ({@link TitleIndex.exact}): copied before the first write. */
+  private sharedRows = false;
 
-  private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw) {
+  private constructor(dimension: number, options: TitleIndexOptions, maxNorm: number, capacity: number, hnsw?: Hnsw | null) {
     if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dimension}.`);
     this.dimension = dimension;
     this.space = options.space ?? 'ip';
@@ -117,11 +120,7 @@ export class TitleIndex {
     this.capacity = Math.max(capacity, MIN_CAPACITY);
     this.vectors = new Float32Array(this.capacity * dimension);
     this.norms = new Float32Array(this.capacity);
-    if (hnsw) {
-      this.hnsw = hnsw;
-    } else {
-      this.hnsw = this.createGraph();
-    }
+    this.hnsw = hnsw === undefined ? this.createGraph() : hnsw;
   }
 
   /**
@@ -150,6 +149,25 @@ export class TitleIndex {
     for (let row = 0; row < titleIds.length; row++) {
       index.insert(titleIds[row]!, vectors.subarray(row * dimension, (row + 1) * dimension));
       if (onProgress && (row + 1) % 10_000 === 0) onProgress(row + 1);
+    }
+    return index;
+  }
+
+  /**
+   * The same titles without a graph: every search is an exact scan. For one query (a CLI call) scanning
+   * ~10k titles costs less than reading a graph back, and the answer is exact. It cannot be saved.
+   */
+  static exact(titleIds: readonly number[], vectors: Float32Array, dimension: number): TitleIndex {
+    checkRows(titleIds, vectors, dimension);
+    const index = new TitleIndex(dimension, {}, 0, titleIds.length, null);
+    // Shares the caller's rows rather than copying them (the model keeps them anyway); a later add() copies first.
+    index.vectors = vectors;
+    index.sharedRows = true;
+    for (let label = 0; label < titleIds.length; label++) {
+      const titleId = titleIds[label]!;
+      index.ids.push(titleId);
+      index.labels.set(titleId, label);
+      index.norms[label] = norm(vectors, label * dimension, dimension);
     }
     return index;
   }
@@ -207,6 +225,7 @@ export class TitleIndex {
     this.checkQuery(query);
     const wanted = Math.min(Math.max(0, Math.floor(k)), this.size);
     if (wanted === 0) return [];
+    if (!this.hnsw) return this.exactSearch(query, wanted, filter);
     this.hnsw.setEf(Math.max(this.ef, wanted));
     const point = new Array<number>(this.graphDimension);
     for (let i = 0; i < this.dimension; i++) point[i] = query[i]!;
@@ -283,8 +302,10 @@ export class TitleIndex {
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
     const idBytes = Buffer.from(Int32Array.from(this.ids).buffer);
+    const hnsw = this.hnsw;
+    if (!hnsw) throw new RangeError('An exact title index has no graph to save; build one with TitleIndex.build.');
     const graph = withTempFile((path) => {
-      this.hnsw.writeIndexSync(path);
+      hnsw.writeIndexSync(path);
       return readFileSync(path);
     });
     const prefix = Buffer.alloc(MAGIC.length + 4);
@@ -359,6 +380,12 @@ export class TitleIndex {
   }
 
   private insert(titleId: number, vector: ArrayLike<number>): void {
+    if (this.sharedRows) {
+      const own = new Float32Array(this.capacity * this.dimension);
+      own.set(this.vectors);
+      this.vectors = own;
+      this.sharedRows = false;
+    }
     let label = this.labels.get(titleId);
     if (label === undefined) {
       label = this.ids.length;
@@ -368,7 +395,7 @@ export class TitleIndex {
     }
     this.vectors.set(vector, label * this.dimension);
     this.norms[label] = norm(this.vectors, label * this.dimension, this.dimension);
-    this.hnsw.addPoint(this.transformed(label), label);
+    this.hnsw?.addPoint(this.transformed(label), label);
   }
 
   /** Coordinates the graph stores: the raw vector, plus the MIPS coordinate in the mips space. */
@@ -396,7 +423,7 @@ export class TitleIndex {
   }
 
   private grow(capacity: number): void {
-    this.hnsw.resizeIndex(capacity);
+    this.hnsw?.resizeIndex(capacity);
     const vectors = new Float32Array(capacity * this.dimension);
     vectors.set(this.vectors);
     this.vectors = vectors;
@@ -408,8 +435,9 @@ export class TitleIndex {
 
   private rebuild(maxNorm: number): void {
     this.maxNorm = maxNorm;
-    this.hnsw = this.createGraph();
-    for (let label = 0; label < this.ids.length; label++) this.hnsw.addPoint(this.transformed(label), label);
+    if (!this.hnsw) return;
+    const hnsw = (this.hnsw = this.createGraph());
+    for (let label = 0; label < this.ids.length; label++) hnsw.addPoint(this.transformed(label), label);
   }
 
   private dot(query: ArrayLike<number>, label: number): number {

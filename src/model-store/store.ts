@@ -116,12 +116,16 @@ export async function loadModelVersion(
   prisma: PrismaClient,
   versionId: number,
   deserializeModel: DeserializeModel,
-  indexOptions: Pick<TitleIndexOptions, 'ef'> = {},
+  indexOptions: Pick<TitleIndexOptions, 'ef'> & { graph?: boolean } = {},
 ): Promise<LoadedModelVersion> {
   const version = await prisma.modelVersion.findUnique({ where: { id: versionId } });
   if (!version) throw new ModelStoreError(`No model version ${versionId}.`);
   // The gate fit is only for the next retrain's comparison: serving hosts do not fetch it.
-  const artifacts = await readArtifacts(prisma, versionId, { NOT: { name: { startsWith: ARTIFACT.gateModelPrefix } } });
+  // `graph: false` (one CLI query) skips the HNSW graph too: its index scans the model's title vectors.
+  const graph = indexOptions.graph ?? true;
+  // title-vectors repeats the model's own rows (for readers without the model package): not needed here.
+  const skipped = [{ name: { startsWith: ARTIFACT.gateModelPrefix } }, { name: ARTIFACT.titleVectors }, ...(graph ? [] : [{ name: ARTIFACT.index }])];
+  const artifacts = await readArtifacts(prisma, versionId, { NOT: skipped });
   const need = (name: string) => {
     const data = artifacts.get(name);
     if (!data) throw new ModelStoreError(`Model version ${versionId} (status ${version.status}) has no "${name}" artifact; it was not saved completely.`);
@@ -132,7 +136,10 @@ export async function loadModelVersion(
   if (titleIds.length !== model.titleIds.length || titleIds.some((id, row) => id !== model.titleIds[row])) {
     throw new ModelStoreError(`Model version ${versionId}: the stored title ids do not match the model's title order.`);
   }
-  const index = TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions);
+  const index = graph
+    ? TitleIndex.fromBytes(need(ARTIFACT.index), { dimension: model.dimension, titleIds: model.titleIds, versionId }, indexOptions)
+    : TitleIndex.exact(model.titleIds, model.titleVectors, model.dimension);
+  index.versionId = versionId;
   return { version, model, index };
 }
 
@@ -149,10 +156,10 @@ export async function loadGateModel(prisma: PrismaClient, versionId: number, des
 
 /** A version's artifacts matching `where`, each checked against its stored size and sha256. */
 async function readArtifacts(prisma: PrismaClient, versionId: number, where: Prisma.ModelArtifactWhereInput): Promise<Map<string, Uint8Array>> {
-  const rows = await prisma.modelArtifact.findMany({ where: { versionId, ...where }, select: { name: true, sha256: true, size: true, data: true } });
+  const rows = await prisma.modelArtifact.findMany({ where: { versionId, ...where }, select: { name: true, sha256: true, size: true } });
   const artifacts = new Map<string, Uint8Array>();
   for (const row of rows) {
-    const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+    const data = await readArtifactBytes(prisma, versionId, row.name, row.size);
     if (data.byteLength !== row.size) {
       throw new ArtifactIntegrityError(`Artifact "${row.name}" of model version ${versionId} has ${data.byteLength} bytes, but ${row.size} were stored; retrain or restore it.`);
     }
@@ -162,6 +169,30 @@ async function readArtifacts(prisma: PrismaClient, versionId: number, where: Pri
     artifacts.set(row.name, data);
   }
   return artifacts;
+}
+
+/** Bytes read per query: Prisma hands bytes over as base64, so one 15 MB artifact read whole costs ~100 MB of peak memory. */
+const ARTIFACT_SLICE_BYTES = 1 << 20;
+
+/** One artifact's bytes, read in slices into one array (a CLI call stays far below its whole-read peak memory). */
+async function readArtifactBytes(prisma: PrismaClient, versionId: number, name: string, size: number): Promise<Uint8Array> {
+  const data = new Uint8Array(size);
+  let at = 0;
+  for (;;) {
+    const [slice] = await prisma.$queryRaw<{ part: Uint8Array | null }[]>`
+      SELECT substring(data FROM ${at + 1}::int FOR ${ARTIFACT_SLICE_BYTES}::int) AS part FROM model_artifacts WHERE version_id = ${versionId} AND name = ${name}`;
+    const part = slice?.part ?? new Uint8Array(0);
+    // More bytes than recorded: return them all, so the size check names the difference.
+    if (at + part.byteLength > size) {
+      const longer = new Uint8Array(at + part.byteLength);
+      longer.set(data.subarray(0, at));
+      longer.set(part, at);
+      return longer;
+    }
+    data.set(part, at);
+    at += part.byteLength;
+    if (part.byteLength < ARTIFACT_SLICE_BYTES) return at === size ? data : data.subarray(0, at);
+  }
 }
 
 /** Deserialises the model stored under `prefix` and checks it against the version's recorded dimension. */

@@ -1,21 +1,8 @@
 import type { PrismaClient } from '../db/client.ts';
+import { userWhere, type UserRef } from '../lib/user-ref.ts';
 
-/** Which user to export: the database id, or a Discord member by snowflake. */
-export type UserRef = { kind: 'id'; id: number } | { kind: 'discord'; snowflake: string };
-
-/** A reference the CLI could not read; the message says what is accepted. */
-export class UserRefError extends Error {
-  override name = 'UserRefError';
-}
-
-/** Reads `42` (database id) or `discord:123456789012345678` (Discord snowflake). */
-export function parseUserRef(text: string): UserRef {
-  const value = text.trim();
-  if (/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2_147_483_647) return { kind: 'id', id: Number(value) };
-  const discord = /^discord:(\d{17,20})$/.exec(value);
-  if (discord) return { kind: 'discord', snowflake: discord[1]! };
-  throw new UserRefError(`"${value.slice(0, 60)}" is not a user reference: give the database id (e.g. 42) or discord:<snowflake> (e.g. discord:123456789012345678).`);
-}
+// The one reader of user references; re-exported because `tastebud export` and its tests know it from here.
+export { parseUserRef, UserRefError, type UserRef } from '../lib/user-ref.ts';
 
 /** Everything tastebud stores about one user, as plain JSON (dates as ISO strings, the vector as numbers). */
 export interface UserExport {
@@ -30,7 +17,7 @@ export interface UserExport {
 
 /** Collects a user's data for `tastebud export user`; undefined when there is no such user. */
 export async function exportUser(prisma: PrismaClient, ref: UserRef): Promise<UserExport | undefined> {
-  const where = ref.kind === 'id' ? { id: ref.id } : { source_externalId: { source: 'discord' as const, externalId: ref.snowflake } };
+  const where = userWhere(ref);
   const user = await prisma.user.findUnique({
     where,
     include: {

@@ -1,5 +1,5 @@
 import { SearchQueryError } from '../catalog/search.ts';
-import { UserError } from '../cli/main.ts';
+import { UserError } from '../lib/user-error.ts';
 import { loadConfig, requireDatabaseUrl } from '../config.ts';
 import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
 import { InputError } from '../lib/input-error.ts';
@@ -37,11 +37,12 @@ export async function withRecommender(work: (session: RecommenderSession) => Pro
   const url = requireDatabaseUrl(config);
   const prisma = createPrisma(url);
   try {
-    // Imported here so commands that never load a model do not pay for the model package.
-    const { deserializeModel } = await import('../model/index.ts');
+    // The stored model alone, not the model package (which loads TensorFlow.js for training); and no HNSW
+    // graph: one query scans the title vectors exactly, faster than reading the graph back.
+    const { deserializeDae } = await import('../model/dae-model.ts');
     let loaded;
     try {
-      loaded = await loadActiveRecommender(prisma, deserializeModel, { ef: config.hnsw.ef });
+      loaded = await loadActiveRecommender(prisma, deserializeDae, { graph: false });
     } catch (error) {
       const converted = toUserError(error);
       throw converted === error ? describeConnectionError(error, url) : converted;

@@ -1,8 +1,8 @@
 import { searchTitles } from '../catalog/search.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { bytesToVector } from '../embeddings/vector-bytes.ts';
+import { MAX_DATABASE_ID, parseUserRef, userNotFoundMessage, userWhere } from '../lib/user-ref.ts';
 import { activeModelVersion, loadModelVersion, type DeserializeModel } from '../model-store/store.ts';
-import { InputError } from '../lib/input-error.ts';
 import { MemoryCatalog } from './catalog.ts';
 import { Recommender, type RecommenderSettings } from './recommender.ts';
 import { NotFoundError, type UserHistory, type UserSource } from './types.ts';
@@ -41,25 +41,15 @@ export class PrismaUserSource implements UserSource {
 }
 
 /**
- * A user id from the command line: a database id ("42"), "discord:<snowflake>" or "movielens:<id>".
- * Throws {@link NotFoundError} when no such user exists.
+ * A user from the command line, as {@link parseUserRef} reads it (database id, Discord id with or without
+ * `discord:`, or `movielens:<id>`). Throws {@link UserRefError} (an InputError) for text that names nobody and
+ * {@link NotFoundError} naming what was looked up when no such user exists.
  */
-export async function resolveUserRef(prisma: PrismaClient, ref: string): Promise<number> {
-  const text = ref.trim();
-  const external = /^(discord|movielens):(\d+)$/i.exec(text);
-  if (external) {
-    const source = external[1]!.toLowerCase() === 'discord' ? 'discord' : 'dataset';
-    const user = await prisma.user.findUnique({ where: { source_externalId: { source, externalId: external[2]! } }, select: { id: true } });
-    if (!user) throw new NotFoundError('user', text, `No ${external[1]!.toLowerCase()} user ${external[2]}.`);
-    return user.id;
-  }
-  if (!/^\d+$/.test(text)) {
-    throw new InputError(`"${ref}" is not a user id; use a database id (42), discord:<snowflake> or movielens:<id>.`);
-  }
-  const id = Number(text);
-  const user = await prisma.user.findUnique({ where: { id }, select: { id: true } });
-  if (!user) throw new NotFoundError('user', id, `No user with id ${id}.`);
-  return id;
+export async function resolveUserRef(prisma: PrismaClient, text: string): Promise<number> {
+  const ref = parseUserRef(text);
+  const user = await prisma.user.findUnique({ where: userWhere(ref), select: { id: true } });
+  if (!user) throw new NotFoundError('user', text.trim(), userNotFoundMessage(text, ref));
+  return user.id;
 }
 
 /** A recommender over the active model version, the whole catalogue and users read on demand. */
@@ -76,12 +66,15 @@ export interface LoadedRecommender {
 export async function loadActiveRecommender(
   prisma: PrismaClient,
   deserializeModel: DeserializeModel,
-  options: { ef?: number; settings?: Partial<RecommenderSettings> } = {},
+  options: { ef?: number; graph?: boolean; settings?: Partial<RecommenderSettings> } = {},
 ): Promise<LoadedRecommender> {
   const active = await activeModelVersion(prisma);
   if (!active) throw new NoActiveModelError('No model version is active yet; train one and promote it first.');
   const [{ model, index }, catalog] = await Promise.all([
-    loadModelVersion(prisma, active.id, deserializeModel, options.ef === undefined ? {} : { ef: options.ef }),
+    loadModelVersion(prisma, active.id, deserializeModel, {
+      ...(options.ef === undefined ? {} : { ef: options.ef }),
+      ...(options.graph === undefined ? {} : { graph: options.graph }),
+    }),
     loadCatalog(prisma),
   ]);
   const recommender = new Recommender({
@@ -108,12 +101,14 @@ export class NoActiveModelError extends Error {
 export async function resolveTitleRef(prisma: PrismaClient, ref: string): Promise<number> {
   const text = ref.trim();
   if (/^\d+$/.test(text)) {
+    if (Number(text) < 1 || Number(text) > MAX_DATABASE_ID) throw new NotFoundError('title', text, `No title with id ${text}: database ids are 1 to ${MAX_DATABASE_ID}.`);
     const title = await prisma.title.findUnique({ where: { id: Number(text) }, select: { id: true } });
     if (!title) throw new NotFoundError('title', Number(text), `No title with id ${text}.`);
     return title.id;
   }
   const movielens = /^movielens:(\d+)$/i.exec(text);
   if (movielens) {
+    if (Number(movielens[1]) > MAX_DATABASE_ID) throw new NotFoundError('title', text, `No title with MovieLens id ${movielens[1]}.`);
     const title = await prisma.title.findUnique({ where: { movielensId: Number(movielens[1]) }, select: { id: true } });
     if (!title) throw new NotFoundError('title', text, `No title with MovieLens id ${movielens[1]}.`);
     return title.id;

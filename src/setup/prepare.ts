@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { locateModel, missingModelFiles } from '../embeddings/encoder.ts';
+import { findMovieLensDir, MOVIELENS_FILES } from '../import/locate.ts';
 import type { Logger } from '../log.ts';
 import type { TrainOptions } from '../model/train.ts';
 
@@ -19,12 +20,7 @@ export class SetupError extends Error {
   override name = 'SetupError';
 }
 
-const MOVIELENS_FILES = ['movies.csv', 'links.csv', 'tags.csv', 'ratings.csv'] as const;
-
-/** The first of `candidates` that holds every MovieLens file, or undefined. */
-export function findMovieLensDir(candidates: readonly string[]): string | undefined {
-  return candidates.map((c) => resolve(c)).find((dir) => MOVIELENS_FILES.every((f) => existsSync(join(dir, f))));
-}
+export { findMovieLensDir };
 
 /** The error for an empty catalogue with no MovieLens files anywhere we looked. */
 export function missingMovieLens(candidates: readonly string[]): SetupError {

@@ -1,16 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { TrainOptions } from '../model/train.ts';
 import type { Playground, Screen } from './playground.ts';
 import { prepareDeployment, SetupError, type SetupReporter } from '../setup/prepare.ts';
-
-/** The repository root (src/try/ is two levels down); ../shared sits beside it on development and CI machines. */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MIGRATIONS_DIR = join(REPO_ROOT, 'prisma', 'migrations');
+import { cliMovieLensSearch, movieLensCandidates as candidatesOf } from '../import/locate.ts';
+import { MIGRATIONS_DIR, PACKAGE_ROOT } from '../lib/package-root.ts';
 
 export interface PlaygroundRunOptions {
   config: Config;
@@ -27,9 +24,9 @@ export interface PlaygroundRunOptions {
   input: NodeJS.ReadStream;
 }
 
-/** Where MovieLens may be: MOVIELENS_DIR, then the shared copy beside the repository. */
+/** Where MovieLens may be: the CLI's own order (MOVIELENS_DIR, then data/movielens/ml-latest-small). */
 export function movieLensCandidates(config: Pick<Config, 'movielensDir'>): string[] {
-  return [resolve(config.movielensDir), resolve(REPO_ROOT, '..', 'shared', 'data', 'movielens', 'ml-latest-small')];
+  return candidatesOf(cliMovieLensSearch(config.movielensDir));
 }
 
 /**
@@ -253,7 +250,7 @@ const WORKER_READY = 'tastebud-try-worker-ready';
 /** Spawns `tastebud try --worker-only` with the same settings; resolves once it takes jobs. */
 async function startWorkerChild(ctx: ServiceContext): Promise<{ stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  const args = [join(REPO_ROOT, 'bin', 'tastebud.js'), 'try', '--worker-only', '--log-file', ctx.logFile, '--embedding-model', ctx.embeddingModel];
+  const args = [join(PACKAGE_ROOT, 'bin', 'tastebud.js'), 'try', '--worker-only', '--log-file', ctx.logFile, '--embedding-model', ctx.embeddingModel];
   if (ctx.train.epochs) args.push('--epochs', String(ctx.train.epochs));
   if (ctx.train.dimension) args.push('--dimension', String(ctx.train.dimension));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

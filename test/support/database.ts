@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/client.ts';
-import { onServer, quoteIdent, serverUrl } from './postgres.ts';
+import { createDatabase, dropDatabase, onServer, serverUrl } from './postgres.ts';
 
 export interface TestDatabase {
   /** Connection string of a database no other test file sees. */
@@ -18,7 +18,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await onServer(async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+        await createDatabase(client, name, template);
         return;
       } catch (error) {
         // Two files cloning at the same instant see each other as "accessing" the template.
@@ -34,7 +34,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     prisma,
     async drop() {
       await prisma.$disconnect();
-      await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+      await onServer((client) => dropDatabase(client, name));
     },
   };
 }

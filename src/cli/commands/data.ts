@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--dir <path>', 'directory to save and unpack into', 'data/movielens')
     .option('--base-url <url>', 'mirror holding the MovieLens zip files (default GroupLens)')
     .action(async (dataset: string, opts: { size: 'small' | '25m' | '32m'; dir: string; baseUrl?: string }) => {
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       if (dataset !== 'movielens') throw new UserError(`Unknown dataset "${dataset}"; the only one is 'movielens'.`);
       const { downloadMovieLens, DownloadError, MOVIELENS_LICENCE_NOTE } = await import('../../import/download.ts');
       let lastAt = 0;
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed; the same seed writes the same files', seedArg, 1)
     .requiredOption('--out <dir>', 'directory to write movies.csv, links.csv, tags.csv and ratings.csv into')
     .action(async (dataset: string, opts: { shape: 'small' | '25m' | '32m'; scale: number; seed: number; out: string }) => {
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       if (dataset !== 'movielens') throw new UserError(`Unknown dataset "${dataset}"; the only one is 'movielens'.`);
       const { generateMovieLens, GenerateError } = await import('../../import/generate/movielens.ts');
       let lastAt = 0;

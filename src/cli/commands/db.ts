@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-
-const defaultMigrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+import { MIGRATIONS_DIR as defaultMigrationsDir } from '../../lib/package-root.ts';
 
 export function register(program: Command): void {
   const db = program.command('db').description('Database schema: apply and inspect migrations');

@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--min-count <n>', 'leave out words found in fewer titles', positiveInt, 2)
     .requiredOption('--out <dir>', 'directory to write the model into (transformers.js layout)')
     .action(async (opts: { movies: string; tags?: string; dim: number; minCount: number; out: string }) => {
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { makeModelFromMovieLens } = await import('../../embeddings/make-model.ts');
       if (opts.dim > 4096) throw new UserError('--dim must be at most 4096.');
       const started = Date.now();

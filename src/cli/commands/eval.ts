@@ -31,7 +31,7 @@ interface FileOptions extends CommonOptions {
 }
 
 interface MovieLensOptions extends CommonOptions {
-  dir: string;
+  dir?: string;
   split: 'stratified' | 'temporal';
   seed: number;
   recsOut?: string;
@@ -63,8 +63,12 @@ export function register(program: Command): void {
       .option('--tags <tags.csv>', 'userId,movieId,tag,timestamp: tags added to the title text')
       .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
   ).action(async (options: FileOptions) => {
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
     if (!options.train || !options.test) throw new UserError('eval needs --train <ratings.csv> and --test <ratings.csv> (or use `tastebud eval movielens --dir <dir>`).');
+    const { existsSync } = await import('node:fs');
+    for (const [flag, path] of Object.entries({ train: options.train, test: options.test, movies: options.movies, tags: options.tags })) {
+      if (path !== undefined && !existsSync(path)) throw new UserError(`--${flag} ${path}: no such file.`);
+    }
     const { readRatingsCsv } = await import('../../eval/movielens.ts');
     const [train, test] = await Promise.all([readRatingsCsv(options.train), readRatingsCsv(options.test)]);
     await runEvaluation(train, test, options, { moviesPath: options.movies, tagsPath: options.tags });
@@ -74,14 +78,19 @@ export function register(program: Command): void {
     evalCommand
       .command('movielens')
       .description('Split a MovieLens directory (ratings.csv, movies.csv, tags.csv) per user and run the protocol in one step')
-      .requiredOption('--dir <dir>', 'MovieLens directory, e.g. ../shared/data/movielens/ml-latest-small')
+      .option('--dir <dir>', 'MovieLens directory (default MOVIELENS_DIR, then data/movielens/ml-latest-small)')
       .addOption(new Option('--split <kind>', 'per-user split: stratified (random 75/25) or temporal (latest 25%)').choices(['stratified', 'temporal']).default('stratified'))
       .option('--seed <n>', 'split (and training) seed', integer, 42)
       .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
   ).action(async (options: MovieLensOptions) => {
     const { join } = await import('node:path');
     const { existsSync } = await import('node:fs');
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
+    if (options.dir === undefined) {
+      const { loadConfig } = await import('../../config.ts');
+      const { locateMovieLens, cliMovieLensSearch } = await import('../../import/locate.ts');
+      options.dir = await locateMovieLens(cliMovieLensSearch(loadConfig().movielensDir));
+    }
     const ratingsPath = join(options.dir, 'ratings.csv');
     if (!existsSync(ratingsPath)) throw new UserError(`${options.dir} has no ratings.csv; point --dir at an unpacked MovieLens directory.`);
     const { readRatingsCsv } = await import('../../eval/movielens.ts');

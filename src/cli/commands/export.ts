@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .command('user <ref>')
     .description('Print one user\'s data as JSON: the database id (42) or discord:<snowflake>')
     .action(async (ref: string) => {
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { parseUserRef, exportUser, UserRefError } = await import('../../privacy/export.ts');
       let parsed;
       try {

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-
-const defaultMigrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+import { MIGRATIONS_DIR as defaultMigrationsDir } from '../../lib/package-root.ts';
 
 /** Problems printed per file; the rest are only counted. */
 const SHOWN_PROBLEMS = 20;
@@ -21,19 +19,20 @@ export function register(program: Command): void {
   imports
     .command('movielens')
     .description('Import a MovieLens directory (movies.csv, links.csv, tags.csv, ratings.csv) in one transaction; safe to run again')
-    .option('--dir <path>', 'unpacked MovieLens directory (default MOVIELENS_DIR)')
+    .option('--dir <path>', 'unpacked MovieLens directory (default MOVIELENS_DIR, then data/movielens/ml-latest-small)')
     .option('--batch-size <n>', 'rows copied and merged at once (default 250,000 ratings, 50,000 movies or links, 100,000 tags)', positiveInt)
     .option('--max-tags <n>', 'most frequent tags kept per title', positiveInt, 20)
     .option('--migrations <dir>', 'migrations directory to check the database against', defaultMigrationsDir)
     .action(async (opts: { dir?: string; batchSize?: number; maxTags: number; migrations: string }) => {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { describeConnectionError } = await import('../../db/client.ts');
       const { pendingMigrations } = await import('../../db/migrate.ts');
       const { importMovieLens, findMovieLensFiles, ImportInputError } = await import('../../import/movielens.ts');
       const { default: pg } = await import('pg');
       const config = loadConfig();
-      const dir = opts.dir ?? config.movielensDir;
+      const { locateMovieLens, cliMovieLensSearch } = await import('../../import/locate.ts');
+      const dir = opts.dir ?? (await locateMovieLens(cliMovieLensSearch(config.movielensDir)));
       await findMovieLensFiles(dir).catch((error: Error) => {
         throw new UserError(error.message);
       });

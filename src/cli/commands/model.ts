@@ -60,7 +60,7 @@ export function formatVersionTable(rows: readonly Row[]): string {
 async function withDatabase<T>(work: (prisma: PrismaClient, config: import('../../config.ts').Config) => Promise<T>): Promise<T> {
   const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
   const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
-  const { UserError } = await import('../main.ts');
+  const { UserError } = await import('../../lib/user-error.ts');
   const { ModelStoreError } = await import('../../model-store/store.ts');
   const config = loadConfig();
   const url = requireDatabaseUrl(config);
@@ -117,7 +117,7 @@ export function register(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const wanted = versionId(id);
       await withDatabase(async (prisma) => {
-        const { UserError } = await import('../main.ts');
+        const { UserError } = await import('../../lib/user-error.ts');
         const row = await prisma.modelVersion.findUnique({ where: { id: wanted } });
         if (!row) throw new UserError(`No model version ${wanted}; see \`tastebud model list\`.`);
         const artifacts = await prisma.modelArtifact.findMany({ where: { versionId: wanted }, select: { name: true, size: true }, orderBy: { name: 'asc' } });

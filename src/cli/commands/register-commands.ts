@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .option('--guild <id>', 'register for this server only (shows at once; global commands can take up to an hour)')
     .action(async (options: { guild?: string }) => {
       const { loadConfig, requireDiscord } = await import('../../config.ts');
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const config = loadConfig();
       const { token, applicationId } = requireDiscord(config);
       const guildId = options.guild ?? undefined;

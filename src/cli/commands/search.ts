@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
       const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
       const { searchTitles, SearchQueryError } = await import('../../catalog/search.ts');
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const databaseUrl = requireDatabaseUrl(loadConfig());
       const prisma = createPrisma(databaseUrl);
       try {

@@ -7,17 +7,17 @@ export function register(program: Command): void {
     .description('Make the database ready to serve: apply migrations, import MovieLens into an empty catalogue (downloading it if absent), embed titles, train a first model')
     .option('--download-dir <dir>', 'where to download MovieLens when MOVIELENS_DIR holds no files', 'data/movielens')
     .action(async (opts: { downloadDir: string }) => {
-      const { fileURLToPath } = await import('node:url');
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
       const { createLogger } = await import('../../log.ts');
       const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
       const { applyMigrations } = await import('../../db/migrate.ts');
       const { prepareDeployment, SetupError } = await import('../../setup/prepare.ts');
-      const { UserError } = await import('../main.ts');
+      const { movieLensCandidates, cliMovieLensSearch } = await import('../../import/locate.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { Redis } = await import('ioredis');
       const config = loadConfig();
       const databaseUrl = requireDatabaseUrl(config);
-      const migrations = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+      const { MIGRATIONS_DIR: migrations } = await import('../../lib/package-root.ts');
       const report = await applyMigrations(databaseUrl, migrations, (line) => console.log(line)).catch((error: unknown) => {
         throw describeConnectionError(error, databaseUrl);
       });
@@ -31,7 +31,7 @@ export function register(program: Command): void {
         });
         const model = await prepareDeployment({
           config,
-          candidates: [config.movielensDir],
+          candidates: movieLensCandidates(cliMovieLensSearch(config.movielensDir)),
           downloadTo: opts.downloadDir,
           requestedBy: 'tastebud seed',
           allowModelDownload: config.embeddings.allowRemoteModels,

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .addOption(new Option('--embedding-model <model>', 'title embedding model of the worker').hideHelp())
     .addHelpText(
       'after',
-      '\nUses DATABASE_URL and REDIS_URL. An empty catalogue is imported from MOVIELENS_DIR (or ../shared/data/movielens/ml-latest-small);\n' +
+      '\nUses DATABASE_URL and REDIS_URL. An empty catalogue is imported from MOVIELENS_DIR (or data/movielens/ml-latest-small);\n' +
         'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
         '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
     )
@@ -45,7 +45,7 @@ export function register(program: Command): void {
         }
         return;
       }
-      const { UserError } = await import('../main.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
       const { SetupError } = await import('../../setup/prepare.ts');
       const config = loadConfig();
       let script: string[] | undefined;

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt)
     .action(async (opts: { queues?: (typeof QUEUE_NAMES)[number][]; concurrency: number; schedule: boolean; lockDurationMs?: number; stalledIntervalMs?: number }) => {
       const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
-      const { createPrisma } = await import('../../db/client.ts');
+      const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
       const { createLogger } = await import('../../log.ts');
       const { startWorkerRuntime } = await import('../../worker/runtime.ts');
       const { startObservabilityServer, standardChecks } = await import('../../observability/server.ts');
@@ -37,6 +37,11 @@ export function register(program: Command): void {
       const databaseUrl = requireDatabaseUrl(config);
       const logger = createLogger(config, 'worker');
       const prisma = createPrisma(databaseUrl);
+      // Fail at start, in one line, rather than half-started with queues open.
+      await prisma.$queryRaw`SELECT 1`.catch(async (error: unknown) => {
+        await prisma.$disconnect();
+        throw describeConnectionError(error, databaseUrl);
+      });
       const runtime = await startWorkerRuntime({
         prisma,
         databaseUrl,

@@ -12,8 +12,9 @@ import { createServingModel, type ServingModel } from '../../../src/serving/serv
 import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { seedWorldWithModel } from './fixtures.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_SETTINGS.redisUrl;
 const ALICE = '200000000000000001';
 const BOB = '200000000000000002';
 const ADMIN = '200000000000000003';

@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadRelevanceSet, type RelevanceQuery } from '../../../bench/search-relevance.ts';
 import { searchTitles } from '../../../src/catalog/search.ts';
 import { importMovieLens } from '../../../src/import/movielens.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
-/** The real ml-latest-small catalogue with its ratings (popularity breaks ties), read from ../shared beside the checkout. */
-const movielens = fileURLToPath(new URL('../../../../shared/data/movielens/ml-latest-small/', import.meta.url));
+/** The real ml-latest-small catalogue with its ratings (popularity breaks ties), where the global setup found it. */
+const movielens = inject('movielensDir');
 
 let database: TestDatabase;
 let set: RelevanceQuery[];

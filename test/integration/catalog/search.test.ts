@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { searchTitles, SearchQueryError, titleSearchSql, type TitleSearchResult } from '../../../src/catalog/search.ts';
 import { importMovieLens } from '../../../src/import/movielens.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
-/** The real ml-latest-small catalogue (9,742 titles), read from ../shared beside the checkout. */
-const movielens = fileURLToPath(new URL('../../../../shared/data/movielens/ml-latest-small/', import.meta.url));
+/** The real ml-latest-small catalogue (9,742 titles), where the global setup found it. */
+const movielens = inject('movielensDir');
 
 let database: TestDatabase;
 

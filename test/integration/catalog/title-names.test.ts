@@ -9,7 +9,7 @@ import { createPrisma } from '../../../src/db/client.ts';
 import { applyMigrations } from '../../../src/db/migrate.ts';
 import { importMovieLens } from '../../../src/import/movielens.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { onServer, quoteIdent, serverUrl } from '../../support/postgres.ts';
+import { createDatabase, dropDatabase, onServer, serverUrl } from '../../support/postgres.ts';
 
 const migrations = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
@@ -139,7 +139,7 @@ describe('the search_title_names migration on a database that already has titles
   let dir: string;
 
   beforeAll(async () => {
-    await onServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+    await onServer((c) => createDatabase(c, name));
     // The migrations before this one, as a database made before it has them.
     older = await mkdtemp(join(tmpdir(), 'tastebud-migrations-'));
     for (const entry of (await readdir(migrations)).filter((e) => e < '20261210000000')) {
@@ -150,7 +150,7 @@ describe('the search_title_names migration on a database that already has titles
   });
 
   afterAll(async () => {
-    await onServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+    await onServer((c) => dropDatabase(c, name));
     await rm(older, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, pendingMigrations, readMigrations } from '../../../src/db/migrate.ts';
 import { openSchemaEngine } from '../../../scripts/schema-engine.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { onServer, quoteIdent, serverUrl } from '../../support/postgres.ts';
+import { createDatabase, dropDatabase, onServer, serverUrl } from '../../support/postgres.ts';
 
 const migrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const schemaFile = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url));
@@ -43,7 +43,7 @@ describe('committed migrations', () => {
   it('leave a database that matches schema.prisma exactly: tables, columns, types, defaults, indexes, constraints, enums', async () => {
     // Reference: a database built from what Prisma's schema engine generates for schema.prisma today.
     const reference = `tbtest_${Date.now()}_${process.pid}_reference`;
-    await onServer((c) => c.query(`CREATE DATABASE ${quoteIdent(reference)}`));
+    await onServer((c) => createDatabase(c, reference));
     try {
       const engine = await openSchemaEngine(serverUrl(reference));
       const sql = await engine.sqlFromEmpty(await readFile(schemaFile, 'utf8'));
@@ -58,7 +58,7 @@ describe('committed migrations', () => {
       expect(migrated.filter((line) => !handWritten(line))).toEqual(expected);
       expect(migrated.some((line) => line.includes('ratings_value_half_steps'))).toBe(true);
     } finally {
-      await onServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(reference)} WITH (FORCE)`));
+      await onServer((c) => dropDatabase(c, reference));
     }
   });
 
@@ -95,10 +95,10 @@ describe('committed migrations', () => {
 
 describe('a database with nothing applied', () => {
   const name = `${Date.now()}_${process.pid}_empty`;
-  afterAll(() => onServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(`tbtest_${name}`)} WITH (FORCE)`)));
+  afterAll(() => onServer((c) => dropDatabase(c, `tbtest_${name}`)));
 
   it('gets every committed migration, in order', async () => {
-    await onServer((c) => c.query(`CREATE DATABASE ${quoteIdent(`tbtest_${name}`)}`));
+    await onServer((c) => createDatabase(c, `tbtest_${name}`));
     const url = serverUrl(`tbtest_${name}`);
     expect(await pendingMigrations(url, migrationsDir)).toEqual((await readMigrations(migrationsDir)).map((m) => m.name));
     const report = await applyMigrations(url, migrationsDir);

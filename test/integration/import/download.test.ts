@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -67,9 +68,14 @@ let dir: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    if (req.url === '/ml-latest-small.zip') {
+    if (req.url === '/ml-latest-small.zip' || req.url === '/damaged/ml-latest-small.zip') {
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length });
       res.end(zip);
+    } else if (req.url === '/ml-latest-small.zip.md5') {
+      // GroupLens's own layout: the hash, then the file name.
+      res.writeHead(200).end(`${createHash('md5').update(zip).digest('hex')}  ml-latest-small.zip\n`);
+    } else if (req.url === '/damaged/ml-latest-small.zip.md5') {
+      res.writeHead(200).end(`${'0'.repeat(32)}  ml-latest-small.zip\n`);
     } else {
       res.writeHead(404).end();
     }
@@ -122,6 +128,17 @@ describe('downloadMovieLens', () => {
     expect(result).toEqual({ url: `${baseUrl}ml-latest-small.zip`, zipPath: join(dir, 'ml-latest-small.zip'), dataDir: join(dir, 'ml-latest-small'), bytes: zip.length });
     expect(await readFile(join(dir, 'ml-latest-small', 'movies.csv'), 'utf8')).toBe('movieId,title,genres\n1,Toy Story (1995),Comedy\n');
     expect(progress.at(-1)).toEqual({ received: zip.length, total: zip.length });
+  });
+
+  it('refuses an archive whose MD5 differs from the published one, keeping nothing', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'tastebud-download-'));
+    try {
+      await expect(downloadMovieLens({ size: 'small', dir: other, baseUrl: `${baseUrl}damaged/` })).rejects.toThrow(/is damaged: its MD5 is [0-9a-f]{32}, GroupLens publishes 0{32}/);
+      await expect(stat(join(other, 'ml-latest-small.zip'))).rejects.toThrow();
+      await expect(stat(join(other, 'ml-latest-small.zip.part'))).rejects.toThrow();
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('says so when the archive unpacks to something that is not MovieLens', async () => {

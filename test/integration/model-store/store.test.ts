@@ -87,16 +87,28 @@ describe('model store', () => {
     expect(Array.from(vectors.vectors)).toEqual(Array.from(model.titleVectors));
   });
 
+  it('reads artifacts larger than one read slice (1 MiB) back byte for byte, with or without the graph', async () => {
+    // 60,000 titles x 5 dimensions x 4 bytes = 1.2 MB: two slices, the second partial.
+    const { model, index } = randomModel(60_000, 11);
+    const id = await saveModelVersion(db.prisma, { model, index });
+    for (const graph of [true, false]) {
+      const loaded = await loadModelVersion(db.prisma, id, deserialize, { graph });
+      expect(loaded.model.titleVectors).toEqual(model.titleVectors);
+      expect(loaded.index.vectorOf(10 + 59_999)).toEqual(model.titleVectors.subarray(59_999 * dimension));
+    }
+  });
+
   it('detects an artifact whose bytes no longer match the checksum', async () => {
+    // An artifact the loader reads (the spare title-vectors copy is checked by loadTitleVectors).
     const { model, index } = randomModel(20, 3);
     const id = await saveModelVersion(db.prisma, { model, index });
-    const row = await db.prisma.modelArtifact.findUniqueOrThrow({ where: { versionId_name: { versionId: id, name: 'title-vectors' } } });
+    const row = await db.prisma.modelArtifact.findUniqueOrThrow({ where: { versionId_name: { versionId: id, name: 'model/vectors.bin' } } });
     const tampered = new Uint8Array(row.data);
     tampered[0] = tampered[0]! ^ 0xff;
-    await db.prisma.modelArtifact.update({ where: { versionId_name: { versionId: id, name: 'title-vectors' } }, data: { data: tampered } });
+    await db.prisma.modelArtifact.update({ where: { versionId_name: { versionId: id, name: 'model/vectors.bin' } }, data: { data: tampered } });
     await expect(loadModelVersion(db.prisma, id, deserialize)).rejects.toThrow(ArtifactIntegrityError);
-    await expect(loadModelVersion(db.prisma, id, deserialize)).rejects.toThrow(/"title-vectors" of model version \d+ does not match its sha256/);
-    await db.prisma.modelArtifact.update({ where: { versionId_name: { versionId: id, name: 'title-vectors' } }, data: { data: tampered.subarray(4) } });
+    await expect(loadModelVersion(db.prisma, id, deserialize)).rejects.toThrow(/"model\/vectors.bin" of model version \d+ does not match its sha256/);
+    await db.prisma.modelArtifact.update({ where: { versionId_name: { versionId: id, name: 'model/vectors.bin' } }, data: { data: tampered.subarray(4) } });
     await expect(loadModelVersion(db.prisma, id, deserialize)).rejects.toThrow(/has 396 bytes, but 400 were stored/);
   });
 

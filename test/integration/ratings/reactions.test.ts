@@ -7,8 +7,9 @@ import { memberProfile } from '../../../src/members/members.ts';
 import { applyReaction, rateTitle } from '../../../src/ratings/store.ts';
 import { recordSuggestions } from '../../../src/suggestions/records.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_SETTINGS.redisUrl;
 
 let db: TestDatabase;
 let queues: Queues;

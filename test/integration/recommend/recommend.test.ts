@@ -3,6 +3,7 @@ import { searchNameOf } from '../../../src/catalog/names.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import type { TrainedModel } from '../../../src/model/types.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
+import { UserRefError } from '../../../src/lib/user-ref.ts';
 import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from '../../../src/recommend/prisma-sources.ts';
 import { NotFoundError } from '../../../src/recommend/types.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
@@ -88,15 +89,31 @@ describe('recommend over PostgreSQL', () => {
     expect(similar.every((s) => s.genres.includes('Action') && s.titleId !== titleIds[0])).toBe(true);
   });
 
+  it('answers the same without the HNSW graph (what the CLI loads for one query)', async () => {
+    const withGraph = await loadActiveRecommender(db.prisma, deserialize);
+    const exact = await loadActiveRecommender(db.prisma, deserialize, { graph: false });
+    expect(exact.versionId).toBe(withGraph.versionId);
+    expect(await exact.recommender.recommend(fanId, { count: 5 })).toEqual(await withGraph.recommender.recommend(fanId, { count: 5 }));
+    expect(exact.recommender.similar(titleIds[0]!, 3)).toEqual(withGraph.recommender.similar(titleIds[0]!, 3));
+  });
+
   it('resolves user and title references, with clear errors for unknown ones', async () => {
     expect(await resolveUserRef(db.prisma, 'discord:123456789012345678')).toBe(fanId);
     expect(await resolveUserRef(db.prisma, String(fanId))).toBe(fanId);
-    await expect(resolveUserRef(db.prisma, 'discord:999999999999999999')).rejects.toThrow('No discord user 999999999999999999.');
+    await expect(resolveUserRef(db.prisma, 'discord:999999999999999999')).rejects.toThrow('No Discord member discord:999999999999999999 is stored.');
     await expect(resolveUserRef(db.prisma, '987654')).rejects.toThrow(NotFoundError);
-    await expect(resolveUserRef(db.prisma, 'bob')).rejects.toThrow(/not a user id/);
+    await expect(resolveUserRef(db.prisma, 'bob')).rejects.toThrow(UserRefError);
+    // A bare snowflake, as Discord's "Copy User ID" gives it, is a Discord id.
+    expect(await resolveUserRef(db.prisma, '123456789012345678')).toBe(fanId);
+    await expect(resolveUserRef(db.prisma, '1577619967195615237')).rejects.toThrow(
+      'No user 1577619967195615237: looked for the Discord member discord:1577619967195615237 (17 to 20 digits are a Discord id; database ids are 1 to 2147483647).',
+    );
+    // Past PostgreSQL's integer but too short for a snowflake: named, never sent to the database.
+    await expect(resolveUserRef(db.prisma, '99999999999')).rejects.toThrow(/neither a database id \(1 to 2147483647\) nor a Discord id/);
     expect(await resolveTitleRef(db.prisma, 'movielens:6')).toBe(titleIds[0]);
     expect(await resolveTitleRef(db.prisma, 'heat')).toBe(titleIds[0]);
     expect(await resolveTitleRef(db.prisma, 'Comedy Film 2 (1995)')).toBe(titleIds[2]);
     await expect(resolveTitleRef(db.prisma, 'Casablanca')).rejects.toThrow('No title matches "Casablanca".');
+    await expect(resolveTitleRef(db.prisma, '1577619967195615237')).rejects.toThrow('No title with id 1577619967195615237: database ids are 1 to 2147483647.');
   });
 });

@@ -9,6 +9,7 @@ import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { startDiscordEmulator, type DiscordEmulator, type DiscordEmulatorOptions } from '../../support/discord-emulator/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { inProcessBot, seedTitles, type InProcessBot } from '../reliability/harness.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
 /** One JSON log line as pino writes it (level 30 info, 40 warn, 50 error). */
 export interface LogLine {
@@ -61,7 +62,7 @@ export async function startBotWorld(options: { emulator: DiscordEmulatorOptions;
     const db = (parts.db = await createTestDatabase());
     await (options.seed ?? seedTitles)(db.prisma);
     const emu = (parts.emu = await startDiscordEmulator(options.emulator));
-    const queues = (parts.queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`));
+    const queues = (parts.queues = createQueues(TEST_SETTINGS.redisUrl, `tbsec-${randomBytes(3).toString('hex')}`));
     const { wrapSearch, ...budgets } = options.bot ?? {};
     const search = wrapSearch?.(catalogTitleSearch(db.prisma));
     const newBot = async () => {

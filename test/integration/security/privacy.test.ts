@@ -9,6 +9,7 @@ import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { startDiscordEmulator, type DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { BIN, inProcessBot, memberList, reactionBurst, recommend, ROOT, seedTitles } from '../reliability/harness.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
 const run = promisify(execFile);
 const [alice, bob] = memberList(2) as [{ id: string; username: string }, { id: string; username: string }];
@@ -21,7 +22,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await seedTitles(db.prisma);
   emu = await startDiscordEmulator({ members: [alice, bob] });
-  queues = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `tbsec-${randomBytes(3).toString('hex')}`);
+  queues = createQueues(TEST_SETTINGS.redisUrl, `tbsec-${randomBytes(3).toString('hex')}`);
   bot = inProcessBot({ emu, prisma: db.prisma, queues });
   await bot.start();
 });

@@ -6,6 +6,7 @@ import { startDiscordEmulator, type DiscordEmulator } from '../../support/discor
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { onServer, quoteIdent } from '../../support/postgres.ts';
 import { BIN, botEnv, memberList, recommend, ROOT, seedTitles, startBotProcess } from '../reliability/harness.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
 const run = promisify(execFile);
 const PASSWORD = `pw-${randomBytes(9).toString('hex')}`;
@@ -46,7 +47,7 @@ function scan(text: string): string[] {
 
 describe('secrets', () => {
   it('a full flow with a password-bearing DATABASE_URL and a known token leaks neither to logs, errors or replies', async () => {
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const redisUrl = TEST_SETTINGS.redisUrl;
     const bot = await startBotProcess(botEnv(emu, url, redisUrl, { LOG_LEVEL: 'debug' }));
     try {
       const messages = await recommend(emu, alice.id, 2);

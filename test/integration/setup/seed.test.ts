@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.ts';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
 const run = promisify(execFile);
@@ -23,7 +23,7 @@ describe('tastebud seed (the compose one-shot service)', () => {
     env = {
       PATH: process.env.PATH,
       DATABASE_URL: db.url,
-      REDIS_URL: loadConfig().redisUrl,
+      REDIS_URL: TEST_SETTINGS.redisUrl,
       QUEUE_PREFIX: `seedtest${process.pid}`,
       MOVIELENS_DIR: fixture,
       MODELS_DIR: models,

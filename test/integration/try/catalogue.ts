@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { inject } from 'vitest';
 
-/** ml-latest-small as CI finds it: ../shared beside the repository. */
-export const ML_LATEST_SMALL = fileURLToPath(new URL('../../../../shared/data/movielens/ml-latest-small/', import.meta.url));
+/** ml-latest-small, where the run's global setup found it (test/support/movielens.ts). */
+export const ML_LATEST_SMALL = inject('movielensDir');
 
 /**
  * Writes a MovieLens directory holding the `titles` most-rated movies of ml-latest-small with every

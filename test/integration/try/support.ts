@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { TEST_SETTINGS } from '../../support/settings.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = TEST_SETTINGS.redisUrl;
 
 /** A QUEUE_PREFIX no other run uses. */
 export const uniquePrefix = (what: string) => `tbtest-try-${what}-${randomBytes(4).toString('hex')}`;

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../../src/config.ts';
 import type { PrismaClient } from '../../../src/db/client.ts';
 import { createLogger } from '../../../src/log.ts';
 import { DaeModel, deserializeDae } from '../../../src/model/dae-model.ts';
 import { seededRandom, trainModel } from '../../../src/model/train.ts';
 import type { WorkerRuntimeOptions } from '../../../src/worker/runtime.ts';
+import { createDatabase, dropDatabase, onServer, serverUrl } from '../../support/postgres.ts';
+import { TEST_DATABASE_PREFIX, TEST_SETTINGS } from '../../support/settings.ts';
 
-/** The Redis tests and benchmarks use: REDIS_URL (CI sets it), else the local one. */
-export const REDIS_URL = loadConfig().redisUrl;
+/** The Redis tests and benchmarks use: TEST_REDIS_URL, else the local one. */
+export const REDIS_URL = TEST_SETTINGS.redisUrl;
 
 /**
  * The options every test worker shares: this database and prefix, silent logs, the real trainer on the cpu
@@ -116,31 +117,18 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
 }
 
 /**
- * A migrated database of its own for benchmarks (outside Vitest): created on DATABASE_URL's server (or
+ * A migrated database of its own for benchmarks (outside Vitest): created on TEST_DATABASE_URL's server (or
  * the local one) and dropped by `drop()`.
  */
 export async function createScratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const pg = (await import('pg')).default;
   const { applyMigrations } = await import('../../../src/db/migrate.ts');
-  const { fileURLToPath } = await import('node:url');
-  const server = new URL(loadConfig().databaseUrl ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  const name = `tbbench_${label}_${randomBytes(4).toString('hex')}`;
-  const admin = new URL(server);
-  admin.pathname = '/postgres';
-  const onServer = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await onServer(`CREATE DATABASE "${name}"`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  await applyMigrations(url.toString(), fileURLToPath(new URL('../../../prisma/migrations', import.meta.url)));
-  return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  const { MIGRATIONS_DIR } = await import('../../../src/lib/package-root.ts');
+  // tbtest_<time>_...: the only names the test support creates, and a crashed run's leftovers age out.
+  const name = `${TEST_DATABASE_PREFIX}${Date.now()}_bench_${label}_${randomBytes(4).toString('hex')}`;
+  await onServer((client) => createDatabase(client, name));
+  const url = serverUrl(name);
+  await applyMigrations(url, MIGRATIONS_DIR);
+  return { url, drop: () => onServer((client) => dropDatabase(client, name)) };
 }
 
 /** Median and tail percentiles of a sample (nearest rank). */

@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readCsvLines } from '../../../src/import/csv-lines.ts';
 import { generateMovieLens, GenerateError, plantedTaste } from '../../../src/import/generate/movielens.ts';
 import { SHAPES } from '../../../src/import/generate/shapes.ts';
 import { shapeStatistics, type ShapeStatistics } from '../../../src/import/generate/stats.ts';
 import { parseRatingRow } from '../../../src/import/rows.ts';
 
-/** The real ml-latest-small, read from ../shared beside the checkout (as CI lays it out). */
-const realSmall = fileURLToPath(new URL('../../../../shared/data/movielens/ml-latest-small/', import.meta.url));
+/** The real ml-latest-small, where the global setup found it. */
+const realSmall = inject('movielensDir');
 
 let root: string;
 const dirs: Record<string, string> = {};

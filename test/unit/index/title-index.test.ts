@@ -130,3 +130,26 @@ describe('exactSearchAmong', () => {
     ]);
   });
 });
+
+describe('TitleIndex.exact', () => {
+  it('answers every search by an exact scan, with no graph to save', () => {
+    const { ids, vectors } = titleVectors(300, dimension, 7);
+    const graph = TitleIndex.build(ids, vectors, dimension);
+    const exact = TitleIndex.exact(ids, vectors, dimension);
+    const next = random(11);
+    for (let q = 0; q < 10; q++) {
+      const v = query(dimension, next);
+      const odd = (id: number) => id % 2 === 1;
+      expect(exact.search(v, 10)).toEqual(graph.exactSearch(v, 10));
+      expect(exact.search(v, 10, odd)).toEqual(graph.exactSearch(v, 10, odd));
+    }
+    expect(exact.vectorOf(ids[5]!)).toEqual(graph.vectorOf(ids[5]!));
+    expect(() => exact.toBytes(1)).toThrow(/no graph to save/);
+    // It shares the caller's rows; adding to it copies them first, leaving the caller's array alone.
+    const before = vectors.slice();
+    exact.add(ids[0]!, new Float32Array(dimension).fill(9));
+    exact.add(5, new Float32Array(dimension).fill(1));
+    expect(vectors).toEqual(before);
+    expect(exact.search(new Float32Array(dimension).fill(1), 1)[0]!.titleId).toBe(ids[0]);
+  });
+});

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * What the tests may touch, read from their own TEST_* variables only: never `.env` and never the
+ * production DATABASE_URL / REDIS_URL, so a machine set up for the bot keeps its data. Build a Config for
+ * code under test with `loadConfig({ DATABASE_URL: ..., REDIS_URL: TEST_SETTINGS.redisUrl })`.
+ */
+export const TEST_SETTINGS = {
+  /** A server (any database on it) where the tests create and drop their own `tbtest_` databases. */
+  databaseUrl: process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
+  /** Tests use only keys under prefixes they make up per run. */
+  redisUrl: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+  /** An unpacked ml-latest-small; unset = data/movielens/ml-latest-small, ../shared beside the repository, or a download. */
+  movielensDir: process.env.TEST_MOVIELENS_DIR || undefined,
+} as const;
+
+/** The repository's root folder. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every database the test support creates or drops starts with this; it refuses any other name. */
+export const TEST_DATABASE_PREFIX = 'tbtest_';
