@@ -187,3 +187,8 @@ export class ProviderHttp {
     }
   }
 }
+
+/** "tastebud/0.1.0 ( ops@example.org )": application, version and a contact, as MusicBrainz asks of every client. */
+export function userAgent(contact: string | undefined): string {
+  return contact ? `tastebud/0.1.0 ( ${contact} )` : 'tastebud/0.1.0';
+}
