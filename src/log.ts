@@ -17,6 +17,11 @@ const secretPaths = [
   '*.authorization',
   '*.databaseUrl',
   '*.redisUrl',
+  // Provider settings sit two levels down (config.providers.tmdb.token).
+  'providers.*.token',
+  'providers.*.apiKey',
+  '*.providers.*.token',
+  '*.providers.*.apiKey',
   'headers.authorization',
   'req.headers.authorization',
 ];
