@@ -72,6 +72,24 @@ export async function enrichMovieLensFromTmdb(
   return report;
 }
 
+/** Fetches and saves every entry of pages 1..`pages` until a page comes back empty. */
+async function importPages(
+  db: PrismaClient,
+  provider: CatalogueProvider,
+  pages: number,
+  fetchPage: (page: number) => Promise<ProviderTitle[]>,
+  progress?: Progress,
+): Promise<CatalogueJobReport> {
+  const report = emptyReport();
+  for (let page = 1; page <= pages; page++) {
+    const entries = await fetchPage(page);
+    if (entries.length === 0) break;
+    for (const entry of entries) await fetchAndSave(db, provider, { kind: entry.kind, externalId: entry.externalId }, report);
+    progress?.(`page ${page}: ${report.added} added, ${report.updated} updated so far`);
+  }
+  return report;
+}
+
 /** Adds (or updates) every title on `pages` pages of a provider's list, fetching each in full. */
 export async function importProviderList(
   db: PrismaClient,
@@ -80,12 +98,15 @@ export async function importProviderList(
   options: { kind?: TitleKind; pages?: number; subject?: string; progress?: Progress } = {},
 ): Promise<CatalogueJobReport> {
   if (!provider.lists.includes(list)) throw new RangeError(`${provider.attribution.label} has no ${list} list; it offers ${provider.lists.join(', ') || 'no lists'}.`);
-  const report = emptyReport();
-  for (let page = 1; page <= (options.pages ?? 1); page++) {
-    const entries = await provider.list(list, { kind: options.kind, page, subject: options.subject });
-    if (entries.length === 0) break;
-    for (const entry of entries) await fetchAndSave(db, provider, { kind: entry.kind, externalId: entry.externalId }, report);
-    options.progress?.(`page ${page}: ${report.added} added, ${report.updated} updated so far`);
-  }
-  return report;
+  return importPages(db, provider, options.pages ?? 1, (page) => provider.list(list, { kind: options.kind, page, subject: options.subject }), options.progress);
+}
+
+/** Adds (or updates) what `pages` pages of a search by name find, fetching each in full. */
+export async function importProviderSearch(
+  db: PrismaClient,
+  provider: CatalogueProvider,
+  text: string,
+  options: { kind?: TitleKind; pages?: number; progress?: Progress } = {},
+): Promise<CatalogueJobReport> {
+  return importPages(db, provider, options.pages ?? 1, (page) => provider.search(text, { kind: options.kind, page }), options.progress);
 }
