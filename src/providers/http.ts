@@ -36,23 +36,28 @@ export interface ResponseCache {
   set(key: string, provider: ProviderName, body: unknown, ttlSeconds: number): Promise<void>;
 }
 
-export interface ProviderHttpOptions {
+/** What every provider client takes besides its own credentials. */
+export interface ProviderClientOptions {
+  /** Base URL of the API (the *_API_URL setting). */
+  apiUrl: string;
+  cache?: ResponseCache | null;
+  cacheTtlSeconds: number;
+  timeoutMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ProviderHttpOptions extends ProviderClientOptions {
   provider: ProviderName;
-  baseUrl: string;
   /** Sent with every request (Authorization, User-Agent); never logged or cached. */
   headers?: Record<string, string>;
   /** Query parameters sent with every request but left out of cache keys and messages (API keys). */
   secretQuery?: Record<string, string>;
   /** At most `limit` requests per `windowMs` from this process. */
   rateLimit: { limit: number; windowMs: number };
-  timeoutMs: number;
   /** Attempts per call, the first included (default 3). */
   maxAttempts?: number;
   /** A Retry-After longer than this is not waited for: the call fails as rate limited (default 10 s). */
   maxRetryAfterMs?: number;
-  cache?: ResponseCache | null;
-  cacheTtlSeconds: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface GetOptions {
@@ -93,7 +98,7 @@ export class ProviderHttp {
     const query = Object.entries(get.query ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
     query.sort(([a], [b]) => a.localeCompare(b));
     const shown = `${path}${query.length ? `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : ''}`;
-    const key = createHash('sha256').update(`${this.provider}\u0000${this.options.baseUrl}\u0000${shown}`).digest('hex');
+    const key = createHash('sha256').update(`${this.provider}\u0000${this.options.apiUrl}\u0000${shown}`).digest('hex');
     const cached = await this.readCache(key, schema);
     if (cached !== undefined) return cached;
     const body = await this.fetchWithRetries(shown, query, get);
@@ -116,7 +121,7 @@ export class ProviderHttp {
 
   private async fetchWithRetries(shown: string, query: [string, string | number][], get: GetOptions): Promise<unknown> {
     const attempts = get.maxAttempts ?? this.options.maxAttempts ?? 3;
-    const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}/${shown.split('?')[0]!.replace(/^\/+/, '')}`);
+    const url = new URL(`${this.options.apiUrl.replace(/\/+$/, '')}/${shown.split('?')[0]!.replace(/^\/+/, '')}`);
     for (const [k, v] of [...query, ...Object.entries(this.options.secretQuery ?? {})]) url.searchParams.set(k, String(v));
     for (let attempt = 1; ; attempt++) {
       await this.waitForTurn();

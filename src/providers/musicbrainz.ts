@@ -5,7 +5,7 @@
  * when a client goes faster. It has no popularity or trending lists. Emulated in src/emulator/providers/musicbrainz.ts.
  */
 import { z } from 'zod';
-import { ProviderHttp, userAgent, type ResponseCache } from './http.ts';
+import { ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
   yearOf,
@@ -34,13 +34,9 @@ const releaseGroup = z.object({
 });
 const searchPage = z.object({ count: z.number(), offset: z.number(), 'release-groups': z.array(releaseGroup) });
 
-export interface MusicBrainzOptions {
-  apiUrl: string;
+export interface MusicBrainzOptions extends ProviderClientOptions {
+  /** An email or URL, sent in the User-Agent as MusicBrainz requires. */
   contact: string;
-  cache?: ResponseCache | null;
-  cacheTtlSeconds: number;
-  timeoutMs: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Most counted first: MusicBrainz's genres when given (lookups), else its folksonomy tags. */
@@ -61,17 +57,8 @@ export class MusicBrainzProvider implements CatalogueProvider {
   } as const;
   private readonly http: ProviderHttp;
 
-  constructor(options: MusicBrainzOptions) {
-    this.http = new ProviderHttp({
-      provider: 'musicbrainz',
-      baseUrl: options.apiUrl,
-      headers: { 'user-agent': userAgent(options.contact) },
-      rateLimit: { limit: 1, windowMs: 1000 },
-      timeoutMs: options.timeoutMs,
-      cache: options.cache,
-      cacheTtlSeconds: options.cacheTtlSeconds,
-      sleep: options.sleep,
-    });
+  constructor({ contact, ...client }: MusicBrainzOptions) {
+    this.http = new ProviderHttp({ ...client, provider: 'musicbrainz', headers: { 'user-agent': userAgent(contact) }, rateLimit: { limit: 1, windowMs: 1000 } });
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {

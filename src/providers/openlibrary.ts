@@ -5,7 +5,7 @@
  * speaks the same shapes.
  */
 import { z } from 'zod';
-import { ProviderError, ProviderHttp, userAgent, type ResponseCache } from './http.ts';
+import { ProviderError, ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
   textOrNull,
@@ -52,13 +52,9 @@ const subject = z.object({
 });
 const trending = z.object({ works: z.array(searchDoc.partial({ subject: true, number_of_pages_median: true })) });
 
-export interface OpenLibraryOptions {
-  apiUrl: string;
+export interface OpenLibraryOptions extends ProviderClientOptions {
+  /** Sent in the User-Agent, as Open Library asks of heavy users. */
   contact?: string;
-  cache?: ResponseCache | null;
-  cacheTtlSeconds: number;
-  timeoutMs: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 const cover = (id: number | null | undefined) => (id && id > 0 ? `${COVERS}/${id}-M.jpg` : null);
@@ -78,17 +74,8 @@ export class OpenLibraryProvider implements CatalogueProvider {
   } as const;
   private readonly http: ProviderHttp;
 
-  constructor(options: OpenLibraryOptions) {
-    this.http = new ProviderHttp({
-      provider: 'openlibrary',
-      baseUrl: options.apiUrl,
-      headers: { 'user-agent': userAgent(options.contact) },
-      rateLimit: { limit: 3, windowMs: 1000 },
-      timeoutMs: options.timeoutMs,
-      cache: options.cache,
-      cacheTtlSeconds: options.cacheTtlSeconds,
-      sleep: options.sleep,
-    });
+  constructor({ contact, ...client }: OpenLibraryOptions) {
+    this.http = new ProviderHttp({ ...client, provider: 'openlibrary', headers: { 'user-agent': userAgent(contact) }, rateLimit: { limit: 3, windowMs: 1000 } });
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {

@@ -6,7 +6,7 @@
  * its data is shown. Emulated in src/emulator/providers/rawg.ts.
  */
 import { z } from 'zod';
-import { ProviderHttp, ProviderNotFoundError, type ResponseCache } from './http.ts';
+import { ProviderHttp, ProviderNotFoundError, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
   textOrNull,
@@ -40,13 +40,9 @@ const details = game.extend({
   alternative_names: z.array(z.string()).default([]),
 });
 
-export interface RawgOptions {
+export interface RawgOptions extends ProviderClientOptions {
   apiKey: string;
-  apiUrl: string;
-  cache?: ResponseCache | null;
-  cacheTtlSeconds: number;
-  timeoutMs: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** The clock the trending window is measured from. */
   now?: () => Date;
 }
 
@@ -58,18 +54,9 @@ export class RawgProvider implements CatalogueProvider {
   private readonly http: ProviderHttp;
   private readonly now: () => Date;
 
-  constructor(options: RawgOptions) {
-    this.http = new ProviderHttp({
-      provider: 'rawg',
-      baseUrl: options.apiUrl,
-      secretQuery: { key: options.apiKey },
-      rateLimit: { limit: 5, windowMs: 1000 },
-      timeoutMs: options.timeoutMs,
-      cache: options.cache,
-      cacheTtlSeconds: options.cacheTtlSeconds,
-      sleep: options.sleep,
-    });
-    this.now = options.now ?? (() => new Date());
+  constructor({ apiKey, now, ...client }: RawgOptions) {
+    this.http = new ProviderHttp({ ...client, provider: 'rawg', secretQuery: { key: apiKey }, rateLimit: { limit: 5, windowMs: 1000 } });
+    this.now = now ?? (() => new Date());
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {

@@ -5,7 +5,7 @@
  * src/emulator/providers/tmdb.ts speaks the same ones.
  */
 import { z } from 'zod';
-import { ProviderHttp, type ResponseCache } from './http.ts';
+import { ProviderHttp, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
   textOrNull,
@@ -69,13 +69,9 @@ const genreList = z.object({ genres: z.array(genre) });
 type Summary = z.infer<typeof summary>;
 type Media = 'movie' | 'tv';
 
-export interface TmdbOptions {
+export interface TmdbOptions extends ProviderClientOptions {
+  /** The API read-access token. */
   token: string;
-  apiUrl: string;
-  cache?: ResponseCache | null;
-  cacheTtlSeconds: number;
-  timeoutMs: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export const TMDB_ATTRIBUTION = {
@@ -92,18 +88,9 @@ export class TmdbProvider implements CatalogueProvider {
   readonly attribution = TMDB_ATTRIBUTION;
   private readonly http: ProviderHttp;
 
-  constructor(options: TmdbOptions) {
-    this.http = new ProviderHttp({
-      provider: 'tmdb',
-      baseUrl: options.apiUrl,
-      headers: { authorization: `Bearer ${options.token}` },
-      // TMDB allows about 50 requests a second per IP; stay well under it.
-      rateLimit: { limit: 20, windowMs: 1000 },
-      timeoutMs: options.timeoutMs,
-      cache: options.cache,
-      cacheTtlSeconds: options.cacheTtlSeconds,
-      sleep: options.sleep,
-    });
+  constructor({ token, ...client }: TmdbOptions) {
+    // TMDB allows about 50 requests a second per IP; stay well under it.
+    this.http = new ProviderHttp({ ...client, provider: 'tmdb', headers: { authorization: `Bearer ${token}` }, rateLimit: { limit: 20, windowMs: 1000 } });
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.ts';
+import { startProviderEmulators } from '../../../src/emulator/providers/index.ts';
+import { createProviders } from '../../../src/providers/index.ts';
 import { startMusicBrainzEmulator } from '../../../src/emulator/providers/musicbrainz.ts';
 import { startOpenLibraryEmulator } from '../../../src/emulator/providers/openlibrary.ts';
 import { RAWG_EMULATOR_KEY, startRawgEmulator } from '../../../src/emulator/providers/rawg.ts';
@@ -166,6 +169,22 @@ describe('RAWG key', () => {
       expect(emu.requests[0]!.query.key).toBe('a-wrong-rawg-key-456');
     } finally {
       await emu.close();
+    }
+  });
+});
+
+describe('every provider through its *_API_URL setting', () => {
+  it('startProviderEmulators gives settings that turn all four on, and each answers a search', async () => {
+    const emulators = await startProviderEmulators();
+    try {
+      const providers = createProviders(loadConfig(emulators.settings, undefined).providers);
+      expect(providers.disabled).toEqual([]);
+      const found = await Promise.all(
+        (['movie', 'show', 'game', 'book', 'music'] as const).map(async (kind) => (await providers.forKind(kind)!.search({ movie: 'dune', show: 'stranger', game: 'zelda', book: 'dune', music: 'kind of blue' }[kind], { kind }))[0]?.name),
+      );
+      expect(found).toEqual(['Dune: Part Two', 'Stranger Things', 'The Legend of Zelda: Breath of the Wild', 'Dune', 'Kind of Blue']);
+    } finally {
+      await emulators.close();
     }
   });
 });
