@@ -53,6 +53,17 @@ export function createProviders(settings: ProviderSettings, deps: { cache?: Resp
   };
 }
 
+/**
+ * One line per provider: on, with the attribution its terms ask for, or off, with how to turn it on. For
+ * `tastebud providers` and the bot's /help.
+ */
+export function describeProviders(providers: Providers): string[] {
+  return [
+    ...providers.enabled.map((p) => `on   ${p.attribution.label} (${p.kinds.join(', ')}): ${p.attribution.notice}`),
+    ...providers.disabled.map((d) => `off  ${d.name} (${d.kinds.join(', ')}): to turn it on, ${d.howToEnable}`),
+  ];
+}
+
 /** The provider `name`, or an error saying it is off and how to turn it on (one line, for the CLI and /help). */
 export function requireProvider(providers: Providers, name: ProviderName): CatalogueProvider {
   const provider = providers.byName(name);

@@ -115,9 +115,7 @@ export function register(program: Command): void {
     .description('Which catalogue providers are on, how to turn the others on, and the attribution each one asks for')
     .action(async () => {
       const { loadConfig } = await import('../../config.ts');
-      const { createProviders } = await import('../../providers/index.ts');
-      const providers = createProviders(loadConfig().providers);
-      for (const p of providers.enabled) process.stdout.write(`on   ${p.attribution.label} (${p.kinds.join(', ')}): ${p.attribution.notice}\n`);
-      for (const d of providers.disabled) process.stdout.write(`off  ${d.name} (${d.kinds.join(', ')}): to turn it on, ${d.howToEnable}\n`);
+      const { createProviders, describeProviders } = await import('../../providers/index.ts');
+      for (const line of describeProviders(createProviders(loadConfig().providers))) process.stdout.write(`${line}\n`);
     });
 }

@@ -92,7 +92,6 @@ describe('enriching ml-latest-small titles from TMDB (emulator fixtures) into Po
     expect(report).toMatchObject({ added: 0, updated: 6, skipped: 1, failed: 0 });
     expect(report.problems).toEqual([expect.stringMatching(/^tmdb movie 949 \(title \d+\): tmdb has no movie 949\.$/)]);
     expect(await db.prisma.title.findFirstOrThrow({ where: { movielensId: 6 } })).toMatchObject({ enrichedAt: null, imageUrl: null });
-
     const godfather = await db.prisma.title.findFirstOrThrow({ where: { movielensId: 858 } });
     expect(godfather).toMatchObject({
       name: 'The Godfather', year: 1972, kind: 'movie',
@@ -104,6 +103,18 @@ describe('enriching ml-latest-small titles from TMDB (emulator fixtures) into Po
     const matrix = await db.prisma.title.findFirstOrThrow({ where: { movielensId: 2571 } });
     expect(matrix.genres).toEqual(['Action', 'Sci-Fi', 'Thriller', 'Science Fiction']);
     expect(await db.prisma.titleExternalId.count({ where: { source: 'tmdb_movie' } })).toBe(6);
+  });
+
+  it('gives a TMDB id two MovieLens movies share (links.csv: 6003 and 144606 -> 4912) to one, and leaves the other untouched', async () => {
+    await db.prisma.title.updateMany({ where: { movielensId: { in: [6003, 144606] } }, data: { enrichedAt: null } });
+    await db.prisma.title.updateMany({ where: { movielensId: 6 }, data: { enrichedAt: new Date(0) } });
+    const report = await enrichMovieLensFromTmdb(db.prisma, tmdb, { limit: 2 });
+    expect(report).toMatchObject({ updated: 1, skipped: 1 });
+    expect(report.problems).toEqual([expect.stringMatching(/tmdb movie 4912 \(title \d+\): tmdb_movie 4912 is already title \d+/)]);
+    const [first, second] = await db.prisma.title.findMany({ where: { movielensId: { in: [6003, 144606] } }, orderBy: { id: 'asc' } });
+    expect([first!.runtimeMinutes, first!.enrichedAt !== null]).toEqual([113, true]);
+    // The second's update ran inside the transaction that failed: none of it stays.
+    expect([second!.runtimeMinutes, second!.enrichedAt, second!.imageUrl, second!.genres]).toEqual([null, null, null, ['Comedy', 'Crime', 'Drama', 'Romance', 'Thriller']]);
   });
 
   it('finds a title by a TMDB alternative title through the real search, ranked as a name of its own', async () => {
