@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/client.ts';
 import type { CatalogueJobReport } from '../../providers/catalogue-jobs.ts';
 import type { CatalogueProvider, ProviderListName, ProviderName, TitleKind } from '../../providers/types.ts';
@@ -20,7 +19,7 @@ function positiveInt(value: string): number {
 }
 
 /** Opens the database and the providers with their PostgreSQL response cache; closes the database afterwards. */
-async function withProviders<T>(run: (db: PrismaClient, provider: (name: ProviderName) => CatalogueProvider, config: Config) => Promise<T>, name: ProviderName): Promise<T> {
+async function withProviders<T>(run: (db: PrismaClient, provider: (name: ProviderName) => CatalogueProvider) => Promise<T>, name: ProviderName): Promise<T> {
   const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
   const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
   const { createProviders, requireProvider, ProviderError, ProviderOffError } = await import('../../providers/index.ts');
@@ -39,7 +38,7 @@ async function withProviders<T>(run: (db: PrismaClient, provider: (name: Provide
       }
     };
     provider(name);
-    return await run(db, provider, config).catch((error: unknown) => {
+    return await run(db, provider).catch((error: unknown) => {
       if (error instanceof ProviderError || error instanceof RangeError) throw new UserError(`${error.message} What was saved before stays.`);
       throw describeConnectionError(error, databaseUrl);
     });
