@@ -97,11 +97,11 @@ export class ProviderHttp {
   async getJson<T>(path: string, schema: z.ZodType<T>, get: GetOptions = {}): Promise<T> {
     const query = Object.entries(get.query ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
     query.sort(([a], [b]) => a.localeCompare(b));
-    const shown = `${path}${query.length ? `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : ''}`;
-    const key = createHash('sha256').update(`${this.provider}\u0000${this.options.apiUrl}\u0000${shown}`).digest('hex');
+    const request = `${path}${query.length ? `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : ''}`;
+    const key = createHash('sha256').update(`${this.provider}\u0000${this.options.apiUrl}\u0000${request}`).digest('hex');
     const cached = await this.readCache(key, schema);
     if (cached !== undefined) return cached;
-    const body = await this.fetchWithRetries(shown, query, get);
+    const body = await this.fetchWithRetries(path, query, get);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -119,18 +119,18 @@ export class ProviderHttp {
     return parsed.success ? parsed.data : undefined;
   }
 
-  private async fetchWithRetries(shown: string, query: [string, string | number][], get: GetOptions): Promise<unknown> {
+  private async fetchWithRetries(path: string, query: [string, string | number][], get: GetOptions): Promise<unknown> {
     const attempts = get.maxAttempts ?? this.options.maxAttempts ?? 3;
-    const url = new URL(`${this.options.apiUrl.replace(/\/+$/, '')}/${shown.split('?')[0]!.replace(/^\/+/, '')}`);
+    const url = new URL(`${this.options.apiUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`);
     for (const [k, v] of [...query, ...Object.entries(this.options.secretQuery ?? {})]) url.searchParams.set(k, String(v));
     for (let attempt = 1; ; attempt++) {
       await this.waitForTurn();
-      const response = await this.fetchOnce(url, shown, get.timeoutMs ?? this.options.timeoutMs);
-      if (response.ok) return this.readJson(response, shown);
+      const response = await this.fetchOnce(url, path, get.timeoutMs ?? this.options.timeoutMs);
+      if (response.ok) return this.readJson(response, path);
       await response.body?.cancel().catch(() => {});
       if (response.status === 404 && get.notFound) throw new ProviderNotFoundError(this.provider, get.notFound);
       const wait = this.retryWait(response, attempt);
-      if (wait === null || attempt >= attempts) throw this.failureOf(response, shown, attempt);
+      if (wait === null || attempt >= attempts) throw this.failureOf(response, path, attempt);
       await this.sleep(wait);
     }
   }
@@ -146,9 +146,8 @@ export class ProviderHttp {
     return status >= 500 ? 250 * 2 ** (attempt - 1) : null;
   }
 
-  private failureOf(response: Response, shown: string, attempt: number): ProviderError {
+  private failureOf(response: Response, path: string, attempt: number): ProviderError {
     const { status } = response;
-    const path = shown.split('?')[0];
     const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
     if (status === 429 || (status === 503 && response.headers.has('retry-after'))) {
       return new ProviderError(this.provider, 'rate_limited', `${this.provider} is rate limiting us (HTTP ${status} on ${path}${tries}); try again later.`);
@@ -164,11 +163,10 @@ export class ProviderHttp {
     for (let wait = this.limiter.take(this.provider); wait > 0; wait = this.limiter.take(this.provider)) await this.sleep(wait);
   }
 
-  private async fetchOnce(url: URL, shown: string, timeoutMs: number): Promise<Response> {
+  private async fetchOnce(url: URL, path: string, timeoutMs: number): Promise<Response> {
     try {
       return await fetch(url, { headers: { accept: 'application/json', ...this.options.headers }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      const path = shown.split('?')[0];
       if ((error as Error).name === 'TimeoutError') {
         throw new ProviderError(this.provider, 'timeout', `${this.provider} did not answer ${path} within ${timeoutMs} ms.`);
       }
@@ -176,8 +174,7 @@ export class ProviderHttp {
     }
   }
 
-  private async readJson(response: Response, shown: string): Promise<unknown> {
-    const path = shown.split('?')[0];
+  private async readJson(response: Response, path: string): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();

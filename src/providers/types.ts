@@ -38,7 +38,7 @@ export interface ProviderTitle {
   detailed: boolean;
 }
 
-/** Per call: a tighter timeout (autocomplete's budget), or answers from the cache only. */
+/** Per call: a tighter timeout and fewer attempts (autocomplete's budget). */
 export interface ProviderCallOptions {
   timeoutMs?: number;
   /** At most this many attempts (default: the client's; 1 for calls that must not wait for a retry). */
