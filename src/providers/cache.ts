@@ -1,4 +1,7 @@
-/** Provider responses kept in PostgreSQL (provider_responses), so every process and restart reuses them until they expire. */
+/**
+ * Provider responses kept in PostgreSQL (provider_responses), so every process and restart reuses them until they
+ * expire. The worker's prune job (jobs/prune.ts) deletes expired ones.
+ */
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ResponseCache } from './http.ts';
@@ -23,10 +26,5 @@ export class PostgresResponseCache implements ResponseCache {
     const expiresAt = new Date(fetchedAt.getTime() + ttlSeconds * 1000);
     const data = { provider, body: body as Prisma.InputJsonValue, fetchedAt, expiresAt };
     await this.db.providerResponse.upsert({ where: { key }, create: { key, ...data }, update: data });
-  }
-
-  /** Deletes expired responses; returns how many. */
-  async prune(): Promise<number> {
-    return (await this.db.providerResponse.deleteMany({ where: { expiresAt: { lte: this.now() } } })).count;
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneRetention } from '../../../jobs/prune.ts';
 import { RAWG_EMULATOR_KEY, startRawgEmulator } from '../../../src/emulator/providers/rawg.ts';
 import type { ProviderEmulator } from '../../../src/emulator/providers/server.ts';
 import { PostgresResponseCache } from '../../../src/providers/cache.ts';
@@ -16,7 +17,7 @@ describe('provider response cache in PostgreSQL', () => {
     await db?.drop();
   });
 
-  it('answers until the TTL has passed, then not; prune deletes what expired', async () => {
+  it('answers until the TTL has passed, then not; the worker\'s prune job deletes what expired', async () => {
     let now = new Date('2026-12-01T00:00:00Z');
     const cache = new PostgresResponseCache(db.prisma, () => now);
     await cache.set('k1', 'tmdb', { a: 1 }, 60);
@@ -25,8 +26,16 @@ describe('provider response cache in PostgreSQL', () => {
     expect(await cache.get('k1')).toEqual({ a: 1 });
     now = new Date('2026-12-01T00:01:01Z');
     expect(await cache.get('k1')).toBeUndefined();
-    expect(await cache.prune()).toBe(1);
     expect(await cache.get('k2')).toEqual({ b: 2 });
+    // Written relative to the database's clock: one expired a minute ago, one expires in an hour.
+    const live = new PostgresResponseCache(db.prisma);
+    await live.set('fresh', 'rawg', { c: 3 }, 3600);
+    await db.prisma.providerResponse.update({ where: { key: 'k1' }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    await db.prisma.providerResponse.update({ where: { key: 'k2' }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    const result = await pruneRetention({ prisma: db.prisma }, { suggestionRetentionDays: 180, reconcileWindowDays: 14 });
+    expect(result.providerResponses).toBe(2);
+    expect((await db.prisma.providerResponse.findMany({ select: { key: true } })).map((r) => r.key)).toEqual(['fresh']);
+    await db.prisma.providerResponse.deleteMany();
   });
 
   it('lets every client share answers, keeps the API key out of keys and bodies, and refetches a cached body of the wrong shape', async () => {
