@@ -7,7 +7,7 @@ import { normaliseSearchText } from '../catalog/names.ts';
 import { writeProviderNames, type ProviderNameSource } from '../catalog/title-names.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { ExternalSource, ProviderTitle } from './types.ts';
+import { imageUrlOrNull, type ExternalSource, type ProviderTitle } from './types.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,7 +58,7 @@ async function findExisting(tx: Tx, t: ProviderTitle): Promise<number | undefine
 /** The provider's details; list and search summaries leave out what they do not carry. */
 function detailFields(t: ProviderTitle) {
   return {
-    ...(t.imageUrl ? { imageUrl: t.imageUrl } : {}),
+    ...(imageUrlOrNull(t.imageUrl) ? { imageUrl: imageUrlOrNull(t.imageUrl) } : {}),
     ...(t.overview ? { overview: t.overview } : {}),
     ...(t.runtimeMinutes ? { runtimeMinutes: t.runtimeMinutes } : {}),
     ...(t.pageCount ? { pageCount: t.pageCount } : {}),

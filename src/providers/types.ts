@@ -117,3 +117,13 @@ export function textOrNull(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
 }
+
+/** An image URL fit to store and show (Discord refuses other schemes): http(s), at most 2,048 characters; else null. */
+export function imageUrlOrNull(value: string | null | undefined): string | null {
+  if (!value || value.length > 2048) return null;
+  try {
+    return ['https:', 'http:'].includes(new URL(value).protocol) ? value : null;
+  } catch {
+    return null;
+  }
+}
