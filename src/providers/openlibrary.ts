@@ -87,8 +87,9 @@ export class OpenLibraryProvider implements CatalogueProvider {
   async details(ref: { kind: TitleKind; externalId: string }, options: ProviderCallOptions = {}): Promise<ProviderTitle> {
     if (!/^OL\d+W$/.test(ref.externalId)) throw new RangeError(`An Open Library work id looks like OL45804W; got "${ref.externalId}".`);
     const w = await this.http.getJson(`works/${ref.externalId}.json`, work, { ...options, notFound: `work ${ref.externalId}` });
-    // Works hold no author names or page counts; the search index has both for the same key.
-    const query = { q: `key:/works/${ref.externalId}`, fields: FIELDS, limit: 1 };
+    // Works hold no author names or page counts; the search index has both for the same key. Quoted: in Solr's
+    // syntax an unquoted /.../ is a regular expression.
+    const query = { q: `key:"/works/${ref.externalId}"`, fields: FIELDS, limit: 1 };
     const [doc] = (await this.http.getJson('search.json', search, { ...options, query })).docs;
     const description = typeof w.description === 'string' ? w.description : (w.description?.value ?? null);
     return {

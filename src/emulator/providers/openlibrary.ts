@@ -1,6 +1,6 @@
 /**
  * A local Open Library (https://openlibrary.org/developers/api) serving fixtures/catalogue.ts BOOK_FIXTURES:
- * /search.json (q, including q=key:/works/ID, page, limit, fields), /works/{id}.json, /subjects/{subject}.json
+ * /search.json (q, including q=key:"/works/ID", page, limit, fields), /works/{id}.json, /subjects/{subject}.json
  * (limit, offset) and /trending/{period}.json. No key, as Open Library; unknown paths answer 404 JSON.
  */
 import { BOOK_FIXTURES, type BookFixture } from './fixtures/catalogue.ts';
@@ -27,7 +27,7 @@ export async function startOpenLibraryEmulator(options: { fixtures?: BookFixture
           const limit = Math.min(Number(query.get('limit') ?? '100'), 1000);
           const page = Number(query.get('page') ?? '1');
           const fields = query.get('fields')?.split(',') ?? null;
-          const byKey = /^key:\/works\/(OL\d+W)$/.exec(q);
+          const byKey = /^key:"?\/works\/(OL\d+W)"?$/.exec(q);
           const found = byKey ? books.filter((b) => b.id === byKey[1]) : books.filter((b) => matches(q, b.title, ...b.authors));
           return { status: 200, body: { numFound: found.length, start: (page - 1) * limit, numFoundExact: true, docs: pageOf(found, page, limit).map((b) => doc(b, fields)), q } };
         },
