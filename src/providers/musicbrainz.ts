@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
+  escapeLucene,
   yearOf,
   type CatalogueProvider,
   type ProviderCallOptions,
@@ -62,7 +63,7 @@ export class MusicBrainzProvider implements CatalogueProvider {
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {
-    const query = { query: text, fmt: 'json', limit: PAGE_SIZE, offset: ((options.page ?? 1) - 1) * PAGE_SIZE };
+    const query = { query: escapeLucene(text), fmt: 'json', limit: PAGE_SIZE, offset: ((options.page ?? 1) - 1) * PAGE_SIZE };
     const body = await this.http.getJson('release-group', searchPage, { ...options, query });
     return body['release-groups'].map((rg) => this.titleOf(rg, false));
   }

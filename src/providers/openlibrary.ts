@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ProviderError, ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
+  escapeLucene,
   textOrNull,
   type CatalogueProvider,
   type ProviderCallOptions,
@@ -79,7 +80,7 @@ export class OpenLibraryProvider implements CatalogueProvider {
   }
 
   async search(text: string, options: ProviderSearchOptions = {}): Promise<ProviderTitle[]> {
-    const query = { q: text, page: options.page ?? 1, limit: PAGE_SIZE, fields: FIELDS };
+    const query = { q: escapeLucene(text), page: options.page ?? 1, limit: PAGE_SIZE, fields: FIELDS };
     const body = await this.http.getJson('search.json', search, { ...options, query });
     return body.docs.map((d) => this.fromSearch(d));
   }

@@ -127,3 +127,11 @@ export function imageUrlOrNull(value: string | null | undefined): string | null 
     return null;
   }
 }
+
+/**
+ * Free text made safe for a Lucene/Solr query (MusicBrainz, Open Library): "Dune: Messiah" would otherwise search
+ * a field called Dune, and "AC/DC" open a regular expression.
+ */
+export function escapeLucene(text: string): string {
+  return text.replace(/[+\-&|!(){}[\]^"~*?:\\/]/g, (c) => `\\${c}`);
+}

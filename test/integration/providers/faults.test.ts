@@ -44,7 +44,7 @@ const cases: Case[] = [
     knownId: '603', detailedName: 'The Matrix', unknownId: '999999',
   },
   {
-    name: 'Open Library', start: () => startOpenLibraryEmulator(), searchPath: '/search.json', query: 'fantastic fox', found: 'Fantastic Mr Fox', kind: 'book',
+    name: 'Open Library', start: () => startOpenLibraryEmulator(), searchPath: '/search.json', query: 'lord of the rings:', found: 'The Lord of the Rings', kind: 'book',
     client: (apiUrl, timeoutMs, sleep) => new OpenLibraryProvider({ ...common, apiUrl, timeoutMs, sleep, contact: 'ops@example.org' }),
     knownId: 'OL893415W', detailedName: 'Dune', unknownId: 'OL1W',
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageUrlOrNull, textOrNull, yearOf } from '../../../src/providers/types.ts';
+import { escapeLucene, imageUrlOrNull, textOrNull, yearOf } from '../../../src/providers/types.ts';
 
 describe('provider field helpers', () => {
   it('keeps only http(s) image URLs of a sane length', () => {
@@ -8,6 +8,12 @@ describe('provider field helpers', () => {
     expect(imageUrlOrNull('/relative/poster.jpg')).toBeNull();
     expect(imageUrlOrNull(`https://x.org/${'a'.repeat(2100)}`)).toBeNull();
     expect(imageUrlOrNull(null)).toBeNull();
+  });
+
+  it('escapes Lucene syntax in free text', () => {
+    expect(escapeLucene('Dune: Messiah')).toBe('Dune\\: Messiah');
+    expect(escapeLucene('AC/DC (live)')).toBe('AC\\/DC \\(live\\)');
+    expect(escapeLucene('ok computer')).toBe('ok computer');
   });
 
   it('reads years from dates and blanks as unknown', () => {
