@@ -13,7 +13,7 @@ export interface CatalogueJobReport {
   updated: number;
   /** Ids the provider does not know, or already taken by another title. */
   skipped: number;
-  /** Titles whose answer was malformed or whose save failed; the rest went on. */
+  /** Titles whose answer was malformed or unusable (no name); the rest went on. */
   failed: number;
   /** One line per skipped or failed title. */
   problems: string[];
@@ -23,9 +23,13 @@ export type Progress = (line: string) => void;
 
 const emptyReport = (): CatalogueJobReport => ({ added: 0, updated: 0, skipped: 0, failed: 0, problems: [] });
 
-/** Failures that will hit every following title too: stop instead of hammering the provider. */
+/**
+ * Failures that will hit every following title too stop the run instead of hammering the provider: credentials,
+ * rate limits, a provider down or slow, and anything that is not about this title's answer (the database gone).
+ */
 function stopsTheRun(error: unknown): boolean {
-  return error instanceof ProviderError && ['rejected', 'rate_limited', 'unavailable', 'timeout'].includes(error.failure);
+  if (error instanceof ProviderError) return ['rejected', 'rate_limited', 'unavailable', 'timeout'].includes(error.failure);
+  return !(error instanceof ExternalIdTakenError || error instanceof RangeError);
 }
 
 async function fetchAndSave(
