@@ -23,6 +23,8 @@ export interface PruneResult {
   outboxEvents: number;
   suggestions: number;
   forgottenReactions: number;
+  /** Provider responses (src/providers/cache.ts) past their expiry. */
+  providerResponses: number;
 }
 
 /** The time a statement runs, as the UTC wall clock the timestamp columns hold (see src/ratings/store.ts). */
@@ -38,6 +40,7 @@ const NOW = Prisma.sql`(statement_timestamp() AT TIME ZONE 'UTC')`;
  *   reaction removals on old messages, which must still find the title. A record nobody reacted on decides
  *   nobody's rating; a reaction added on it after the prune is not counted (the title can still be rated).
  * - forgotten-reaction tokens go once their message is past RECONCILE_WINDOW_DAYS: only reconciliation reads them.
+ * - cached provider responses go once expired (the cache never answers with them).
  */
 export async function pruneRetention(deps: PruneDeps, settings: PruneSettings): Promise<PruneResult> {
   const { prisma } = deps;
@@ -55,7 +58,12 @@ export async function pruneRetention(deps: PruneDeps, settings: PruneSettings): 
   const forgottenReactions = await prisma.$executeRaw`
     DELETE FROM forgotten_reactions f USING suggestions s WHERE s.message_id = f.message_id AND s.created_at < ${reconcileCutoff}`;
   const suggestions = await inBatches(batch, () => pruneSuggestionBatch(prisma, suggestionCutoff, batch));
-  const result = { outboxEvents, suggestions, forgottenReactions };
+  const providerResponses = await inBatches(batch, async () => {
+    const n = await prisma.$executeRaw`DELETE FROM provider_responses WHERE key IN (
+      SELECT key FROM provider_responses WHERE expires_at <= ${NOW} LIMIT ${batch})`;
+    return { seen: n, deleted: n };
+  });
+  const result = { outboxEvents, suggestions, forgottenReactions, providerResponses };
   deps.logger?.info({ ...result, suggestionDays }, 'pruned retained rows');
   return result;
 }

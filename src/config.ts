@@ -62,6 +62,22 @@ const settings = z.object({
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
   /** An unpacked MovieLens release; unset = data/movielens/<release>, where `tastebud data download movielens` puts it. */
   MOVIELENS_DIR: optional(z.string().min(1)),
+  /** TMDB API read-access token (v4 auth, used as a Bearer token on API v3); unset: TMDB is off. */
+  TMDB_TOKEN: optional(z.string().min(20, 'looks too short to be a TMDB read-access token')),
+  TMDB_API_URL: url(['http:', 'https:']).default('https://api.themoviedb.org/3'),
+  /** RAWG API key (https://rawg.io/apidocs); unset: games are off. */
+  RAWG_API_KEY: optional(z.string().min(8, 'looks too short to be a RAWG API key')),
+  RAWG_API_URL: url(['http:', 'https:']).default('https://api.rawg.io/api'),
+  OPENLIBRARY_API_URL: url(['http:', 'https:']).default('https://openlibrary.org'),
+  /** Open Library needs no key; `false` turns it off. */
+  OPENLIBRARY_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  MUSICBRAINZ_API_URL: url(['http:', 'https:']).default('https://musicbrainz.org/ws/2'),
+  /** An email or URL MusicBrainz can reach the operator at; it goes into the User-Agent. Unset: MusicBrainz is off. */
+  MUSICBRAINZ_CONTACT: optional(z.string().min(3).regex(/^[^\s()]+$/, 'must be an email address or URL without spaces or brackets')),
+  /** How long provider responses are reused from the database cache. */
+  PROVIDER_CACHE_TTL_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
+  /** How long one provider request may take before it counts as failed. */
+  PROVIDER_TIMEOUT_MS: int(100, 60_000).default(8_000),
 });
 
 type Settings = z.infer<typeof settings>;
@@ -89,6 +105,17 @@ export interface Config {
   metricsPort: number;
   workerMetricsPort: number;
   movielensDir: string | undefined;
+  providers: ProviderSettings;
+}
+
+/** Settings of the catalogue providers (src/providers/); a provider without its key is off. */
+export interface ProviderSettings {
+  tmdb: { token: string | undefined; apiUrl: string };
+  rawg: { apiKey: string | undefined; apiUrl: string };
+  openLibrary: { enabled: boolean; apiUrl: string };
+  musicBrainz: { contact: string | undefined; apiUrl: string };
+  cacheTtlSeconds: number;
+  timeoutMs: number;
 }
 
 /** Reads `.env` (if present) beneath the real environment, which wins. */
@@ -139,6 +166,14 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     metricsPort: s.METRICS_PORT,
     workerMetricsPort: s.WORKER_METRICS_PORT,
     movielensDir: s.MOVIELENS_DIR,
+    providers: {
+      tmdb: { token: s.TMDB_TOKEN, apiUrl: s.TMDB_API_URL },
+      rawg: { apiKey: s.RAWG_API_KEY, apiUrl: s.RAWG_API_URL },
+      openLibrary: { enabled: s.OPENLIBRARY_ENABLED, apiUrl: s.OPENLIBRARY_API_URL },
+      musicBrainz: { contact: s.MUSICBRAINZ_CONTACT, apiUrl: s.MUSICBRAINZ_API_URL },
+      cacheTtlSeconds: s.PROVIDER_CACHE_TTL_SECONDS,
+      timeoutMs: s.PROVIDER_TIMEOUT_MS,
+    },
   };
 }
 

@@ -10,11 +10,18 @@ const secretPaths = [
   'authorization',
   'databaseUrl',
   'redisUrl',
+  'apiKey',
   '*.token',
+  '*.apiKey',
   '*.password',
   '*.authorization',
   '*.databaseUrl',
   '*.redisUrl',
+  // Provider settings sit two levels down (config.providers.tmdb.token).
+  'providers.*.token',
+  'providers.*.apiKey',
+  '*.providers.*.token',
+  '*.providers.*.apiKey',
   'headers.authorization',
   'req.headers.authorization',
 ];
@@ -33,8 +40,9 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
  * JSON logs to stderr (stdout stays free for command output such as `--json`). Known secrets from
  * the config are scrubbed from every message and error, not only from known keys.
  */
-export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl'>>, name = 'tastebud'): Logger {
-  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl)].filter(
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'providers'>>, name = 'tastebud'): Logger {
+  const providerKeys = [config.providers?.tmdb.token, config.providers?.rawg.apiKey];
+  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
   return pino(

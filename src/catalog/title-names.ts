@@ -1,5 +1,6 @@
 /** Writes a catalogue's other names (a.k.a., original-language, canonical forms) into title_names. */
 import type pg from 'pg';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { titleSearchNames } from './names.ts';
 
 /** What the writer needs: a node-postgres client (or pool). */
@@ -30,4 +31,24 @@ export async function writeMovieLensNames(db: NamesDb, titles: readonly { moviel
      ON CONFLICT (title_id, search_name) DO NOTHING`,
     [JSON.stringify(wanted), wanted.map((w) => w.id)],
   );
+}
+
+/** Where a provider's names for a title come from (title_name_source values other than main and movielens). */
+export type ProviderNameSource = 'tmdb' | 'rawg' | 'openlibrary' | 'musicbrainz';
+
+/** What {@link writeProviderNames} needs: Prisma's raw statements (a client or an interactive transaction). */
+export type ProviderNamesDb = Pick<PrismaClient, '$executeRaw'>;
+
+/**
+ * Makes the `source` rows of one title exactly these names' search forms ({@link titleSearchNames} of each:
+ * as written and in canonical form), so search ranks a provider's original and alternative titles like the main
+ * name. A form the title already has from another source keeps that source.
+ */
+export async function writeProviderNames(db: ProviderNamesDb, titleId: number, source: ProviderNameSource, names: readonly string[]): Promise<void> {
+  const forms = [...new Set(names.flatMap((name) => titleSearchNames(name)))];
+  await db.$executeRaw`DELETE FROM title_names WHERE title_id = ${titleId} AND source = ${source}::title_name_source AND NOT (search_name = ANY (${forms}::text[]))`;
+  if (forms.length === 0) return;
+  await db.$executeRaw`INSERT INTO title_names (title_id, search_name, source)
+    SELECT ${titleId}, f, ${source}::title_name_source FROM unnest(${forms}::text[]) AS f
+    ON CONFLICT (title_id, search_name) DO NOTHING`;
 }
