@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { searchTitles } from '../../../src/catalog/search.ts';
 import { startTmdbEmulator, TMDB_EMULATOR_TOKEN } from '../../../src/emulator/providers/tmdb.ts';
 import type { ProviderEmulator } from '../../../src/emulator/providers/server.ts';
@@ -10,8 +9,8 @@ import { enrichMovieLensFromTmdb, importProviderList } from '../../../src/provid
 import { TmdbProvider } from '../../../src/providers/tmdb.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 
-/** The real ml-latest-small movies and links (tmdbId), read from ../shared beside the checkout. */
-const movielens = fileURLToPath(new URL('../../../../shared/data/movielens/ml-latest-small/', import.meta.url));
+/** The real ml-latest-small movies and links (tmdbId), where the global setup found them. */
+const movielens = inject('movielensDir');
 
 describe('TMDB client against the TMDB emulator', () => {
   let emu: ProviderEmulator;
