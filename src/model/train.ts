@@ -3,7 +3,7 @@ import { ndcgAt, topK } from '../eval/metrics.ts';
 import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
-import { trainSpectral } from './spectral.ts';
+import { trainSpectral, trainSpectralVariants } from './spectral.ts';
 import { historyWeights, ratingsByUser } from './history.ts';
 import type { SessionOptions } from './sessions.ts';
 import type { RatingsDataset } from './types.ts';
@@ -200,6 +200,21 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
   }
 
   return { train, validation, ratedCount };
+}
+
+/**
+ * Default-architecture models for several `(l2, dimension)` pairs from one decomposition (bench/tune.ts's search);
+ * every other option as {@link trainModel}. Only the closed form can share the work this way.
+ */
+export async function trainSpectralModels(
+  dataset: RatingsDataset,
+  options: Partial<TrainOptions>,
+  variants: readonly { l2: number; dimension: number }[],
+  hooks: TrainHooks = {},
+): Promise<DaeModel[]> {
+  const opts = resolveTrainOptions({ ...options, architecture: 'spectral' });
+  const rowOf = validate(dataset, opts);
+  return trainSpectralVariants(dataset, opts, rowOf, await initBackend(opts.backend), hooks, variants);
 }
 
 /**
