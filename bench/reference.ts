@@ -11,15 +11,16 @@ import { stratifiedSplit, type Split } from '../src/eval/split.ts';
 import type { Rating } from '../src/model/types.ts';
 
 /** Seeds whose splits every choice (model defaults, EASE lambda, item-kNN size) is made on, via validation carves only. */
-// Two seeds: one training on a carve takes 60-90 s under this machine's load, and the search is ~10 configurations.
-export const TUNING_SEEDS = [101, 102];
+// One seed: under this machine's load (10-15 on 2 cores) one decomposition on a carve plus scoring its variants
+// takes 4-5 minutes, and the search needs five. More tuning seeds are better when the machine allows.
+export const TUNING_SEEDS = [101];
 /**
  * Seeds bench/quality.ts reports. Seeds 1-7 and 42 were looked at while the earlier defaults were chosen (their
  * test nDCG decided sessions, l2 and d), so the reported seeds are fresh ones no choice has seen.
  */
-export const REPORTED_SEEDS = [201, 202, 203, 204, 205];
+export const REPORTED_SEEDS = [201, 202, 203];
 /** EASE's ridge strength, chosen by bench/tune.ts on the tuning seeds' validation carves. */
-export const EASE_LAMBDA = 400;
+export const EASE_LAMBDA = 200;
 /** item-kNN's neighbourhood size, chosen the same way. */
 export const KNN_NEIGHBOURS = 100;
 /** Share of each training user's ratings carved off for validation. */

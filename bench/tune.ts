@@ -47,8 +47,8 @@ function listsOf(recommend: (history: readonly Rating[]) => number[], train: rea
 }
 
 /** l2 and d are searched on a full grid: one decomposition at the largest d serves every pair (trainSpectralModels). */
-const L2 = [0.03, 0.05, 0.08, 0.12];
-const DIMENSIONS = [256, 384, 512];
+const L2 = [0.03, 0.05, 0.08];
+const DIMENSIONS = [384, 512];
 /** Session settings are searched one at a time from the current defaults (each needs its own decomposition). */
 const SESSION_GRID: { [P in 'sessionWeight' | 'sessionGapMinutes']: number[] } = {
   sessionWeight: [2, 4, 8],
