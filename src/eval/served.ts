@@ -1,4 +1,4 @@
-import { parseGenres, parseMovieLensTitle } from '../catalog/names.ts';
+import { parseMovieLensTitle } from '../catalog/names.ts';
 import { TitleIndex, type TitleIndexOptions } from '../index/title-index.ts';
 import type { Rating, TrainedModel } from '../model/types.ts';
 import { MemoryCatalog } from '../recommend/catalog.ts';
@@ -22,7 +22,7 @@ export function catalogueTitles(movies: readonly MovieRecord[], train: readonly 
   return movies.map((m) => {
     const { name, year } = parseMovieLensTitle(m.title);
     const s = stats.get(m.movieId);
-    return { id: m.movieId, name, year, genres: m.genres.length ? m.genres : parseGenres(''), kind: 'movie', ratingCount: s?.count ?? 0, ratingMean: s ? s.sum / s.count : null };
+    return { id: m.movieId, name, year, genres: m.genres, kind: 'movie', ratingCount: s?.count ?? 0, ratingMean: s ? s.sum / s.count : null };
   });
 }
 
