@@ -10,7 +10,12 @@
  * some remove the newest one again (the rating falls back to the one still held). `--path command` calls
  * `rate` (/rate) with a new title each time.
  *
- *   npx tsx bench/burst.ts [--path reaction|command] [--seconds 60] [--rate 200] [--users 50] [--concurrency 16] [--cpu-profile out.cpuprofile]
+ * By default the loop serves the production model (`tastebud seed` on ml-latest-small: import, own text model,
+ * embeddings, the default model trained and promoted; bench/production-loop.ts), and after the burst every member's
+ * `/recommend` list must come from the personal path; `--random` serves a random model over a generated catalogue.
+ *
+ *   npx tsx bench/burst.ts [--path reaction|command] [--seconds 60] [--rate 200] [--users 50] [--concurrency 16]
+ *                                                     [--cpu-profile out.cpuprofile] [--random] [--dir ml-latest-small]
  */
 import { parseArgs } from 'node:util';
 import { MemberQueue } from '../src/bot/listeners/reactions.ts';
@@ -20,6 +25,7 @@ import type { PrismaClient } from '../src/db/client.ts';
 import { prismaRatingStore } from '../src/ratings/store.ts';
 import type { NewSuggestion } from '../src/suggestions/records.ts';
 import { machine, percentiles, startBenchLoop, waitFor } from '../test/integration/worker/support.ts';
+import { DEFAULT_MOVIELENS, describeModel, requirePersonal, seedProduction } from './production-loop.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +35,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '16' },
     'cpu-profile': { type: 'string' },
+    random: { type: 'boolean', default: false },
+    dir: { type: 'string', default: DEFAULT_MOVIELENS },
   },
 });
 const path = values.path;
@@ -111,7 +119,8 @@ async function cpuSnapshot(pids: readonly number[]): Promise<Map<number, number>
 }
 
 console.log(`machine: ${await machine()}`);
-const loop = await startBenchLoop({ titles: 9742, users: 200, hidden: 200 });
+const loop = await startBenchLoop({ titles: 9742, users: 200, hidden: 200, ...(values.random ? {} : { prepare: seedProduction(values.dir) }) });
+console.log(`model: ${values.random ? 'random weights over a generated catalogue' : describeModel(loop.model)}`);
 try {
   const store = prismaRatingStore(loop.prisma);
   const members = Array.from({ length: userCount }, (_, i) => ({ discordId: String(300000000000000000n + BigInt(i)), displayName: `member${i}` }));
@@ -250,6 +259,17 @@ try {
     const actual = bytesToVector(stored.vector, stored.dimension);
     if (actual.length === want.length && actual.every((x, i) => x === want[i])) vectorsOk++;
   }
+  // What members get afterwards: /recommend from the rebuilt vectors, on the personal path.
+  const serveTimes: number[] = [];
+  for (const userId of userIds) {
+    const t0 = performance.now();
+    const list = await loop.serving.require().recommender.recommend(userId, { count: 10 });
+    serveTimes.push(performance.now() - t0);
+    if (list.length === 0) throw new Error(`an empty recommendation for user ${userId}`);
+    if (!values.random) requirePersonal(list);
+  }
+  const serve = percentiles(serveTimes);
+  console.log(`/recommend after the burst, ${serve.n} members${values.random ? '' : ', all on the personal path'}: p50 ${serve.p50.toFixed(1)} ms, p95 ${serve.p95.toFixed(1)} ms`);
   const rebuilds = await loop.workerMetric('tastebud_jobs_completed_total', 'queue="user-embedding"');
   const failedJobs = await loop.workerMetric('tastebud_jobs_failed_total', 'queue="user-embedding"');
   const stored = expected.reduce((n, m) => n + m.size, 0);

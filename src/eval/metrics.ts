@@ -74,6 +74,44 @@ export function catalogueCoverage(lists: Iterable<readonly number[]>, catalogueS
   return seen.size / catalogueSize;
 }
 
+/**
+ * Intra-list diversity: 1 - mean cosine over every pair of titles in a user's top k, averaged over users with
+ * at least two titles, with `vectorOf` the titles' feature vectors (genre multi-hot in `tastebud eval`). A title
+ * without a vector counts as unlike every other (cosine 0). 0 when no list has two titles.
+ */
+export function intraListDiversity(lists: Iterable<readonly number[]>, vectorOf: (titleId: number) => Float32Array | undefined, k: number): number {
+  let total = 0;
+  let users = 0;
+  for (const list of lists) {
+    const vectors = list.slice(0, k).map(vectorOf);
+    if (vectors.length < 2) continue;
+    let sum = 0;
+    let pairs = 0;
+    for (let i = 0; i < vectors.length; i++) {
+      for (let j = i + 1; j < vectors.length; j++) {
+        sum += cosineOf(vectors[i], vectors[j]);
+        pairs += 1;
+      }
+    }
+    total += 1 - sum / pairs;
+    users += 1;
+  }
+  return users === 0 ? 0 : total / users;
+}
+
+function cosineOf(a: Float32Array | undefined, b: Float32Array | undefined): number {
+  if (!a || !b || a.length !== b.length) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
 /** Mean metrics over users plus catalogue coverage, as printed by `tastebud eval`. */
 export interface MetricSummary {
   k: number;

@@ -1,5 +1,8 @@
 import { itemKnnRecommender, popularityRecommender, type Recommender } from './baselines.ts';
-import { summarise, topK, type MetricSummary } from './metrics.ts';
+import { intraListDiversity, summarise, topK, type MetricSummary } from './metrics.ts';
+import type { MovieRecord } from './movielens.ts';
+import { catalogueTitles, servedRecommender } from './served.ts';
+import { genreVectors } from './title-features.ts';
 import type { TrainHooks, TrainOptions } from '../model/train.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../model/types.ts';
 
@@ -15,6 +18,13 @@ export interface EvaluationInput {
   neighbours?: number;
   trainOptions?: Partial<TrainOptions>;
   hooks?: TrainHooks;
+  /**
+   * The catalogue's movies: when given, the served list (what `/recommend` returns, see {@link servedRecommender})
+   * is scored beside the raw ranking, and every list's intra-list diversity is measured on genre vectors.
+   */
+  movies?: readonly MovieRecord[];
+  /** Lists computed elsewhere (e.g. the numpy EASE reference of bench/ease.py), scored the same way. */
+  references?: readonly { name: string; lists: ReadonlyMap<number, readonly number[]>; seconds: number }[];
   /** Injected so tests and benches can swap it; production passes `trainModel`. */
   trainer: (dataset: RatingsDataset, options: Partial<TrainOptions>, hooks?: TrainHooks) => Promise<TrainedModel>;
 }
@@ -22,6 +32,8 @@ export interface EvaluationInput {
 export interface ModelResult {
   name: string;
   metrics: MetricSummary;
+  /** Intra-list diversity on genre vectors (1 - mean pairwise cosine), when the movies are known. */
+  diversity?: number;
   seconds: number;
 }
 
@@ -107,18 +119,33 @@ export async function evaluate(input: EvaluationInput): Promise<EvaluationReport
   }
 
   const results: ModelResult[] = [];
+  const genres = input.movies ? genreVectors(input.movies) : undefined;
+  const score = (name: string, lists: ReadonlyMap<number, readonly number[]>, seconds: number) =>
+    results.push({
+      name,
+      metrics: summarise(lists, relevant, input.k, titleIds.length),
+      ...(genres ? { diversity: intraListDiversity(lists.values(), (id) => genres.get(id), input.k) } : {}),
+      seconds,
+    });
   const run = (recommender: Recommender, seconds: number): Map<number, number[]> => {
     const started = performance.now();
     const lists = new Map<number, number[]>();
     for (const [userId, history] of trainByUser) lists.set(userId, recommender.recommend(history, input.k));
-    results.push({ name: recommender.name, metrics: summarise(lists, relevant, input.k, titleIds.length), seconds: seconds + (performance.now() - started) / 1000 });
+    score(recommender.name, lists, seconds + (performance.now() - started) / 1000);
     return lists;
   };
 
   let started = performance.now();
   const dataset: RatingsDataset = { ratings: [...input.train], titleIds, ...(input.titleText ? { titleText: input.titleText } : {}) };
   const model = await input.trainer(dataset, input.trainOptions ?? {}, input.hooks);
-  const neuralLists = run(modelRecommender(model), (performance.now() - started) / 1000);
+  const trainSeconds = (performance.now() - started) / 1000;
+  const neuralLists = run(modelRecommender(model), trainSeconds);
+  if (input.movies) {
+    started = performance.now();
+    const served = servedRecommender(model, catalogueTitles(input.movies, input.train));
+    run(served, trainSeconds + (performance.now() - started) / 1000);
+  }
+  for (const reference of input.references ?? []) score(reference.name, reference.lists, reference.seconds);
 
   started = performance.now();
   const popularity = popularityRecommender(input.train, titleIds);
@@ -144,7 +171,8 @@ export async function evaluate(input: EvaluationInput): Promise<EvaluationReport
 /** The metrics table printed by `tastebud eval`: one row per model. */
 export function formatReport(report: EvaluationReport): string {
   const k = report.k;
-  const header = ['model', `nDCG@${k}`, `P@${k}`, `R@${k}`, `MAP@${k}`, 'MRR', `HR@${k}`, 'coverage', 'seconds'];
+  const withDiversity = report.results.some((r) => r.diversity !== undefined);
+  const header = ['model', `nDCG@${k}`, `P@${k}`, `R@${k}`, `MAP@${k}`, 'MRR', `HR@${k}`, 'coverage', ...(withDiversity ? ['ILD'] : []), 'seconds'];
   const rows = report.results.map((r) => [
     r.name,
     r.metrics.ndcg.toFixed(4),
@@ -154,6 +182,7 @@ export function formatReport(report: EvaluationReport): string {
     r.metrics.mrr.toFixed(4),
     r.metrics.hitRate.toFixed(4),
     r.metrics.coverage.toFixed(4),
+    ...(withDiversity ? [r.diversity?.toFixed(4) ?? '-'] : []),
     r.seconds.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -163,6 +192,11 @@ export function formatReport(report: EvaluationReport): string {
     `train ${report.trainRatings} ratings, test ${report.testRatings} ratings, ${users} users scored, catalogue ${report.catalogueSize} titles`,
     `recall divides by min(k, |relevant|); all test titles relevant; training titles removed from lists`,
   ];
+  if (withDiversity) {
+    notes.push(
+      'served (/recommend) = the bot\'s Recommender over an HNSW index: recency mix, rated/hidden filter, variety rerank; ILD = 1 - mean pairwise cosine of genre vectors in each top k',
+    );
+  }
   if (report.skippedTestUsers > 0) notes.push(`${report.skippedTestUsers} test user(s) skipped: not in the training file`);
   if (report.unknownTestTitles > 0) notes.push(`${report.unknownTestTitles} test rating(s) dropped: title not in the catalogue`);
   return [fmt(header), ...rows.map(fmt), '', ...notes].join('\n') + '\n';

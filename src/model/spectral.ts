@@ -40,12 +40,47 @@ interface Spectrum {
  * over-shrunk).
  */
 export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions, rowOf: Map<number, number>, backend: string, hooks: TrainHooks): Promise<DaeModel> {
-  const d = Math.round(opts.dimension);
-  // No validation carve: on ml-latest-small the carve's nDCG kept preferring stronger shrinkage (it chose 3x
-  // l2) where the test split's best was l2 itself, and the carve would cost 10% of the ratings.
+  const [model] = await trainSpectralVariants(dataset, opts, rowOf, backend, hooks, [{ l2: opts.l2, dimension: opts.dimension }]);
+  return model!;
+}
+
+/**
+ * One model per `(l2, dimension)` variant from a single decomposition at the largest dimension asked for: the
+ * eigenpairs do not depend on l2, and the top d of a rank-D subspace iteration (D >= d) are the top d. What
+ * bench/tune.ts uses to search l2 and d cheaply; `trainSpectral` is the one-variant case.
+ */
+export async function trainSpectralVariants(
+  dataset: RatingsDataset,
+  opts: TrainOptions,
+  rowOf: Map<number, number>,
+  backend: string,
+  hooks: TrainHooks,
+  variants: readonly { l2: number; dimension: number }[],
+): Promise<DaeModel[]> {
+  const widest = Math.max(...variants.map((v) => Math.round(v.dimension)));
+  // No validation carve: the hyperparameters are chosen by bench/tune.ts on carves of the tuning seeds' training data.
   const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
   const sessions = sessionRows(dataset.ratings, rowOf, opts);
-  const spectrum = await decompose(full.train, sessions, new WarmColumns(full.ratedCount), d, opts, hooks);
+  const spectrum = await decompose(full.train, sessions, new WarmColumns(full.ratedCount), widest, opts, hooks);
+  return variants.map((variant) => {
+    const d = Math.round(variant.dimension);
+    const kept = Math.min(d, spectrum.values.length);
+    const m = spectrum.columns.size;
+    const truncated = { ...spectrum, values: spectrum.values.slice(0, kept), vectors: spectrum.vectors.slice(0, kept * m) };
+    return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, full, sessions.length, truncated, backend);
+  });
+}
+
+/** The served model from a spectrum: shrunk rows for the warm titles, text-mapped rows for the cold ones. */
+function assemble(
+  dataset: RatingsDataset,
+  opts: TrainOptions,
+  full: { train: readonly SparseRow[]; ratedCount: Int32Array },
+  sessions: number,
+  spectrum: Spectrum,
+  backend: string,
+): DaeModel {
+  const d = Math.round(opts.dimension);
   // Both sides carry sqrt(s / (s + lambda)): the product is W, and title vectors live in the same shrunk space
   // as the user vectors, which is what the HNSW index and similar() compare.
   const rows = shrunkRows(spectrum, opts.l2);
@@ -75,7 +110,7 @@ export async function trainSpectral(dataset: RatingsDataset, opts: TrainOptions,
     training: {
       options: { ...opts },
       users: full.train.length,
-      sessions: sessions.length,
+      sessions,
       ratings: dataset.ratings.length,
       trainedTitles: m,
       coldTitles: cold,

@@ -3,7 +3,7 @@ import { ndcgAt, topK } from '../eval/metrics.ts';
 import { initBackend, type BackendPreference } from './backend.ts';
 import { DaeModel } from './dae-model.ts';
 import { trainLinear } from './linear.ts';
-import { trainSpectral } from './spectral.ts';
+import { trainSpectral, trainSpectralVariants } from './spectral.ts';
 import { historyWeights, ratingsByUser } from './history.ts';
 import type { SessionOptions } from './sessions.ts';
 import type { RatingsDataset } from './types.ts';
@@ -72,7 +72,9 @@ export const defaultTrainOptions: TrainOptions = {
   learningRate: 2e-3,
   dropout: 0.5,
   seed: 42,
-  l2: 0.05,
+  // l2, dimension, sessionGapMinutes and sessionWeight: chosen by `npx tsx bench/tune.ts` on a validation carve of
+  // tuning seed 101's training split (validation nDCG@10 0.1975; BENCHMARKS.md, "Quality"), never on a test split.
+  l2: 0.08,
   validationFraction: 0.1,
   patience: 6,
   validationK: 10,
@@ -81,8 +83,8 @@ export const defaultTrainOptions: TrainOptions = {
   textProjection: false,
   weighting: 'binary',
   recencyHalfLifeDays: undefined,
-  sessionGapMinutes: 15,
-  sessionWeight: 4,
+  sessionGapMinutes: 5,
+  sessionWeight: 2,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -200,6 +202,21 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
   }
 
   return { train, validation, ratedCount };
+}
+
+/**
+ * Default-architecture models for several `(l2, dimension)` pairs from one decomposition (bench/tune.ts's search);
+ * every other option as {@link trainModel}. Only the closed form can share the work this way.
+ */
+export async function trainSpectralModels(
+  dataset: RatingsDataset,
+  options: Partial<TrainOptions>,
+  variants: readonly { l2: number; dimension: number }[],
+  hooks: TrainHooks = {},
+): Promise<DaeModel[]> {
+  const opts = resolveTrainOptions({ ...options, architecture: 'spectral' });
+  const rowOf = validate(dataset, opts);
+  return trainSpectralVariants(dataset, opts, rowOf, await initBackend(opts.backend), hooks, variants);
 }
 
 /**

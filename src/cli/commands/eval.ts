@@ -56,7 +56,7 @@ export function register(program: Command): void {
   const evalCommand = common(
     program
       .command('eval')
-      .description('Train the production model and two baselines on a ratings file and score them on another (no database)')
+      .description('Train the production model and two baselines on a ratings file and score them on another (no database); with --movies also the list /recommend serves')
       .option('--train <ratings.csv>', 'training ratings (userId,movieId,rating,timestamp)')
       .option('--test <ratings.csv>', 'held-out ratings, same columns; every test title counts as relevant')
       .option('--movies <movies.csv>', 'movieId,title,genres: title text/genres for the model, and the catalogue')
@@ -126,8 +126,9 @@ async function runEvaluation(
   let titleIds: number[] | undefined;
   let titleText: Map<number, Float32Array> | undefined;
   let textSource = 'none';
+  let movies: import('../../eval/movielens.ts').MovieRecord[] | undefined;
   if (extra.moviesPath) {
-    const movies = await readMoviesCsv(extra.moviesPath);
+    movies = await readMoviesCsv(extra.moviesPath);
     titleIds = [...new Set([...movies.map((m) => m.movieId), ...train.map((r) => r.titleId)])].sort((a, b) => a - b);
     if (options.text !== 'none') {
       const tags = extra.tagsPath ? await readTagsCsv(extra.tagsPath) : new Map<number, string[]>();
@@ -149,6 +150,7 @@ async function runEvaluation(
     test,
     ...(titleIds ? { titleIds } : {}),
     ...(titleText ? { titleText } : {}),
+    ...(movies ? { movies } : {}),
     k: options.k,
     neighbours: options.neighbours,
     trainOptions: {

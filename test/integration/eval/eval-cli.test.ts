@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('tastebud eval', () => {
-  it('prints a metrics table for the neural model and both baselines, and writes lists and JSON', async () => {
+  it('prints a metrics table for the neural model, the served list and both baselines, and writes lists and JSON', async () => {
     const recs = join(dir, 'recs.csv');
     const json = join(dir, 'report.json');
     const { code, out, err } = await capture(['eval', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--movies', join(dir, 'movies.csv'), '--text', 'genres', '--k', '5', '--recs-out', recs, '--json', json, ...tiny]);
@@ -66,6 +66,8 @@ describe('tastebud eval', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/nDCG@5/);
     expect(out).toMatch(/^neural/m);
+    expect(out).toMatch(/^served \(\/recommend\)/m);
+    expect(out).toMatch(/ILD/);
     expect(out).toMatch(/^popularity/m);
     expect(out).toMatch(/^item-kNN/m);
     expect(out).toMatch(/1 test user\(s\) skipped/);
@@ -75,12 +77,14 @@ describe('tastebud eval', () => {
     // No list contains one of the user's training movies.
     const trainPairs = new Set((await readFile(join(dir, 'train.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(',')));
     expect(rows.slice(1).some((r) => trainPairs.has(r.split(',').slice(0, 2).join(',')))).toBe(false);
-    const report = JSON.parse(await readFile(json, 'utf8')) as { results: { name: string; metrics: { ndcg: number; users: number } }[]; skippedTestUsers: number };
-    expect(report.results).toHaveLength(3);
+    const report = JSON.parse(await readFile(json, 'utf8')) as { results: { name: string; diversity?: number; metrics: { ndcg: number; users: number } }[]; skippedTestUsers: number };
+    expect(report.results.map((r) => r.name.replace(/ \(.*/, ''))).toEqual(['neural', 'served', 'popularity', 'item-kNN']);
+    for (const r of report.results) expect(r.diversity).toBeGreaterThanOrEqual(0);
+    expect(report.results[1]!.metrics.users).toBe(24);
     expect(report.skippedTestUsers).toBe(1);
     expect(report.results[0]!.metrics.users).toBe(24);
     // item-kNN sees the planted clusters perfectly: a check that the scoring is wired correctly.
-    expect(report.results[2]!.metrics.ndcg).toBeGreaterThan(0.9);
+    expect(report.results[3]!.metrics.ndcg).toBeGreaterThan(0.9);
   });
 
   it('runs the one-step movielens protocol', async () => {

@@ -166,7 +166,14 @@ export interface BenchLoop {
  * consuming user-embedding jobs, and in this process the bot side (rating store + outbox dispatcher +
  * hot-swapped serving model).
  */
-export async function startBenchLoop(options: { titles: number; users: number; hidden: number; concurrency?: number }): Promise<BenchLoop> {
+export async function startBenchLoop(options: {
+  titles: number;
+  users: number;
+  hidden: number;
+  concurrency?: number;
+  /** Fills the scratch database and promotes its model instead of the generated catalogue and random model. */
+  prepare?: (url: string, prisma: PrismaClient) => Promise<{ catalogue: GeneratedCatalogue; model: DaeModel }>;
+}): Promise<BenchLoop> {
   const { spawn } = await import('node:child_process');
   const { createServer } = await import('node:net');
   const { fileURLToPath } = await import('node:url');
@@ -180,11 +187,14 @@ export async function startBenchLoop(options: { titles: number; users: number; h
 
   const scratch = await createScratchDatabase('loop');
   const prisma = createPrisma(scratch.url);
-  const catalogue = await seedCatalogue(prisma, { titles: options.titles, users: options.users, genres: 20 });
-  const model = randomDaeModel(catalogue.titleIds, options.hidden, 11);
-  const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 100 });
-  const versionId = await saveModelVersion(prisma, { model, index });
-  await promoteModelVersion(prisma, versionId);
+  const randomLoop = async () => {
+    const catalogue = await seedCatalogue(prisma, { titles: options.titles, users: options.users, genres: 20 });
+    const model = randomDaeModel(catalogue.titleIds, options.hidden, 11);
+    const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 100 });
+    await promoteModelVersion(prisma, await saveModelVersion(prisma, { model, index }));
+    return { catalogue, model };
+  };
+  const { catalogue, model } = options.prepare ? await options.prepare(scratch.url, prisma) : await randomLoop();
 
   const prefix = uniquePrefix('bench');
   const workerMetricsPort = await new Promise<number>((resolve) => {

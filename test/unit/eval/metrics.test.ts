@@ -3,6 +3,7 @@ import {
   averagePrecisionAt,
   catalogueCoverage,
   hitAt,
+  intraListDiversity,
   ndcgAt,
   precisionAt,
   recallAt,
@@ -79,5 +80,25 @@ describe('topK', () => {
     const scores = Array.from({ length: 500 }, () => ((x = (x * 48271) % 2147483647) / 2147483647));
     const expected = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 25).map(([, i]) => i);
     expect(topK(scores, 25)).toEqual(expected);
+  });
+});
+
+describe('intraListDiversity', () => {
+  const v = (...xs: number[]) => Float32Array.from(xs);
+  const vectors = new Map([
+    [1, v(1, 0)],
+    [2, v(1, 0)],
+    [3, v(0, 1)],
+    [4, v(1, 1)],
+  ]);
+  it('is 1 - mean pairwise cosine per list, averaged over lists of two or more titles', () => {
+    // [1,2]: cosine 1 -> 0. [1,3]: cosine 0 -> 1. [1,3,4]: cosines 0, 0.7071, 0.7071 -> 1 - 0.4714. [5] alone: skipped.
+    const value = intraListDiversity([[1, 2], [1, 3], [1, 3, 4], [5]], (id) => vectors.get(id), 10);
+    expect(value).toBeCloseTo((0 + 1 + (1 - (2 * Math.SQRT1_2) / 3)) / 3, 5);
+  });
+  it('looks at the top k only and counts a title without a vector as unlike the others', () => {
+    expect(intraListDiversity([[1, 2, 3]], (id) => vectors.get(id), 2)).toBe(0);
+    expect(intraListDiversity([[1, 9]], (id) => vectors.get(id), 10)).toBe(1);
+    expect(intraListDiversity([], (id) => vectors.get(id), 10)).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type DaeModel } from '../../../src/model/index.ts';
 import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
-import { seededRandom } from '../../../src/model/train.ts';
+import { seededRandom, trainSpectralModels } from '../../../src/model/train.ts';
 
 // 60 users x 80 titles in 4 planted clusters of 20 titles; users rate 10 titles of their own cluster and
 // 1 random other title. Title 79 (cluster 3) has no ratings at all, only text.
@@ -187,6 +187,33 @@ describe('spectral (closed-form linear autoencoder)', () => {
     // Subspace iteration stops when the eigenvalues settle; the weights are then exact to a fraction of a percent.
     expect(Math.sqrt(err / norm)).toBeLessThan(2e-3);
     expect(model.weights.training.sessions).toBe(sessionWeight > 0 ? 120 : 0);
+  });
+
+  it('trains several (l2, d) variants from one decomposition, each as trainModel would (the tuning search)', async () => {
+    const { dataset } = plantedDataset();
+    const options = { dimension: 8, epochs: 60, sessionWeight: 2, sessionGapMinutes: 15, backend: 'cpu' as const, seed: 3 };
+    const [wide, narrow] = await trainSpectralModels(dataset, options, [{ l2: 0.2, dimension: 8 }, { l2: 0.05, dimension: 4 }]);
+    // The widest variant is exactly trainModel's model at the same settings.
+    const direct = await trainModel(dataset, { ...options, architecture: 'spectral', l2: 0.2 });
+    expect(wide!.weights.titleVectors).toEqual(direct.weights.titleVectors);
+    expect(wide!.weights.training.options).toMatchObject({ l2: 0.2, dimension: 8 });
+    // The narrow one keeps the top 4 directions, shrunk by its own l2: the same scores as a rank-4 training.
+    const rank4 = await trainModel(dataset, { ...options, architecture: 'spectral', dimension: 4, l2: 0.05 });
+    expect(narrow!.dimension).toBe(5); // d + the folded-in bias
+    const score = (m: DaeModel, i: number, j: number) => {
+      let sum = 0;
+      for (let c = 0; c < 4; c++) sum += m.weights.encoderRows[i * 4 + c]! * m.weights.titleVectors[j * 5 + c]!;
+      return sum;
+    };
+    let err = 0;
+    let norm = 0;
+    for (let i = 0; i < dataset.titleIds.length; i++) {
+      for (let j = 0; j < dataset.titleIds.length; j++) {
+        err += (score(narrow!, i, j) - score(rank4, i, j)) ** 2;
+        norm += score(rank4, i, j) ** 2;
+      }
+    }
+    expect(Math.sqrt(err / norm)).toBeLessThan(5e-3);
   });
 
   it('relates titles rated in one sitting more closely than titles that only share a member', async () => {
