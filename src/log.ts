@@ -17,6 +17,11 @@ const secretPaths = [
   '*.redisUrl',
   'headers.authorization',
   'req.headers.authorization',
+  'headers["x-api-key"]',
+  'req.headers["x-api-key"]',
+  '*["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
 ];
 
 /** Passwords inside connection strings that end up in error messages. */
@@ -33,8 +38,8 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
  * JSON logs to stderr (stdout stays free for command output such as `--json`). Known secrets from
  * the config are scrubbed from every message and error, not only from known keys.
  */
-export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl'>>, name = 'tastebud'): Logger {
-  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl)].filter(
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'api'>>, name = 'tastebud'): Logger {
+  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...(config.api?.keys.map((k) => k.secret) ?? [])].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
   return pino(
