@@ -36,9 +36,9 @@ const FIELD_NAMES: Record<string, string> = { count: 'n' };
 /** Field of the first schema violation: "/n" → "n", a missing property → its name, the whole body → "body". */
 function validationField(error: FastifyError): string {
   const first = error.validation?.[0];
-  const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
   const path = first?.instancePath?.replace(/^\//, '').split('/')[0];
-  return missing ?? (path || error.validationContext || 'request');
+  return params?.missingProperty ?? params?.additionalProperty ?? (path || error.validationContext || 'request');
 }
 
 function toBody(error: unknown): { status: number; body: ApiErrorBody } | undefined {
