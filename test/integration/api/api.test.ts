@@ -5,13 +5,14 @@ import { createApiKey, keyDirectory, revokeApiKey } from '../../../src/api/keys.
 import { buildApiServer, type ApiDependencies } from '../../../src/api/server.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { trainModel } from '../../../src/model/train.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { createLoopMetrics } from '../../../src/observability/metrics.ts';
 import { OutboxDispatcher, queueSink } from '../../../src/queue/outbox.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { dropPrefix, randomDaeModel, REDIS_URL, seedCatalogue, uniquePrefix, waitFor, type GeneratedCatalogue } from '../worker/support.ts';
+import { dropPrefix, REDIS_URL, seedCatalogue, uniquePrefix, waitFor, type GeneratedCatalogue } from '../worker/support.ts';
 
 const prefix = uniquePrefix('api');
 const SECRETS = { read: 'read-secret-0123456789abcdef', write: 'write-secret-0123456789abcdef', admin: 'admin-secret-0123456789abcdef' };
@@ -28,6 +29,14 @@ let versionId: number;
 let memberId: number;
 let storedKey: string;
 const apps: FastifyInstance[] = [];
+
+/** One write request of the bad-input table. */
+interface Write {
+  method: 'PUT' | 'POST' | 'DELETE';
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
 
 async function app(overrides: Partial<ApiDependencies['settings']> = {}): Promise<FastifyInstance> {
   const built = await buildApiServer({
@@ -51,7 +60,9 @@ const get = (url: string, scope: keyof typeof SECRETS = 'read') => api.inject({ 
 beforeAll(async () => {
   db = await createTestDatabase();
   catalogue = await seedCatalogue(db.prisma, { titles: 160, users: 12 });
-  const model = randomDaeModel(catalogue.titleIds, 6, 3);
+  // A small model trained by the real trainer on the seeded ratings (cpu backend), as the worker would.
+  const ratings = (await db.prisma.rating.findMany()).map((r) => ({ userId: r.userId, titleId: r.titleId, value: r.value, ratedAt: r.updatedAt.getTime() }));
+  const model = await trainModel({ ratings, titleIds: catalogue.titleIds }, { dimension: 8, epochs: 5, batchSize: 8, patience: 20, validationFraction: 0, learningRate: 0.01, backend: 'cpu' });
   versionId = await saveModelVersion(db.prisma, { model, index: TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 40 }) });
   await promoteModelVersion(db.prisma, versionId);
   const member = await db.prisma.user.create({ data: { source: 'discord', externalId: MEMBER, displayName: 'alice' } });
@@ -245,7 +256,7 @@ describe('ratings, hidden titles and profiles', () => {
   it('bad writes store nothing: a 7, a non-number, malformed JSON, a 10 MB body, unknown title, dataset user, hostile strings', async () => {
     const ratings = await db.prisma.rating.count();
     const url = `/api/users/discord:${MEMBER}/ratings/${title()}`;
-    const cases: [Parameters<FastifyInstance['inject']>[0], number, string][] = [
+    const cases: [Write, number, string][] = [
       [{ method: 'PUT', url, payload: { value: 7 } }, 400, 'value'],
       [{ method: 'PUT', url, payload: { value: 3.3 } }, 400, 'value'],
       [{ method: 'PUT', url, payload: { value: 'five' } }, 400, 'value'],
@@ -256,14 +267,13 @@ describe('ratings, hidden titles and profiles', () => {
       [{ method: 'PUT', url: `/api/users/discord:${MEMBER}/ratings/999999`, payload: { value: 4 } }, 404, 'title'],
       [{ method: 'PUT', url: `/api/users/movielens:1/ratings/${title()}`, payload: { value: 4 } }, 400, 'user'],
       [{ method: 'PUT', url: `/api/users/discord:1/ratings/${title()}`, payload: { value: 4 } }, 404, 'user'],
-      ...HOSTILE.map((h): [Parameters<FastifyInstance['inject']>[0], number, string] => [{ method: 'PUT', url: `/api/users/${encodeURIComponent(h)}/ratings/${title()}`, payload: { value: 4 } }, 400, 'user']),
-      ...HOSTILE.map((h): [Parameters<FastifyInstance['inject']>[0], number, string] => [{ method: 'PUT', url, payload: { value: h } }, 400, 'value']),
-      ...HOSTILE.map((h): [Parameters<FastifyInstance['inject']>[0], number, string] => [{ method: 'POST', url: `/api/users/discord:${MEMBER}/hidden`, payload: { titleId: h } }, 400, 'titleId']),
+      ...HOSTILE.map((h): [Write, number, string] => [{ method: 'PUT', url: `/api/users/${encodeURIComponent(h)}/ratings/${title()}`, payload: { value: 4 } }, 400, 'user']),
+      ...HOSTILE.map((h): [Write, number, string] => [{ method: 'PUT', url, payload: { value: h } }, 400, 'value']),
+      ...HOSTILE.map((h): [Write, number, string] => [{ method: 'POST', url: `/api/users/discord:${MEMBER}/hidden`, payload: { titleId: h } }, 400, 'titleId']),
     ];
     for (const [request, status, field] of cases) {
-      const opts = request as { headers?: Record<string, string> };
-      const res = await api.inject({ ...(request as object), headers: { ...as('write'), ...opts.headers } } as Parameters<FastifyInstance['inject']>[0]);
-      expect({ url: (request as { url: string }).url, status: res.statusCode, field: res.json().field }).toMatchObject({ status, field });
+      const res = await api.inject({ ...request, payload: request.payload as string | object, headers: { ...as('write'), ...request.headers } });
+      expect({ url: request.url, status: res.statusCode, field: res.json().field }).toEqual({ url: request.url, status, field });
     }
     expect(await db.prisma.rating.count()).toBe(ratings);
     expect(await db.prisma.hiddenTitle.count()).toBe(0);
