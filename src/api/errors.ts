@@ -56,7 +56,7 @@ function toBody(error: unknown): { status: number; body: ApiErrorBody } | undefi
   if (e.statusCode === 413) return { status: 413, body: { error: 'body_too_large', message: 'The request body is too large.', field: 'body' } };
   if (e.statusCode === 429) return { status: 429, body: { error: 'rate_limited', message: e.message } };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: e.statusCode, body: { error: 'bad_request', message: e.message, ...(/body|JSON|content/i.test(e.message) ? { field: 'body' } : {}) } };
+    return { status: e.statusCode, body: { error: 'bad_request', message: e.message, ...(/body|JSON|content|media type/i.test(e.message) ? { field: 'body' } : {}) } };
   }
   return undefined;
 }
