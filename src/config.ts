@@ -78,7 +78,42 @@ const settings = z.object({
   PROVIDER_CACHE_TTL_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
   /** How long one provider request may take before it counts as failed. */
   PROVIDER_TIMEOUT_MS: int(100, 60_000).default(8_000),
+  API_PORT: int(0, 65535).default(8080),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Keys from the environment: comma-separated `name:scope:secret` (secret at least 24 characters). */
+  API_KEYS: optional(z.string().transform((value, ctx) => parseApiKeys(value, ctx))),
+  /** Origins allowed to call the API from a browser, comma-separated; unset = CORS closed. */
+  API_CORS_ORIGINS: optional(z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))),
+  /** Requests per key per API_RATE_WINDOW_SECONDS. */
+  API_RATE_LIMIT: int(1, 100_000).default(600),
+  API_RATE_WINDOW_SECONDS: int(1, 3600).default(60),
+  API_BODY_LIMIT_BYTES: int(1024, 10_000_000).default(65_536),
 });
+
+/** The scopes of API keys, weakest first: each includes the ones before it. */
+export const API_SCOPES = ['read', 'write', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** An API key given in API_KEYS. */
+export interface ConfiguredApiKey {
+  name: string;
+  scope: ApiScope;
+  secret: string;
+}
+
+function parseApiKeys(value: string, ctx: z.RefinementCtx): ConfiguredApiKey[] {
+  const keys: ConfiguredApiKey[] = [];
+  for (const [i, entry] of value.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    const [name, scope, ...rest] = entry.split(':');
+    const secret = rest.join(':');
+    // Never echo the entry: it holds a secret.
+    if (!name || !/^[\w.-]{1,64}$/.test(name)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} needs a name of letters, digits, _ . - (name:scope:secret)` });
+    else if (!API_SCOPES.includes(scope as ApiScope)) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${name}) needs a scope of read, write or admin` });
+    else if (secret.length < 24) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${name}) needs a secret of at least 24 characters` });
+    else keys.push({ name, scope: scope as ApiScope, secret });
+  }
+  return keys;
+}
 
 type Settings = z.infer<typeof settings>;
 
@@ -106,6 +141,14 @@ export interface Config {
   workerMetricsPort: number;
   movielensDir: string | undefined;
   providers: ProviderSettings;
+  api: {
+    port: number;
+    host: string;
+    keys: ConfiguredApiKey[];
+    corsOrigins: string[];
+    rateLimit: { max: number; windowSeconds: number };
+    bodyLimitBytes: number;
+  };
 }
 
 /** Settings of the catalogue providers (src/providers/); a provider without its key is off. */
@@ -173,6 +216,14 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       musicBrainz: { contact: s.MUSICBRAINZ_CONTACT, apiUrl: s.MUSICBRAINZ_API_URL },
       cacheTtlSeconds: s.PROVIDER_CACHE_TTL_SECONDS,
       timeoutMs: s.PROVIDER_TIMEOUT_MS,
+    },
+    api: {
+      port: s.API_PORT,
+      host: s.API_HOST,
+      keys: s.API_KEYS ?? [],
+      corsOrigins: s.API_CORS_ORIGINS ?? [],
+      rateLimit: { max: s.API_RATE_LIMIT, windowSeconds: s.API_RATE_WINDOW_SECONDS },
+      bodyLimitBytes: s.API_BODY_LIMIT_BYTES,
     },
   };
 }

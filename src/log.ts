@@ -24,6 +24,11 @@ const secretPaths = [
   '*.providers.*.apiKey',
   'headers.authorization',
   'req.headers.authorization',
+  'headers["x-api-key"]',
+  'req.headers["x-api-key"]',
+  '*["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
 ];
 
 /** Passwords inside connection strings that end up in error messages. */
@@ -40,9 +45,10 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
  * JSON logs to stderr (stdout stays free for command output such as `--json`). Known secrets from
  * the config are scrubbed from every message and error, not only from known keys.
  */
-export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'providers'>>, name = 'tastebud'): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'providers' | 'api'>>, name = 'tastebud'): Logger {
   const providerKeys = [config.providers?.tmdb.token, config.providers?.rawg.apiKey];
-  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys].filter(
+  const apiKeys = config.api?.keys.map((k) => k.secret) ?? [];
+  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys, ...apiKeys].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
   return pino(

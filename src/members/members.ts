@@ -50,6 +50,11 @@ export async function findMember(db: Tx | PrismaClient, discordId: string): Prom
 export async function memberProfile(prisma: PrismaClient, discordId: string, recentCount = 5): Promise<MemberProfile | undefined> {
   const userId = await findMember(prisma, discordId);
   if (userId === undefined) return undefined;
+  return userProfile(prisma, userId, recentCount);
+}
+
+/** {@link memberProfile} of any user row by id (the HTTP API also shows dataset users). */
+export async function userProfile(prisma: PrismaClient, userId: number, recentCount = 5): Promise<MemberProfile> {
   const [ratings, hiddenCount] = await Promise.all([
     prisma.rating.findMany({
       where: { userId },

@@ -158,6 +158,24 @@ export async function rateTitle(prisma: PrismaClient, member: Member, titleId: n
   return { userId: row!.userId, titleId, value, previous: row!.previous ?? undefined };
 }
 
+/**
+ * Removes a member's rating of a title (the HTTP API's DELETE) with its outbox event, in one statement like
+ * {@link rateTitle}. Returns the value removed, or undefined when there was none (then nothing is written).
+ */
+export async function removeRating(prisma: PrismaClient, userId: number, titleId: number): Promise<number | undefined> {
+  const [row] = await prisma.$queryRaw<{ value: number | null }[]>`
+    WITH removed AS (DELETE FROM ratings WHERE user_id = ${userId} AND title_id = ${titleId} RETURNING user_id, value),
+    event AS (${userEmbeddingEventSql(Prisma.sql`user_id`, Prisma.sql`FROM removed`)})
+    SELECT (SELECT value FROM removed) AS value`;
+  return row?.value ?? undefined;
+}
+
+/** Marks a title "not interested" for a user (as 🙈 does while held); true when it was not hidden before. */
+export async function hideTitle(prisma: PrismaClient, userId: number, titleId: number): Promise<boolean> {
+  const inserted = await prisma.$executeRaw`INSERT INTO hidden_titles (user_id, title_id) VALUES (${userId}, ${titleId}) ON CONFLICT DO NOTHING`;
+  return inserted > 0;
+}
+
 /** The member's rating of one title, if any. */
 export async function ratingOf(prisma: PrismaClient, discordId: string, titleId: number): Promise<number | undefined> {
   const row = await prisma.rating.findFirst({ where: { titleId, user: { source: 'discord', externalId: discordId } }, select: { value: true } });

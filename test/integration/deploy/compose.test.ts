@@ -23,24 +23,26 @@ describe('docker-compose.yml', () => {
   const config = composeConfig(['-f', 'docker-compose.yml']);
 
   it('is valid and defines the services tastebud runs as', () => {
-    for (const name of ['postgres', 'redis', 'migrate', 'bot', 'worker']) expect(service(config, name), name).not.toBe('');
+    for (const name of ['postgres', 'redis', 'migrate', 'bot', 'worker', 'api']) expect(service(config, name), name).not.toBe('');
   });
 
   it('gives long-running services healthchecks and restart policies, and seeds before they start', () => {
-    for (const name of ['postgres', 'redis', 'bot', 'worker']) {
+    for (const name of ['postgres', 'redis', 'bot', 'worker', 'api']) {
       const block = service(config, name);
       expect(block, name).toContain('healthcheck:');
       expect(block, name).toContain('restart: unless-stopped');
     }
-    expect(service(config, 'bot')).toMatch(/migrate:\s+condition: service_completed_successfully/);
+    for (const name of ['bot', 'api']) expect(service(config, name), name).toMatch(/migrate:\s+condition: service_completed_successfully/);
   });
 
   it('runs tastebud from the production stage and publishes PostgreSQL and Redis on 127.0.0.1 only', () => {
-    for (const name of ['migrate', 'bot', 'worker']) expect(service(config, name), name).toMatch(/build:\s+context: \S+\s+target: production\n/);
+    for (const name of ['migrate', 'bot', 'worker', 'api']) expect(service(config, name), name).toMatch(/build:\s+context: \S+\s+target: production\n/);
     const ports = (name: string) => [...service(config, name).matchAll(/^\s+- (\S+:\d+:\d+)\/tcp$/gm)].map((m) => m[1]);
     expect(ports('postgres')).toEqual(['127.0.0.1:5432:5432']);
     expect(ports('redis')).toEqual(['127.0.0.1:6379:6379']);
     expect(ports('bot')).toEqual([]);
+    expect(ports('api')).toEqual(['127.0.0.1:8080:8080']);
+    expect(service(config, 'api')).toMatch(/command:\s+- api\n/);
   });
 
   it('builds only stages the Dockerfile defines', () => {

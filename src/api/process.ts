@@ -1,0 +1,66 @@
+import { Redis } from 'ioredis';
+import { requireDatabaseUrl, type Config } from '../config.ts';
+import { createPrisma } from '../db/client.ts';
+import { createLogger } from '../log.ts';
+import { deserializeDae } from '../model/dae-model.ts';
+import { createLoopMetrics } from '../observability/metrics.ts';
+import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
+import { createQueues } from '../queue/queues.ts';
+import { createServingModel } from '../serving/serving-model.ts';
+import { keyDirectory } from './keys.ts';
+import { buildApiServer } from './server.ts';
+
+/** A running API process: call stop() once to close the port and every connection. */
+export interface RunningApi {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The `tastebud api` process: the serving holder (hot-swapped on promotions, as the bot's), an outbox
+ * dispatcher for the ratings it stores, the loop metrics registry, and the Fastify app on API_PORT.
+ */
+export async function startApiProcess(config: Config): Promise<RunningApi> {
+  const logger = createLogger(config, 'tastebud-api');
+  const prisma = createPrisma(requireDatabaseUrl(config));
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis error'));
+  const queues = createQueues(config.redisUrl, config.queuePrefix, { failedJobRetentionDays: config.failedJobRetentionDays });
+  const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeDae, logger: logger.child({ component: 'serving' }), ef: config.hnsw.ef });
+  const metrics = createLoopMetrics({ labels: { service: 'api' } });
+  serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
+  const dispatcher = new OutboxDispatcher({ prisma, sink: queueSink(queues), logger });
+  try {
+    await serving.start();
+  } catch (error) {
+    // Answers fall back to popular titles until a version loads; the periodic check keeps trying.
+    logger.warn({ err: error }, 'could not load the active model at start; serving popular titles meanwhile');
+  }
+  dispatcher.start();
+  const app = await buildApiServer({
+    prisma,
+    serving,
+    keys: keyDirectory(prisma, config.api.keys),
+    queues,
+    redis,
+    registry: metrics.registry,
+    logger,
+    ratingsChanged: () => dispatcher.kick(),
+    settings: { corsOrigins: config.api.corsOrigins, rateLimit: config.api.rateLimit, bodyLimitBytes: config.api.bodyLimitBytes, prefix: config.queuePrefix },
+  });
+  await app.listen({ port: config.api.port, host: config.api.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  logger.info({ port }, 'HTTP API listening');
+  return {
+    port,
+    async stop() {
+      await app.close();
+      await dispatcher.stop();
+      await serving.stop();
+      await queues.close();
+      redis.disconnect();
+      await prisma.$disconnect();
+    },
+  };
+}

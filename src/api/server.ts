@@ -1,0 +1,98 @@
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { PrismaClient } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import type { Queues } from '../queue/queues.ts';
+import type { ServingModel } from '../serving/serving-model.ts';
+import { apiAnswers, type ApiAnswers } from './answers.ts';
+import { installAuth } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import type { KeyDirectory } from './keys.ts';
+import { registerDocsRoutes } from './routes/docs.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerModelRoutes } from './routes/models.ts';
+import { registerRecommendationRoutes } from './routes/recommendations.ts';
+import { registerTitleRoutes } from './routes/titles.ts';
+import { registerUserRoutes } from './routes/users.ts';
+
+/** Everything the API process hands the app; tests pass their own database, Redis and holder. */
+export interface ApiDependencies {
+  prisma: PrismaClient;
+  serving: Pick<ServingModel, 'current'>;
+  keys: KeyDirectory;
+  queues: Pick<Queues, 'retrain'>;
+  /** Rate-limit counters and the readiness check. */
+  redis: Redis;
+  /** The process's metrics registry (src/observability/metrics.ts); /metrics serves it. */
+  registry: Registry;
+  logger?: Logger;
+  /** Called after a write that left an outbox row, so the dispatcher moves it to the queue at once. */
+  ratingsChanged?: () => void;
+  settings: {
+    corsOrigins: readonly string[];
+    rateLimit: { max: number; windowSeconds: number };
+    bodyLimitBytes: number;
+    /** Redis key prefix (QUEUE_PREFIX); the rate-limit counters live under `<prefix>:api-rate:`. */
+    prefix: string;
+  };
+}
+
+/** What every route module receives. */
+export interface RouteContext extends ApiDependencies {
+  answers: ApiAnswers;
+}
+
+/**
+ * Builds the API app (not listening): error shapes, CORS, key checks, per-key rate limits, the OpenAPI
+ * document and one module per route group. Later groups (the dashboard) register beside the others.
+ */
+export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: deps.settings.bodyLimitBytes,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  installErrorHandling(app);
+  await app.register(cors, { origin: deps.settings.corsOrigins.length > 0 ? [...deps.settings.corsOrigins] : false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'tastebud HTTP API', version: '1.0.0', description: 'Recommendations, titles, ratings and models of a tastebud server.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key>' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+  });
+  installAuth(app, deps.keys);
+  await app.register(rateLimit, {
+    global: true,
+    // After the key check, so the budget is the key's; public routes (health, metrics, docs) are not counted.
+    hook: 'preHandler',
+    max: deps.settings.rateLimit.max,
+    timeWindow: deps.settings.rateLimit.windowSeconds * 1000,
+    redis: deps.redis,
+    nameSpace: `${deps.settings.prefix}:api-rate:`,
+    keyGenerator: (request) => request.principal?.id ?? request.ip,
+    allowList: (request) => request.principal === undefined,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'rate_limited',
+      message: `Rate limit of ${context.max} requests per ${context.after} reached for this key; retry after ${Math.ceil(context.ttl / 1000)} s.`,
+    }),
+  });
+  const ctx: RouteContext = { ...deps, answers: apiAnswers(deps.prisma, deps.serving) };
+  registerHealthRoutes(app, ctx);
+  registerRecommendationRoutes(app, ctx);
+  registerTitleRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
+  registerDocsRoutes(app);
+  return app;
+}

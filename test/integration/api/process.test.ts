@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { freePort, spawnManaged, waitUntil, type ManagedChild } from '../../support/processes/index.ts';
+import { dropPrefix, REDIS_URL, seedCatalogue, uniquePrefix } from '../worker/support.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const prefix = uniquePrefix('api-process');
+const ENV_SECRET = 'env-secret-abcdefghijklmnopqrstuvwxyz';
+const WRONG_KEY = 'tb_wrongwrongwrongwrongwrongwrongwrong';
+let db: TestDatabase;
+let api: ManagedChild | undefined;
+
+/** Runs the CLI in this process (each test file has its own process, so its environment is ours to set). */
+async function tastebud(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+  try {
+    const code = await main(args);
+    return { stdout: out.join(''), stderr: err.join(''), code };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  Object.assign(process.env, { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' });
+  await seedCatalogue(db.prisma, { titles: 30, users: 4 });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await dropPrefix(prefix);
+  await db?.drop();
+});
+
+describe('tastebud api-key', () => {
+  it('creates a key shown once, lists it by its first characters only, and revokes it', async () => {
+    const created = await tastebud('api-key', 'create', '--name', 'plex', '--scope', 'read');
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^tb_[\w-]{43}$/);
+    const listed = await tastebud('api-key', 'list');
+    expect(listed.stdout).toContain(`plex\tread\t${key.slice(0, 11)}…`);
+    expect(listed.stdout).not.toContain(key);
+    expect((await tastebud('api-key', 'revoke', 'plex')).stdout).toContain('Revoked API key "plex"');
+    expect((await tastebud('api-key', 'list')).stdout).toContain('revoked');
+  });
+
+  it('bad arguments are one line and exit code 1', async () => {
+    const scope = await tastebud('api-key', 'create', '--name', 'x', '--scope', 'root');
+    expect(scope.code).toBe(1);
+    expect(scope.stderr.trim().split('\n')).toHaveLength(1);
+    expect(scope.stderr).toContain('scope must be one of read, write, admin');
+    expect((await tastebud('api-key', 'create', '--name', 'plex', '--scope', 'read')).stderr).toContain('exists already');
+    expect((await tastebud('api-key', 'revoke', 'nobody')).code).toBe(1);
+  });
+});
+
+describe('tastebud api, the process', () => {
+  it('serves popular titles with no model, says so in /readyz, stops on SIGTERM, and never logs a key', async () => {
+    const port = await freePort();
+    api = spawnManaged(process.execPath, ['bin/tastebud.js', 'api'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        API_PORT: String(port),
+        API_HOST: '127.0.0.1',
+        API_KEYS: `ops:admin:${ENV_SECRET}`,
+        LOG_LEVEL: 'info',
+      },
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, `the API on ${port}:\n${api.output()}`, 60_000);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: { model: { detail: string } } }).checks.model.detail).toContain('no model version promoted yet');
+    const recs = await fetch(`${base}/api/users/movielens:1/recommendations?n=3`, { headers: { authorization: `Bearer ${ENV_SECRET}` } });
+    expect(recs.status).toBe(200);
+    expect(await recs.json()).toMatchObject({ modelVersion: null, personal: false });
+    expect((await fetch(`${base}/api/models`, { headers: { 'x-api-key': WRONG_KEY } })).status).toBe(401);
+    expect((await fetch(`${base}/api/models`, { headers: { authorization: `Bearer ${WRONG_KEY}` } })).status).toBe(401);
+    expect(await api.stop('SIGTERM')).toBe(0);
+    const log = api.output();
+    expect(log).toContain('API key not recognised');
+    expect(log).toContain('"keyPrefix":"tb_wron"');
+    expect(log).not.toContain(WRONG_KEY);
+    expect(log).not.toContain(ENV_SECRET);
+    api = undefined;
+  });
+});
