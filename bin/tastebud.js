@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// 4 MiB semi-spaces instead of V8's 16: a one-shot command such as `tastebud recommend` stays ~40 MB smaller
+// (BENCHMARKS.md, CLI start-up); V8 still grows the heap as long-running processes need.
 // Runs the compiled CLI (dist/, made by `npm run build`, which `npm ci` runs through `prepare`).
 // Plain node: no TypeScript transpiling at start. `npm run dev -- <args>` runs the sources through tsx.
 import { existsSync } from 'node:fs';

@@ -153,7 +153,9 @@ function floats(bytes: Uint8Array, expected: number, name: string): Float32Array
   if (bytes.byteLength !== expected * 4) {
     throw new ModelFormatError(`Model part ${name} holds ${bytes.byteLength} bytes but the model metadata implies ${expected * 4}; the parts do not belong together.`);
   }
-  const out = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  // A view when the bytes are aligned (artifacts read in slices always are): a second copy of every vector
+  // would cost a one-shot CLI call tens of MB at its peak.
+  const out = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, expected) : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i]!)) throw new ModelFormatError(`Model part ${name} contains a non-finite value at index ${i}.`);
   }
