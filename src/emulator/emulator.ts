@@ -55,6 +55,7 @@ export class DiscordEmulator {
       reactionIntervalMs:
         options.enforceReactionRateLimit === true ? 250 : options.enforceReactionRateLimit ? options.enforceReactionRateLimit.intervalMs : null,
       gatewayUrl: () => this.gatewayUrl,
+      recommendedShards: options.recommendedShards ?? 1,
     });
     this.#server = createServer((request, response) => {
       if (!request.url?.startsWith('/api')) {
