@@ -120,7 +120,7 @@ export class DiscordEmulator {
   }
 
   /** Gateway sessions: id, intents, last sequence number, whether a connection is attached. */
-  sessions(): { id: string; intents: number; seq: number; connected: boolean }[] {
+  sessions(): { id: string; intents: number; shard: [number, number]; seq: number; connected: boolean }[] {
     return this.#gateway.sessions();
   }
 
