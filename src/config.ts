@@ -41,6 +41,15 @@ const settings = z.object({
   DISCORD_APPLICATION_ID: optional(snowflake),
   DISCORD_GUILD_ID: optional(snowflake),
   DISCORD_API_URL: optional(url(['http:', 'https:'])),
+  /** Gateway shards of the whole bot: a number, or `auto` for the count Discord recommends (GET /gateway/bot). */
+  SHARD_COUNT: optional(z.union([z.literal('auto'), int(1, 65535)])),
+  /** The shards this process runs, e.g. `0,1` (default: all of SHARD_COUNT). */
+  SHARD_IDS: optional(
+    z
+      .string()
+      .regex(/^\d+(\s*,\s*\d+)*$/, 'must be shard numbers separated by commas, such as 0,1')
+      .transform((v) => [...new Set(v.split(',').map((id) => Number(id.trim())))]),
+  ),
   EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
   MODELS_DIR: z.string().min(1).default('data/models'),
   ALLOW_REMOTE_MODELS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -128,6 +137,8 @@ export interface Config {
     applicationId: string | undefined;
     guildId: string | undefined;
     apiUrl: string | undefined;
+    /** Gateway sharding; undefined runs one unsharded connection, as before. */
+    shards?: { count: number | 'auto'; ids: number[] | undefined } | undefined;
   };
   embeddings: { model: string; modelsDir: string; allowRemoteModels: boolean };
   tfBackend: Settings['TF_BACKEND'];
@@ -192,6 +203,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       applicationId: s.DISCORD_APPLICATION_ID,
       guildId: s.DISCORD_GUILD_ID,
       apiUrl: s.DISCORD_API_URL,
+      shards: readShards(s),
     },
     embeddings: { model: s.EMBEDDING_MODEL, modelsDir: s.MODELS_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS },
     tfBackend: s.TF_BACKEND,
@@ -226,6 +238,21 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       bodyLimitBytes: s.API_BODY_LIMIT_BYTES,
     },
   };
+}
+
+/** SHARD_COUNT and SHARD_IDS together: ids need a count, and each id must be below it. */
+function readShards(s: Settings): Config['discord']['shards'] {
+  if (s.SHARD_COUNT === undefined) {
+    if (s.SHARD_IDS) throw new ConfigError('Invalid configuration: SHARD_IDS needs SHARD_COUNT (the number of shards of the whole bot). See .env.example.');
+    return undefined;
+  }
+  const count = s.SHARD_COUNT;
+  if (s.SHARD_IDS && count === 'auto') {
+    throw new ConfigError('Invalid configuration: SHARD_IDS needs a numeric SHARD_COUNT: with "auto" no process knows which shards the others run. See .env.example.');
+  }
+  const tooHigh = typeof count === 'number' ? s.SHARD_IDS?.find((id) => id >= count) : undefined;
+  if (tooHigh !== undefined) throw new ConfigError(`Invalid configuration: SHARD_IDS has ${tooHigh}, but shards are numbered 0 to ${Number(count) - 1} (SHARD_COUNT ${count}). See .env.example.`);
+  return { count, ids: s.SHARD_IDS };
 }
 
 const variableOf = {

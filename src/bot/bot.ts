@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Options, Partials, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions, type Interaction } from 'discord.js';
 import { THROTTLE_DEFAULTS, type Config, type MemberBudget } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
@@ -52,7 +52,9 @@ export interface Bot {
 /** Builds the bot from its dependencies; nothing global, so tests can run several side by side. */
 export function createBot(deps: BotDependencies): Bot {
   const { config, logger } = deps;
+  const shards = config.discord.shards;
   const client = new Client({
+    ...shardingOptions(shards),
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Message, Partials.Reaction, Partials.User],
     allowedMentions: { parse: [] },
@@ -101,7 +103,8 @@ export function createBot(deps: BotDependencies): Bot {
   const onInteraction = track(createInteractionListener(COMMANDS, ctx, limits));
   const reconciler = new Reconciler({
     discord: restReconcileDiscord(client.rest),
-    store: prismaReconcileStore(deps.prisma),
+    // A shard process catches up only on the servers its shards serve; the others do their own.
+    store: prismaReconcileStore(deps.prisma, shards ? { servesGuild: (guildId) => (guildId === null ? runsShardZero(shards) : client.guilds.cache.has(guildId)) } : {}),
     ratings,
     logger,
     botUserId: () => client.user?.id,
@@ -132,7 +135,8 @@ export function createBot(deps: BotDependencies): Bot {
     async start() {
       const { token, applicationId, guildId, apiUrl } = config.discord;
       if (!token) throw new Error('DISCORD_TOKEN is not set; the bot cannot log in.');
-      if (guildId) {
+      // Commands are the application's, not a shard's: one process registers them (the one running shard 0).
+      if (guildId && (!shards || runsShardZero(shards))) {
         if (!applicationId) throw new Error('DISCORD_APPLICATION_ID is not set; it is needed to register guild commands.');
         const count = await registerCommands({ token, applicationId, guildId, apiUrl });
         logger.info({ guildId, count }, 'registered guild commands');
@@ -141,7 +145,7 @@ export function createBot(deps: BotDependencies): Bot {
       await client.login(token);
       await ready;
       dispatcher.start();
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, shardCount: client.options.shardCount }, 'bot ready');
     },
     async stop() {
       client.removeAllListeners(Events.InteractionCreate);
@@ -157,4 +161,20 @@ export function createBot(deps: BotDependencies): Bot {
       await client.destroy();
     },
   };
+}
+
+type Sharding = NonNullable<Config['discord']['shards']>;
+
+/** discord.js's `shards`/`shardCount` for SHARD_COUNT and SHARD_IDS; unsharded when neither is set. */
+function shardingOptions(shards: Config['discord']['shards']): Pick<ClientOptions, 'shards' | 'shardCount'> {
+  if (!shards) return {};
+  // With 'auto' discord.js asks GET /gateway/bot and ignores shardCount; any count but the default 1
+  // keeps it from reading SHARD_COUNT ('auto') from the environment itself.
+  if (shards.count === 'auto') return { shards: 'auto', shardCount: 2 };
+  return { shards: shards.ids ?? Array.from({ length: shards.count }, (_, id) => id), shardCount: shards.count };
+}
+
+/** Whether this process runs shard 0, which Discord sends DMs to and which registers the commands. */
+function runsShardZero(shards: Sharding): boolean {
+  return shards.ids === undefined || shards.ids.includes(0);
 }

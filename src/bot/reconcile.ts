@@ -406,18 +406,27 @@ export function restReconcileDiscord(rest: REST): ReconcileDiscord {
   };
 }
 
-/** {@link ReconcileStore} over the suggestions and suggestion_reactions tables. */
-export function prismaReconcileStore(prisma: PrismaClient): ReconcileStore {
+/**
+ * {@link ReconcileStore} over the suggestions and suggestion_reactions tables. `servesGuild` limits the
+ * catch-up to the servers this process's shards serve (guild null: a message outside a server).
+ */
+export function prismaReconcileStore(prisma: PrismaClient, { servesGuild }: { servesGuild?: (guildId: string | null) => boolean } = {}): ReconcileStore {
   return {
     async recentSuggestions(since, afterMessageId, limit) {
-      const rows = await prisma.suggestion.findMany({
-        where: { createdAt: { gte: since } },
-        orderBy: [{ createdAt: 'asc' }, { messageId: 'asc' }],
-        ...(afterMessageId ? { cursor: { messageId: afterMessageId }, skip: 1 } : {}),
-        take: limit,
-        select: { messageId: true, channelId: true },
-      });
-      return rows;
+      // Other shards' servers are skipped here, so a short answer still means "no more".
+      const mine: SuggestionRef[] = [];
+      for (let after = afterMessageId; ; ) {
+        const rows = await prisma.suggestion.findMany({
+          where: { createdAt: { gte: since } },
+          orderBy: [{ createdAt: 'asc' }, { messageId: 'asc' }],
+          ...(after ? { cursor: { messageId: after }, skip: 1 } : {}),
+          take: limit,
+          select: { messageId: true, channelId: true, guildId: true },
+        });
+        for (const r of rows) if (!servesGuild || servesGuild(r.guildId)) mine.push({ messageId: r.messageId, channelId: r.channelId });
+        if (mine.length >= limit || rows.length < limit) return mine.slice(0, limit);
+        after = rows[rows.length - 1]!.messageId;
+      }
     },
     async suggestionsByIds(messageIds) {
       if (messageIds.length === 0) return [];

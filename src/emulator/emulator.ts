@@ -55,6 +55,7 @@ export class DiscordEmulator {
       reactionIntervalMs:
         options.enforceReactionRateLimit === true ? 250 : options.enforceReactionRateLimit ? options.enforceReactionRateLimit.intervalMs : null,
       gatewayUrl: () => this.gatewayUrl,
+      recommendedShards: options.recommendedShards ?? 1,
     });
     this.#server = createServer((request, response) => {
       if (!request.url?.startsWith('/api')) {
@@ -119,7 +120,7 @@ export class DiscordEmulator {
   }
 
   /** Gateway sessions: id, intents, last sequence number, whether a connection is attached. */
-  sessions(): { id: string; intents: number; seq: number; connected: boolean }[] {
+  sessions(): { id: string; intents: number; shard: [number, number]; seq: number; connected: boolean }[] {
     return this.#gateway.sessions();
   }
 

@@ -23,6 +23,8 @@ interface Connection {
 interface Session {
   id: string;
   intents: number;
+  /** IDENTIFY's `shard: [id, count]`; [0, 1] when the bot did not shard. */
+  shard: [number, number];
   seq: number;
   /** Every dispatch of the session, kept for RESUME replays (tests are short; memory is no concern). */
   events: { s: number; t: string; d: unknown }[];
@@ -66,6 +68,14 @@ const CHANNEL_EVENTS = new Set<string>([
   GatewayDispatchEvents.TypingStart,
 ]);
 
+/** Guild events that carry the guild as `id` rather than `guild_id`. */
+const GUILD_OBJECT_EVENTS = new Set<string>([GatewayDispatchEvents.GuildCreate, GatewayDispatchEvents.GuildUpdate, GatewayDispatchEvents.GuildDelete]);
+
+/** The shard that receives a guild's events, by Discord's formula `(guild_id >> 22) % num_shards`. */
+export function shardOfGuild(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
 /** Message events whose content Discord blanks for sessions without the MessageContent intent. */
 const CONTENT_EVENTS = new Set<string>([GatewayDispatchEvents.MessageCreate, GatewayDispatchEvents.MessageUpdate]);
 
@@ -99,8 +109,8 @@ export class Gateway {
   }
 
   /** Sessions the emulator knows, for tests that look at gateway state. */
-  sessions(): { id: string; intents: number; seq: number; connected: boolean }[] {
-    return [...this.#sessions.values()].map((s) => ({ id: s.id, intents: s.intents, seq: s.seq, connected: s.connection !== null }));
+  sessions(): { id: string; intents: number; shard: [number, number]; seq: number; connected: boolean }[] {
+    return [...this.#sessions.values()].map((s) => ({ id: s.id, intents: s.intents, shard: s.shard, seq: s.seq, connected: s.connection !== null }));
   }
 
   /** Whether any bot session exists (connected or waiting to resume). */
@@ -111,11 +121,15 @@ export class Gateway {
   /**
    * Sends a dispatch to every session whose intents allow it; disconnected sessions buffer it for RESUME.
    * `data` may be a function of the session's intents (to blank message content, for instance).
+   * A guild's events go only to the session whose shard owns the guild; events without a guild (DMs) to shard 0.
    */
   dispatch(t: string, data: unknown): void {
     const channelId = CHANNEL_EVENTS.has(t) ? (data as Json).channel_id : undefined;
     if (typeof channelId === 'string' && this.state.channels.has(channelId) && !this.state.botCanView(channelId)) return;
-    for (const session of this.#sessions.values()) this.#dispatchTo(session, t, data);
+    const guildId = GUILD_OBJECT_EVENTS.has(t) ? (data as Json).id : (data as Json).guild_id;
+    for (const session of this.#sessions.values()) {
+      if (ownsEvent(session.shard, typeof guildId === 'string' ? guildId : undefined)) this.#dispatchTo(session, t, data);
+    }
   }
 
   /** Cuts every gateway connection without a close frame (like a network failure), or with `code` if given. Sessions stay resumable. */
@@ -227,12 +241,12 @@ export class Gateway {
       return;
     }
     const shard = d.shard as [number, number] | undefined;
-    if (shard && (shard[1] < 1 || shard[0] >= shard[1])) {
+    if (shard !== undefined && !isShard(shard)) {
       connection.ws.close(GatewayCloseCodes.InvalidShard, 'Invalid shard.');
       return;
     }
     connection.identifyCompress = d.compress === true && connection.deflate === null;
-    const session: Session = { id: randomBytes(16).toString('hex'), intents: d.intents, seq: 0, events: [], connection };
+    const session: Session = { id: randomBytes(16).toString('hex'), intents: d.intents, shard: shard ?? [0, 1], seq: 0, events: [], connection };
     connection.session = session;
     this.#sessions.set(session.id, session);
     const application = { id: this.state.applicationId, flags: (1 << 19) | (1 << 15) | (1 << 13) };
@@ -240,11 +254,11 @@ export class Gateway {
       v: 10,
       user: { ...this.state.userJson(this.state.bot), verified: true, mfa_enabled: false },
       user_settings: {},
-      guilds: shard && shard[0] !== 0 ? [] : [{ id: this.state.guild.id, unavailable: true }],
+      guilds: this.#guildIdsOf(session).map((id) => ({ id, unavailable: true })),
       session_id: session.id,
       session_type: 'normal',
       resume_gateway_url: this.options.url(),
-      shard: shard ?? [0, 1],
+      shard: session.shard,
       application,
       private_channels: [],
       relationships: [],
@@ -253,9 +267,14 @@ export class Gateway {
       geo_ordered_rtc_regions: [],
       auth: {},
     });
-    if (!shard || shard[0] === 0) {
+    if (this.#guildIdsOf(session).length > 0) {
       this.#dispatchTo(session, GatewayDispatchEvents.GuildCreate, this.state.guildCreateJson((session.intents & GatewayIntentBits.GuildMembers) !== 0));
     }
+  }
+
+  /** The guilds a session's shard owns. */
+  #guildIdsOf(session: Session): string[] {
+    return [this.state.guild.id].filter((id) => ownsEvent(session.shard, id));
   }
 
   #resume(connection: Connection, d: Json | undefined): void {
@@ -336,6 +355,18 @@ export class Gateway {
     const isDispatchAfterIdentify = connection.identifyCompress && payload.op === GatewayOpcodes.Dispatch;
     ws.send(isDispatchAfterIdentify ? zlib.deflateSync(text) : text);
   }
+}
+
+/** IDENTIFY's `shard`: two integers, a count of at least 1 and an id below it. */
+function isShard(shard: unknown): shard is [number, number] {
+  if (!Array.isArray(shard) || shard.length !== 2 || !shard.every((n) => Number.isInteger(n))) return false;
+  const [id, count] = shard as [number, number];
+  return count >= 1 && id >= 0 && id < count;
+}
+
+/** Whether a shard receives an event about `guildId` (undefined: not about a guild, which Discord sends to shard 0). */
+function ownsEvent([id, count]: [number, number], guildId: string | undefined): boolean {
+  return guildId === undefined ? id === 0 : shardOfGuild(guildId, count) === id;
 }
 
 /** Discord leaves content, embeds, attachments and components empty for bots without MessageContent, except on their own messages. */

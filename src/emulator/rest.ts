@@ -33,6 +33,8 @@ export interface RestCore {
   /** Milliseconds between reaction adds allowed per channel, or null for no enforcement. */
   reactionIntervalMs: number | null;
   gatewayUrl(): string;
+  /** What GET /gateway/bot recommends as `shards`. */
+  recommendedShards: number;
 }
 
 interface RouteContext {
@@ -144,7 +146,7 @@ export class RestApi {
 
     this.#on('GET', '/gateway', () => ok({ url: this.core.gatewayUrl() }), false);
     this.#on('GET', '/gateway/bot', () =>
-      ok({ url: this.core.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
+      ok({ url: this.core.gatewayUrl(), shards: this.core.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }),
     );
     this.#on('GET', '/users/@me', () => ok({ ...state.userJson(state.bot), verified: true, mfa_enabled: false }));
     this.#on('GET', '/users/:user', ({ params }) => {

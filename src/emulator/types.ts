@@ -121,6 +121,8 @@ export interface DiscordEmulatorOptions {
   enforceReactionRateLimit?: boolean | { intervalMs: number };
   /** Host to listen on. Default 127.0.0.1. */
   host?: string;
+  /** The shard count GET /gateway/bot recommends (what discord.js uses for `shards: 'auto'`). Default 1. */
+  recommendedShards?: number;
 }
 
 /** One REST call as the emulator received it. */

@@ -31,6 +31,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });
 
+  it('reads gateway sharding: none by default, a count or auto, and the ids this process runs', () => {
+    expect(loadConfig({}).discord.shards).toBeUndefined();
+    expect(loadConfig({ SHARD_COUNT: 'auto' }).discord.shards).toEqual({ count: 'auto', ids: undefined });
+    expect(loadConfig({ SHARD_COUNT: '4', SHARD_IDS: '2, 3,3' }).discord.shards).toEqual({ count: 4, ids: [2, 3] });
+  });
+
+  it.each([
+    [{ SHARD_COUNT: '0' }, /^Invalid configuration: SHARD_COUNT /],
+    [{ SHARD_COUNT: 'many' }, /^Invalid configuration: SHARD_COUNT /],
+    [{ SHARD_COUNT: '2', SHARD_IDS: 'a,b' }, /^Invalid configuration: SHARD_IDS must be shard numbers/],
+    [{ SHARD_IDS: '0' }, /SHARD_IDS needs SHARD_COUNT/],
+    [{ SHARD_COUNT: 'auto', SHARD_IDS: '0' }, /SHARD_IDS needs a numeric SHARD_COUNT/],
+    [{ SHARD_COUNT: '2', SHARD_IDS: '0,2' }, /SHARD_IDS has 2, but shards are numbered 0 to 1/],
+  ])('rejects sharding %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ HNSW_M: 'x', METRICS_PORT: '70000' })).toThrow(/HNSW_M .*; METRICS_PORT /);
   });
