@@ -61,6 +61,18 @@ const settings = z.object({
   METRICS_PORT: int(0, 65535).default(9464),
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
   MOVIELENS_DIR: z.string().min(1).default('data/movielens/ml-latest-small'),
+  /** IANA time zone /movienight reads times in ("tonight 21:00"), e.g. Europe/Berlin. */
+  TIMEZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as UTC or Europe/Berlin')
+    .default('UTC'),
 });
 
 type Settings = z.infer<typeof settings>;
@@ -88,6 +100,7 @@ export interface Config {
   metricsPort: number;
   workerMetricsPort: number;
   movielensDir: string;
+  timezone: string;
 }
 
 /** Reads `.env` (if present) beneath the real environment, which wins. */
@@ -138,6 +151,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     metricsPort: s.METRICS_PORT,
     workerMetricsPort: s.WORKER_METRICS_PORT,
     movielensDir: s.MOVIELENS_DIR,
+    timezone: s.TIMEZONE,
   };
 }
 
