@@ -49,6 +49,36 @@ export interface CatalogueCoverage {
   ratedOrHidden: number;
 }
 
+/** How well a candidate fits one member: neutral for a member without usable ratings. */
+export type MemberFit = 'good' | 'ok' | 'poor' | 'neutral';
+
+/** One title proposed for a group, with the group's reason line and each member's fit. */
+export interface GroupSuggestedTitle extends SuggestedTitle {
+  /** The strategy's group score; breaks ties in the vote. */
+  groupScore: number;
+  fits: { userId: number; fit: MemberFit }[];
+}
+
+/** What /movienight pick gets back. */
+export interface GroupSuggestionBatch {
+  titles: GroupSuggestedTitle[];
+  /** Members without usable ratings, counted neutral (told to /onboard). */
+  neutral: number[];
+}
+
+export interface GroupRequest {
+  /** Database user ids of the participants, with the names reasons may use. */
+  members: { userId: number; name: string }[];
+  count: number;
+  genre?: string | undefined;
+  kind?: string | undefined;
+  strategy: 'average-without-misery' | 'least-misery' | 'average' | 'fair';
+  /** Allow titles a participant rated or hid. */
+  includeSeen: boolean;
+  /** Members whose favourites won recently (the fair strategy leans to the others). */
+  favouredRecently: number[];
+}
+
 /** Recommendations for Discord members (by database user id; undefined for a member never seen). */
 export interface BotRecommender {
   recommend(userId: number | undefined, options: { count: number; genre?: string | undefined; kind?: string | undefined }): Promise<SuggestionBatch>;
@@ -60,6 +90,8 @@ export interface BotRecommender {
   /** The kinds (movie, show, ...) that have titles in the catalogue. */
   kinds(): Promise<string[]>;
   coverage(userId: number | undefined, filter: { genre?: string | undefined; kind?: string | undefined }): Promise<CatalogueCoverage>;
+  /** Titles for a group (/movienight); absent in recommenders that do not rank for groups. */
+  forGroup?(request: GroupRequest): Promise<GroupSuggestionBatch>;
 }
 
 /** The model and queue state /admin status shows. */
