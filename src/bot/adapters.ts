@@ -10,6 +10,7 @@ import { loadActiveRecommender, loadCatalog, PrismaUserSource, type LoadedRecomm
 import { textSimilarity } from '../recommend/text-similar.ts';
 import { NotFoundError, type Recommendation, type UserHistory } from '../recommend/types.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
+import { groupSuggestions } from './group-recommend.ts';
 import type { BotRecommender, CatalogueCoverage, SimilarAnswer, SimilarTitleResult, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
 
 const SUMMARY = { id: true, name: true, year: true, genres: true, kind: true, ratingCount: true, ratingMean: true } as const;
@@ -180,5 +181,9 @@ function snapshotRecommender(prisma: PrismaClient, snapshot: () => Promise<Recom
       return rows.map((r) => r.kind);
     },
     coverage: (userId, filter) => catalogueCoverage(prisma, userId, filter),
+    async forGroup(request) {
+      const model = await snapshot();
+      return groupSuggestions(users, model, model?.catalog ?? (await loadCatalog(prisma)), request);
+    },
   };
 }

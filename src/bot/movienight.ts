@@ -8,8 +8,10 @@ import type { MovieNightJob } from '../queue/names.ts';
 import { withQueueTimeout } from '../queue/queues.ts';
 import type { RatingStore } from '../ratings/store.ts';
 import { UserFacingError } from './errors.ts';
-import { clip, displayTitle, LIMITS, suggestionEmbed } from './messages.ts';
-import type { BotRecommender, GroupSuggestedTitle, MemberFit, TitleSearch } from './ports.ts';
+import { clip, displayTitle, LIMITS, quoteUserText, suggestionEmbed } from './messages.ts';
+import { fitLegend } from '../groups/explain.ts';
+import type { GroupMember } from '../groups/rank.ts';
+import type { BotRecommender, GroupSuggestedTitle, TitleSearch } from './ports.ts';
 import { NO_MENTIONS, type ScaleReservation } from './suggest.ts';
 
 /** Members join a night by reacting this on its announcement. */
@@ -18,13 +20,6 @@ export const POPCORN = '🍿';
 export const VOTE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣'] as const;
 /** How long the scheduled event lasts. */
 export const EVENT_HOURS = 3;
-
-const FIT_SQUARE: Record<MemberFit, string> = { good: '🟩', ok: '🟨', poor: '🟥', neutral: '⬜' };
-
-/** "🟩 ana · 🟨 bo · ⬜ cy": one square per participant. */
-export function fitBar(fits: readonly { userId: number; fit: MemberFit }[], names: ReadonlyMap<number, string>): string {
-  return fits.map((f) => `${FIT_SQUARE[f.fit]} ${names.get(f.userId) ?? 'someone'}`).join(' · ');
-}
 
 export interface MovieNightDeps {
   store: MovieNightStore;
@@ -46,11 +41,12 @@ export interface MovieNightDeps {
 export function createMovieNights(deps: MovieNightDeps) {
   const { store, logger, client } = deps;
 
-  async function names(participants: readonly Participant[]): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
+  /** Display names by Discord id, read from Discord (the tables keep none). */
+  async function names(participants: readonly Participant[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
     for (const p of participants) {
       const user = await client.users.fetch(p.discordId).catch(() => undefined);
-      out.set(p.userId, user ? (user.globalName ?? user.username) : 'someone');
+      out.set(p.discordId, user ? (user.globalName ?? user.username) : 'someone');
     }
     return out;
   }
@@ -125,21 +121,21 @@ export function createMovieNights(deps: MovieNightDeps) {
       let posted = 0;
       try {
         const memberNames = await names(participants);
-        const batch = await deps.recommender.forGroup({
-          members: participants.map((p) => ({ userId: p.userId, name: memberNames.get(p.userId)! })),
+        const titles = await deps.recommender.forGroup({
+          members: participants.map((p) => ({ discordId: p.discordId, userId: p.userId, name: memberNames.get(p.discordId)! })),
           count: night.candidateCount,
           genre: night.genre ?? undefined,
           kind: night.kind ?? undefined,
           strategy: night.strategy,
           includeSeen: night.includeSeen,
-          favouredRecently: night.strategy === 'fair' ? await store.favouredRecently(night.guildId) : [],
+          fairHistory: night.strategy === 'fair' ? await store.favouredRecently(night.guildId) : new Map(),
         });
-        if (batch.titles.length === 0) {
+        if (titles.length === 0) {
           await store.reopenJoining(night.id);
           await interaction.editReply({ content: 'I found nothing to propose for this group (every matching title is rated or hidden by someone?). Try another genre, or `include-seen`.', allowedMentions: NO_MENTIONS });
           return;
         }
-        const neutral = batch.neutral.map((id) => memberNames.get(id) ?? 'someone');
+        const neutral = (titles[0]?.candidate.neutralMembers ?? []).map((id) => quoteUserText(memberNames.get(id) ?? 'someone', 40));
         const header = [
           `**Movie night candidates** for ${participants.length} of you. Vote with each title’s number (approval: vote for as many as you like).`,
           `Only members who joined with ${POPCORN} before the pick vote; other reactions are not counted, because the candidates were chosen for the people who joined.`,
@@ -147,7 +143,7 @@ export function createMovieNights(deps: MovieNightDeps) {
           night.startsAt ? `Voting closes ${formatWhen(night.startsAt, deps.timezone)}, or when the host runs \`/movienight close\`.` : 'Voting closes when the host runs `/movienight close`.',
         ].filter(Boolean).join('\n');
         await interaction.editReply({ content: clip(header, LIMITS.content), allowedMentions: NO_MENTIONS });
-        posted = await postCandidates(interaction, night, batch.titles, memberNames);
+        posted = await postCandidates(interaction, night, titles, participants, memberNames);
         if (night.startsAt) await schedule('close', night.id, deps.closeDelayMs ?? night.startsAt.getTime() - Date.now());
         await editEvent(night, { description: `Voting on ${posted} candidates in the channel: react with a title’s number.` });
       } catch (error) {
@@ -208,14 +204,20 @@ export function createMovieNights(deps: MovieNightDeps) {
     editEvent,
   };
 
-  async function postCandidates(interaction: ChatInputCommandInteraction, night: Night, titles: GroupSuggestedTitle[], memberNames: Map<number, string>): Promise<number> {
+  async function postCandidates(interaction: ChatInputCommandInteraction, night: Night, titles: GroupSuggestedTitle[], participants: Participant[], memberNames: Map<string, string>): Promise<number> {
     const messages: { message: Message; emoji: string }[] = [];
+    const userIds = new Map(participants.map((p) => [p.discordId, p.userId]));
+    const members: GroupMember[] = participants.map((p) => ({ id: p.discordId, displayName: memberNames.get(p.discordId) ?? 'someone', vector: null }));
     for (const [i, title] of titles.slice(0, VOTE_EMOJI.length).entries()) {
-      const embed = suggestionEmbed(title, i + 1, titles.length);
-      embed.fields = [{ name: 'Fit for each of you', value: clip(fitBar(title.fits, memberNames) || '—', LIMITS.fieldValue) }];
-      embed.footer = { text: `Vote with ${VOTE_EMOJI[i]}` };
+      const { candidate } = title;
+      const neutral = new Set(candidate.neutralMembers);
+      // The ranking's reason line is already Markdown-safe (it escapes names itself).
+      const embed = suggestionEmbed({ ...title, reason: candidate.reason }, i + 1, titles.length);
+      embed.fields = [{ name: 'Fit for each of you', value: clip(fitLegend(candidate, members, (text) => quoteUserText(text, 40)) || '—', LIMITS.fieldValue) }];
+      embed.footer = { text: `Vote with ${VOTE_EMOJI[i]} · 🟩 good fit · 🟨 ok · 🟥 poor · ⬜ no ratings yet` };
       const message = await interaction.followUp({ embeds: [embed], allowedMentions: NO_MENTIONS });
-      await store.addCandidate(night.id, { position: i, messageId: message.id, titleId: title.id, groupScore: title.groupScore, reason: title.reason, fits: title.fits.map((f) => ({ userId: f.userId, fit: f.fit })) });
+      const fits = candidate.perMember.flatMap((p) => (userIds.has(p.memberId) ? [{ userId: userIds.get(p.memberId)!, fit: neutral.has(p.memberId) ? 'neutral' : p.fit }] : []));
+      await store.addCandidate(night.id, { position: i, messageId: message.id, titleId: title.id, groupScore: candidate.groupScore, reason: candidate.reason, fits });
       messages.push({ message, emoji: VOTE_EMOJI[i]! });
     }
     for (const { message, emoji } of messages) await message.react(emoji).catch((error: unknown) => logger.warn({ err: error, messageId: message.id }, 'could not add a vote reaction'));

@@ -1,3 +1,4 @@
+import type { GroupCandidate, GroupStrategy } from '../groups/rank.ts';
 /** What the bot needs from the rest of tastebud, as small interfaces so commands are testable. */
 
 /** A title as commands show it. */
@@ -49,34 +50,22 @@ export interface CatalogueCoverage {
   ratedOrHidden: number;
 }
 
-/** How well a candidate fits one member: neutral for a member without usable ratings. */
-export type MemberFit = 'good' | 'ok' | 'poor' | 'neutral';
-
-/** One title proposed for a group, with the group's reason line and each member's fit. */
-export interface GroupSuggestedTitle extends SuggestedTitle {
-  /** The strategy's group score; breaks ties in the vote. */
-  groupScore: number;
-  fits: { userId: number; fit: MemberFit }[];
-}
-
-/** What /movienight pick gets back. */
-export interface GroupSuggestionBatch {
-  titles: GroupSuggestedTitle[];
-  /** Members without usable ratings, counted neutral (told to /onboard). */
-  neutral: number[];
+/** One title proposed for a group: the catalogue summary and the group ranking's verdict (src/groups). */
+export interface GroupSuggestedTitle extends TitleSummary {
+  candidate: GroupCandidate;
 }
 
 export interface GroupRequest {
-  /** Database user ids of the participants, with the names reasons may use. */
-  members: { userId: number; name: string }[];
+  /** The participants: Discord id (the ranking's member id), database id, display name. */
+  members: { discordId: string; userId: number; name: string }[];
   count: number;
   genre?: string | undefined;
   kind?: string | undefined;
-  strategy: 'average-without-misery' | 'least-misery' | 'average' | 'fair';
-  /** Allow titles a participant rated or hid. */
+  strategy: GroupStrategy;
+  /** Allow titles a participant rated (hidden ones stay out). */
   includeSeen: boolean;
-  /** Members whose favourites won recently (the fair strategy leans to the others). */
-  favouredRecently: number[];
+  /** For 'fair': Discord id → recent nights won by that member's favourite. */
+  fairHistory: ReadonlyMap<string, number>;
 }
 
 /** Recommendations for Discord members (by database user id; undefined for a member never seen). */
@@ -91,7 +80,7 @@ export interface BotRecommender {
   kinds(): Promise<string[]>;
   coverage(userId: number | undefined, filter: { genre?: string | undefined; kind?: string | undefined }): Promise<CatalogueCoverage>;
   /** Titles for a group (/movienight); absent in recommenders that do not rank for groups. */
-  forGroup?(request: GroupRequest): Promise<GroupSuggestionBatch>;
+  forGroup?(request: GroupRequest): Promise<GroupSuggestedTitle[]>;
 }
 
 /** The model and queue state /admin status shows. */

@@ -4,9 +4,9 @@ import { upsertMember, type Member } from '../ratings/store.ts';
 
 type Tx = Prisma.TransactionClient;
 
-/** How a night picks its candidates (see src/groups). */
-export const STRATEGIES = ['average-without-misery', 'least-misery', 'average', 'fair'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+/** How a night picks its candidates: the group ranking's strategies (src/groups). */
+export { GROUP_STRATEGIES as STRATEGIES, type GroupStrategy as Strategy } from '../groups/rank.ts';
+import type { GroupStrategy as Strategy } from '../groups/rank.ts';
 
 /** A night as the bot handles it. */
 export interface Night {
@@ -216,10 +216,17 @@ export function prismaMovieNightStore(prisma: PrismaClient) {
       const changed = await prisma.movieNight.updateMany({ where: { id: nightId, state: { in: ['joining', 'voting'] } }, data: { state: 'cancelled', openChannelId: null, closedAt: new Date() } });
       return changed.count === 1;
     },
-    /** Members whose favourites won this server's recent nights, most recent first (for the fair strategy). */
-    async favouredRecently(guildId: string, nights = 5): Promise<number[]> {
-      const recent = await prisma.movieNight.findMany({ where: { guildId, state: 'closed' }, orderBy: { closedAt: 'desc' }, take: nights, select: { participants: { where: { favoured: true }, select: { userId: true } } } });
-      return [...new Set(recent.flatMap((n) => n.participants.map((p) => p.userId)))];
+    /** Discord id → how many of this server's recent nights were won by that member's favourite (the fair strategy's history). */
+    async favouredRecently(guildId: string, nights = 5): Promise<Map<string, number>> {
+      const recent = await prisma.movieNight.findMany({
+        where: { guildId, state: 'closed' },
+        orderBy: { closedAt: 'desc' },
+        take: nights,
+        select: { participants: { where: { favoured: true }, select: { user: { select: { externalId: true } } } } },
+      });
+      const counts = new Map<string, number>();
+      for (const p of recent.flatMap((n) => n.participants)) counts.set(p.user.externalId, (counts.get(p.user.externalId) ?? 0) + 1);
+      return counts;
     },
   };
 }
