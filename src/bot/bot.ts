@@ -14,7 +14,7 @@ import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
 import { createReactionListener, MemberQueue } from './listeners/reactions.ts';
-import { createMovieNights } from './movienight.ts';
+import { createMovieNights, isMovieNightEmoji } from './movienight.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { AutocompleteThrottle, MemberRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
@@ -144,8 +144,10 @@ export function createBot(deps: BotDependencies): Bot {
   client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove', memberQueue)));
   const onMovieNightReaction = (action: 'add' | 'remove') =>
     track(async (reaction: { message: { id: string }; emoji: { name: string | null } }, user: { id: string; bot?: boolean | null; username?: string | null; globalName?: string | null }) => {
-      if (user.id === client.user?.id) return;
-      await movieNights.onReaction(reaction.message.id, reaction.emoji.name ?? '', user, action);
+      const emoji = reaction.emoji.name ?? '';
+      if (user.bot || user.id === client.user?.id || !isMovieNightEmoji(emoji)) return;
+      // Through the member's queue, like rating reactions: a quick add then remove must commit in that order.
+      await memberQueue.run(user.id, () => movieNights.onReaction(reaction.message.id, emoji, user, action), { key: `night|${reaction.message.id}|${emoji}` });
     });
   client.on(Events.MessageReactionAdd, onMovieNightReaction('add'));
   client.on(Events.MessageReactionRemove, onMovieNightReaction('remove'));

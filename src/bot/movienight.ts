@@ -18,6 +18,11 @@ import { NO_MENTIONS, type ScaleReservation } from './suggest.ts';
 export const POPCORN = '🍿';
 /** The vote reaction of candidate 1…8, one on each candidate message. */
 export const VOTE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣'] as const;
+/** Whether a reaction may be a movie night's (🍿 or a vote); every other emoji skips the lookups. */
+export function isMovieNightEmoji(name: string): boolean {
+  return name === POPCORN || (VOTE_EMOJI as readonly string[]).includes(name);
+}
+
 /** How long the scheduled event lasts. */
 export const EVENT_HOURS = 3;
 

@@ -56,6 +56,8 @@ export function inProcessBot(options: {
   reactionWaitingPerMember?: number;
   /** Title search; defaults to the catalogue's (tests wrap it to count searches). */
   search?: TitleSearch;
+  /** Short movie night delays for tests. */
+  movieNight?: BotDependencies['movieNight'];
 }): Bot {
   const logger = options.logger ?? createLogger({ logLevel: 'silent' });
   const { emu, prisma } = options;
@@ -73,6 +75,7 @@ export function inProcessBot(options: {
     outboxIntervalMs: options.outboxIntervalMs ?? 300,
     reconcileRetryMs: options.reconcileRetryMs ?? 300,
     ...(options.databaseRetry ? { databaseRetry: options.databaseRetry } : {}),
+    ...(options.movieNight ? { movieNight: options.movieNight } : {}),
     ...(options.reactionWaitingPerMember ? { reactionWaitingPerMember: options.reactionWaitingPerMember } : {}),
   });
 }
