@@ -40,7 +40,7 @@ interface GroupEvalOptions {
 }
 
 /** The misery percentiles tried by --tune. */
-const MISERY_GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95];
+const MISERY_GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9];
 
 export function register(program: Command): void {
   const evalCommand = program.commands.find((c) => c.name() === 'eval');
