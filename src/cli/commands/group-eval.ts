@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 /**
  * `tastebud eval groups`: the movie-night evaluation (src/groups/evaluate.ts). A subcommand of `eval`, which
@@ -28,16 +28,25 @@ function sizes(value: string): number[] {
 interface GroupEvalOptions {
   dir: string;
   seed: number;
-  k: number;
   groups: number;
   sizes: number[];
   dislikedAt: number;
-  neighbours: number;
+  similarNeighbours: number;
   misery?: number;
   tune?: boolean;
+}
+
+/** Options `eval` itself defines; commander gives them to `eval` wherever they appear, so they are read from it. */
+interface SharedOptions {
+  k: number;
   json?: string;
+  epochs?: number;
+  dimension?: number;
   backend: 'auto' | 'node' | 'wasm' | 'cpu';
 }
+
+/** The night's default candidate count; `eval`'s own --k default (10) is for personal lists. */
+const DEFAULT_K = 5;
 
 /** The misery percentiles tried by --tune. */
 const MISERY_GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9];
@@ -50,23 +59,27 @@ export function register(program: Command): void {
     .description('Movie night: score group recommendation strategies on synthetic groups of MovieLens users against popular-unseen and one-random-member baselines')
     .requiredOption('--dir <dir>', 'MovieLens directory with ratings.csv and movies.csv, e.g. ../shared/data/movielens/ml-latest-small')
     .option('--seed <n>', 'seed of the per-user 75/25 split, the groups and training', bounded(0, 2 ** 31 - 1), 42)
-    .option('--k <n>', 'list length (the night\'s candidate count)', bounded(3, 8), 5)
     .option('--groups <n>', 'groups drawn per group size and kind (random, similar-taste)', bounded(1, 10_000), 50)
     .option('--sizes <list>', 'group sizes', sizes, [2, 3, 4, 5, 6])
     .option('--disliked-at <stars>', 'a held-out rating at or below this counts as disliked', Number, 2.5)
-    .option('--neighbours <n>', 'similar-taste groups draw members from the first member\'s nearest users', bounded(1, 1000), 20)
+    .option('--similar-neighbours <n>', 'similar-taste groups draw members from the first member\'s nearest users', bounded(1, 1000), 20)
     .option('--misery <percentile>', 'misery percentile of the strategies (default: the production setting)', fraction)
     .option('--tune', 'carve a validation split from the training ratings and score every misery percentile on it (choose the setting here, never on the reported test split)')
-    .option('--json <file>', 'also write the report as JSON')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
-    .action(async (options: GroupEvalOptions) => runGroupEval(options));
+    .addHelpText('after', `\nAlso takes eval's --k (3 to 8 here, default ${DEFAULT_K}), --json, --backend, --epochs and --dimension.`)
+    .action(async (options: GroupEvalOptions, command: Command) => {
+      const parent = command.parent!;
+      const shared = parent.opts<SharedOptions>();
+      const k = parent.getOptionValueSource('k') === 'default' ? DEFAULT_K : shared.k;
+      await runGroupEval(options, { ...shared, k });
+    });
 }
 
-async function runGroupEval(options: GroupEvalOptions): Promise<void> {
+async function runGroupEval(options: GroupEvalOptions, shared: SharedOptions): Promise<void> {
   const { join } = await import('node:path');
   const { existsSync } = await import('node:fs');
   const { writeFile } = await import('node:fs/promises');
   const { UserError } = await import('../main.ts');
+  if (!Number.isInteger(shared.k) || shared.k < 3 || shared.k > 8) throw new UserError(`--k must be a whole number from 3 to 8 for a movie night (got ${shared.k}).`);
   const ratingsPath = join(options.dir, 'ratings.csv');
   const moviesPath = join(options.dir, 'movies.csv');
   if (!existsSync(ratingsPath) || !existsSync(moviesPath)) throw new UserError(`${options.dir} needs ratings.csv and movies.csv; point --dir at an unpacked MovieLens directory.`);
@@ -83,24 +96,29 @@ async function runGroupEval(options: GroupEvalOptions): Promise<void> {
     train: split.train,
     test: split.test,
     titles: movies.map((m) => ({ titleId: m.movieId, name: m.title, genres: m.genres })),
-    k: options.k,
+    k: shared.k,
     sizes: options.sizes,
     groupsPerCell: options.groups,
     seed: options.seed,
     dislikedAt: options.dislikedAt,
-    similarNeighbours: options.neighbours,
-    trainOptions: { seed: options.seed, backend: options.backend },
+    similarNeighbours: options.similarNeighbours,
+    trainOptions: {
+      seed: options.seed,
+      backend: shared.backend,
+      ...(shared.epochs ? { epochs: shared.epochs } : {}),
+      ...(shared.dimension ? { dimension: shared.dimension } : {}),
+    },
     trainer: trainModel,
     ...(options.misery !== undefined ? { settings: { miseryPercentile: options.misery } } : {}),
   };
   if (!options.tune) {
     const report = await groups.evaluateGroups(input);
     process.stdout.write(groups.formatGroupReport(report));
-    if (options.json) await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
+    if (shared.json) await writeFile(shared.json, JSON.stringify(report, null, 2) + '\n');
     return;
   }
   const model = await groups.trainForGroups(input);
   const reports = MISERY_GRID.map((miseryPercentile) => groups.scoreGroups(model, { ...input, settings: { miseryPercentile } }));
   process.stdout.write(groups.formatTuning(reports));
-  if (options.json) await writeFile(options.json, JSON.stringify(reports, null, 2) + '\n');
+  if (shared.json) await writeFile(shared.json, JSON.stringify(reports, null, 2) + '\n');
 }

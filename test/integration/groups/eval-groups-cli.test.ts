@@ -46,7 +46,7 @@ afterAll(async () => {
 describe('tastebud eval groups', () => {
   it('scores every strategy and both baselines on random and similar-taste groups', async () => {
     const json = join(dir, 'report.json');
-    const { code, out, err } = await capture(['eval', 'groups', '--dir', dir, '--groups', '4', '--sizes', '2,4', '--k', '5', '--seed', '7', '--json', json]);
+    const { code, out, err } = await capture(['eval', 'groups', '--dir', dir, '--groups', '4', '--sizes', '2,4', '--k', '5', '--seed', '7', '--dimension', '32', '--json', json]);
     expect(err).toBe('');
     expect(code).toBe(0);
     for (const heading of ['all groups (16):', 'random groups (8):', 'similar groups (8):']) expect(out).toContain(heading);
@@ -68,7 +68,7 @@ describe('tastebud eval groups', () => {
   it('answers a candidate count outside 3 to 8 and a missing directory with one line and a non-zero exit', async () => {
     const badK = await capture(['eval', 'groups', '--dir', dir, '--k', '9']);
     expect(badK.code).not.toBe(0);
-    expect(badK.err).toMatch(/--k <n>.*from 3 to 8/);
+    expect(badK.err).toMatch(/--k must be a whole number from 3 to 8/);
     const missing = await capture(['eval', 'groups', '--dir', join(dir, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.err.trim().split('\n')).toHaveLength(1);
