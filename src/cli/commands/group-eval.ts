@@ -49,7 +49,7 @@ interface SharedOptions {
 const DEFAULT_K = 5;
 
 /** The misery percentiles tried by --tune. */
-const MISERY_GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9];
+const MISERY_GRID = [0.9, 0.95, 0.97, 0.98, 0.99];
 
 export function register(program: Command): void {
   const evalCommand = program.commands.find((c) => c.name() === 'eval');
