@@ -35,8 +35,8 @@ function checkInput(input: GroupRankInput): { strategy: GroupStrategy; settings:
   const ids = new Set(input.members.map((m) => m.id));
   if (ids.size !== input.members.length) throw new GroupInputError('Each member may take part only once (repeated member id).');
   const settings = { ...defaultGroupSettings, ...input.settings };
-  if (!(settings.miseryPercentile >= 0 && settings.miseryPercentile < settings.goodPercentile && settings.goodPercentile <= 1)) {
-    throw new GroupInputError('Settings need 0 <= miseryPercentile < goodPercentile <= 1.');
+  if (!(settings.miseryPercentile >= 0 && settings.miseryPercentile <= settings.goodPercentile && settings.goodPercentile <= 1)) {
+    throw new GroupInputError('Settings need 0 <= miseryPercentile <= goodPercentile <= 1.');
   }
   const excluded = new Set(input.hiddenTitleIds ?? []);
   if (!input.includeSeen) for (const id of input.seenTitleIds ?? []) excluded.add(id);

@@ -54,7 +54,7 @@ export interface GroupSettings {
 
 export const defaultGroupSettings: GroupSettings = {
   miseryPercentile: 0.8,
-  goodPercentile: 0.95,
+  goodPercentile: 0.99,
   reasonSimilarity: 0.3,
 };
 
