@@ -53,7 +53,7 @@ export interface GroupSettings {
 }
 
 export const defaultGroupSettings: GroupSettings = {
-  miseryPercentile: 0.8,
+  miseryPercentile: 0.9,
   goodPercentile: 0.99,
   reasonSimilarity: 0.3,
 };
