@@ -97,6 +97,18 @@ const settings = z.object({
   API_RATE_LIMIT: int(1, 100_000).default(600),
   API_RATE_WINDOW_SECONDS: int(1, 3600).default(60),
   API_BODY_LIMIT_BYTES: int(1024, 10_000_000).default(65_536),
+  /** IANA time zone /movienight reads times in ("tonight 21:00"), e.g. Europe/Berlin. */
+  TIMEZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as UTC or Europe/Berlin')
+    .default('UTC'),
 });
 
 /** The scopes of API keys, weakest first: each includes the ones before it. */
@@ -152,6 +164,7 @@ export interface Config {
   workerMetricsPort: number;
   movielensDir: string | undefined;
   providers: ProviderSettings;
+  timezone: string;
   api: {
     port: number;
     host: string;
@@ -237,6 +250,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       rateLimit: { max: s.API_RATE_LIMIT, windowSeconds: s.API_RATE_WINDOW_SECONDS },
       bodyLimitBytes: s.API_BODY_LIMIT_BYTES,
     },
+    timezone: s.TIMEZONE,
   };
 }
 

@@ -7,6 +7,7 @@ import { loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recomm
 import { textSimilarity } from '../recommend/text-similar.ts';
 import { NotFoundError, type Recommendation, type UserHistory } from '../recommend/types.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
+import { groupSuggestions } from './group-recommend.ts';
 import type { BotRecommender, CatalogueCoverage, SimilarAnswer, SimilarTitleResult, SuggestedTitle, TitleSearch, TitleSummary } from './ports.ts';
 
 const SUMMARY = { id: true, name: true, year: true, genres: true, kind: true, ratingCount: true, ratingMean: true } as const;
@@ -132,5 +133,9 @@ function snapshotRecommender(prisma: PrismaClient, snapshot: () => RecommenderSn
       return rows.map((r) => r.kind);
     },
     coverage: (userId, filter) => catalogueCoverage(prisma, userId, filter),
+    async forGroup(request) {
+      const model = await snapshot();
+      return groupSuggestions(users, model, model?.catalog ?? (await loadCatalog(prisma)), request);
+    },
   };
 }

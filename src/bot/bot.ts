@@ -1,7 +1,11 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Client, Events, GatewayIntentBits, Options, Partials, type ClientOptions, type Interaction } from 'discord.js';
 import { THROTTLE_DEFAULTS, type Config, type MemberBudget } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
+import { prismaMovieNightStore } from '../movienight/store.ts';
+import { QUEUE } from '../queue/names.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { RetryPolicy } from '../db/retry.ts';
@@ -11,6 +15,7 @@ import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
 import { createReactionListener, MemberQueue } from './listeners/reactions.ts';
+import { createMovieNights, isMovieNightEmoji } from './movienight.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import { AutocompleteThrottle, MemberRateLimiter } from './rate-limit.ts';
 import { prismaReconcileStore, Reconciler, restReconcileDiscord } from './reconcile.ts';
@@ -19,7 +24,7 @@ import { reserveScaleReactions, ScaleReactionBacklog } from './suggest.ts';
 
 export interface BotDependencies {
   /** Autocomplete and reaction budgets default to {@link THROTTLE_DEFAULTS}. */
-  config: Pick<Config, 'discord'> & { rateLimit: Pick<Config['rateLimit'], 'commands' | 'windowSeconds'> & Partial<Config['rateLimit']> } & Partial<Pick<Config, 'reconcileWindowDays'>>;
+  config: Pick<Config, 'discord'> & { rateLimit: Pick<Config['rateLimit'], 'commands' | 'windowSeconds'> & Partial<Config['rateLimit']> } & Partial<Pick<Config, 'reconcileWindowDays' | 'timezone'>>;
   prisma: PrismaClient;
   queues: Queues;
   recommender: BotRecommender;
@@ -37,6 +42,8 @@ export interface BotDependencies {
   scaleReactionBacklog?: number;
   /** Distinct reaction events one member may have waiting past their budget before the oldest goes to reconciliation (default 500). */
   reactionWaitingPerMember?: number;
+  /** Tests shorten the movie night delays: the close of a night with a time, and the rating prompt after it. */
+  movieNight?: { closeDelayMs?: number; rateDelayMs?: number };
 }
 
 export interface Bot {
@@ -84,6 +91,22 @@ export function createBot(deps: BotDependencies): Bot {
     ratingsChanged: () => dispatcher.kick(),
     reserveScaleReactions: (channelId, messageCount) => reserveScaleReactions(scaleBacklog, logger, channelId, messageCount),
   };
+  const movieNights = createMovieNights({
+    store: prismaMovieNightStore(deps.prisma),
+    ratings,
+    recommender: deps.recommender,
+    search: deps.search,
+    logger,
+    client,
+    queue: deps.queues.movieNight,
+    timezone: config.timezone ?? 'UTC',
+    closeDelayMs: deps.movieNight?.closeDelayMs,
+    rateDelayMs: deps.movieNight?.rateDelayMs,
+    reserveScaleReactions: ctx.reserveScaleReactions,
+  });
+  ctx.movieNights = movieNights;
+  let movieNightWorker: Worker | undefined;
+  let movieNightConnection: Redis | undefined;
   const budget = (b: MemberBudget) => new MemberRateLimiter(b.limit, b.windowSeconds * 1000);
   const limits = {
     commands: new MemberRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000),
@@ -123,11 +146,21 @@ export function createBot(deps: BotDependencies): Bot {
   client.on(Events.InteractionCreate, (interaction: Interaction) => onInteraction(interaction));
   client.on(Events.MessageReactionAdd, track(createReactionListener(reactionDeps, 'add', memberQueue)));
   client.on(Events.MessageReactionRemove, track(createReactionListener(reactionDeps, 'remove', memberQueue)));
+  const onMovieNightReaction = (action: 'add' | 'remove') =>
+    track(async (reaction: { message: { id: string }; emoji: { name: string | null } }, user: { id: string; bot?: boolean | null; username?: string | null; globalName?: string | null }) => {
+      const emoji = reaction.emoji.name ?? '';
+      if (user.bot || user.id === client.user?.id || !isMovieNightEmoji(emoji)) return;
+      // Through the member's queue, like rating reactions: a quick add then remove must commit in that order.
+      await memberQueue.run(user.id, () => movieNights.onReaction(reaction.message.id, emoji, user, action), { key: `night|${reaction.message.id}|${emoji}` });
+    });
+  client.on(Events.MessageReactionAdd, onMovieNightReaction('add'));
+  client.on(Events.MessageReactionRemove, onMovieNightReaction('remove'));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   // Every IDENTIFY (start, or a new session after an invalidated one) may have missed reaction events;
   // a RESUME replays them, so only READY needs reconciling.
   client.on(Events.ShardReady, () => void reconciler.schedule(config.reconcileWindowDays ?? 14));
+  client.on(Events.ShardReady, track(() => movieNights.reconcile()));
 
   return {
     client,
@@ -145,6 +178,14 @@ export function createBot(deps: BotDependencies): Bot {
       await client.login(token);
       await ready;
       dispatcher.start();
+      // Its own blocking connection, as BullMQ workers need (no retry limit, commands queue while reconnecting).
+      const queue = deps.queues.movieNight;
+      const connection = (queue.opts.connection as Redis).duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      connection.on('error', () => {});
+      movieNightConnection = connection;
+      movieNightWorker = new Worker(QUEUE.movieNight, (job) => movieNights.runJob(job.data), { connection, prefix: queue.opts.prefix });
+      movieNightWorker.on('failed', (job, error) => logger.error({ err: error, jobId: job?.id }, 'movie night job failed'));
+      movieNightWorker.on('error', (error) => logger.warn({ err: error }, 'movie night worker error'));
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, shardCount: client.options.shardCount }, 'bot ready');
     },
     async stop() {
@@ -155,6 +196,8 @@ export function createBot(deps: BotDependencies): Bot {
       // Reactions waiting for their member's budget are stored now rather than lost.
       await memberQueue.flush();
       await Promise.allSettled([...inFlight]);
+      await movieNightWorker?.close();
+      movieNightConnection?.disconnect();
       await reconciler.stop();
       await dispatcher.stop();
       await dispatcher.drain().catch(() => 0);

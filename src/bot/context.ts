@@ -8,6 +8,7 @@ import type {
 import type { Logger } from '../log.ts';
 import type { RatingStore } from '../ratings/store.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
+import type { MovieNights } from './movienight.ts';
 import type { ScaleReservation } from './suggest.ts';
 
 /** Everything a command handler may use; built once by createBot. */
@@ -21,6 +22,8 @@ export interface BotContext {
   ratingsChanged(): void;
   /** Places for the scale reactions of `messageCount` messages in the channel, or undefined when too many already wait there. */
   reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
+  /** /movienight: its store, time zone and Discord side; absent in a bot built without a movie night queue. */
+  movieNights?: MovieNights;
 }
 
 /** One slash command: its registration JSON and its handlers. */

@@ -87,6 +87,7 @@ export const HELP_TEXT = [
   '`/similar title [count]` — titles close to one you name.',
   '`/onboard` — a handful of well-known titles to rate quickly, so suggestions get personal.',
   '`/profile [user]` — how many ratings, favourite genres, recent ratings.',
+  '`/movienight start [when] [kind] [genre] [candidates] [strategy] [include-seen]` — a group vote: join with 🍿, the host runs `/movienight pick`, vote with 1️⃣…8️⃣, `/movienight close` (or the time) ends it.',
   '`/privacy public|private` — whether other members may see your /profile (private by default).',
   '`/forget-me` — delete everything tastebud stores about you (asks first).',
   '`/admin retrain|reindex|status` — server managers only.',

@@ -1,3 +1,4 @@
+import type { GroupCandidate, GroupStrategy } from '../groups/rank.ts';
 import type { VersionMetrics } from '../model-store/metrics.ts';
 /** What the bot needs from the rest of tastebud, as small interfaces so commands are testable. */
 
@@ -50,6 +51,24 @@ export interface CatalogueCoverage {
   ratedOrHidden: number;
 }
 
+/** One title proposed for a group: the catalogue summary and the group ranking's verdict (src/groups). */
+export interface GroupSuggestedTitle extends TitleSummary {
+  candidate: GroupCandidate;
+}
+
+export interface GroupRequest {
+  /** The participants: Discord id (the ranking's member id), database id, display name. */
+  members: { discordId: string; userId: number; name: string }[];
+  count: number;
+  genre?: string | undefined;
+  kind?: string | undefined;
+  strategy: GroupStrategy;
+  /** Allow titles a participant rated (hidden ones stay out). */
+  includeSeen: boolean;
+  /** For 'fair': Discord id → recent nights won by that member's favourite. */
+  fairHistory: ReadonlyMap<string, number>;
+}
+
 /** Recommendations for Discord members (by database user id; undefined for a member never seen). */
 export interface BotRecommender {
   recommend(userId: number | undefined, options: { count: number; genre?: string | undefined; kind?: string | undefined }): Promise<SuggestionBatch>;
@@ -61,6 +80,8 @@ export interface BotRecommender {
   /** The kinds (movie, show, ...) that have titles in the catalogue. */
   kinds(): Promise<string[]>;
   coverage(userId: number | undefined, filter: { genre?: string | undefined; kind?: string | undefined }): Promise<CatalogueCoverage>;
+  /** Titles for a group (/movienight); absent in recommenders that do not rank for groups. */
+  forGroup?(request: GroupRequest): Promise<GroupSuggestedTitle[]>;
 }
 
 /** The model and queue state /admin status shows. */

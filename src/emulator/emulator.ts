@@ -5,6 +5,7 @@ import { ComponentType, GatewayDispatchEvents, MessageFlags, PermissionFlagsBits
 import { Gateway } from './gateway.ts';
 import { buildCommandOptions, findCommand, findComponent, InteractionHandleImpl, waitUntil, type StoredInteraction } from './interactions.ts';
 import { dispatchMessage, dispatchReaction, RestApi } from './rest.ts';
+import type { EmulatedScheduledEvent } from './scheduled-events.ts';
 import { EmulatorState, resolvePermissions, type StoredChannel, type StoredMessage, type StoredRole } from './state.ts';
 import type {
   AutocompleteInput,
@@ -254,6 +255,11 @@ export class DiscordEmulator {
   message(id: string): EmulatedMessage | undefined {
     const message = this.#state.messages.get(id);
     return message ? this.#state.messageView(message) : undefined;
+  }
+
+  /** The guild's scheduled events, oldest first. */
+  scheduledEvents(): EmulatedScheduledEvent[] {
+    return [...this.#rest.scheduledEvents.events.values()];
   }
 
   /** Polls `condition` (every 10 ms) until it is truthy; rejects with `message` after `timeoutMs` (default 5 s). */

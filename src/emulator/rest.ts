@@ -19,6 +19,7 @@ import type { Gateway } from './gateway.ts';
 import type { StoredInteraction } from './interactions.ts';
 import { compareSnowflakes } from './snowflake.ts';
 import type { EmulatorState, StoredMessage } from './state.ts';
+import { ScheduledEvents } from './scheduled-events.ts';
 import type { RecordedRequest } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -69,9 +70,13 @@ const INTERACTION_TOKEN_TTL_MS = 15 * 60 * 1000;
 export class RestApi {
   readonly #routes: Route[] = [];
   readonly #reactionBuckets = new Map<string, number>();
+  /** Guild scheduled events (their routes are registered with the others). */
+  readonly scheduledEvents: ScheduledEvents;
 
   constructor(private readonly core: RestCore) {
+    this.scheduledEvents = new ScheduledEvents(core.state, core.gateway);
     this.#define();
+    for (const route of this.scheduledEvents.routes()) this.#on(route.method, route.pattern, route.handler);
   }
 
   /** Handles one HTTP request under `/api`. */

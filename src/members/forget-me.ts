@@ -35,6 +35,11 @@ export async function forgetMember(prisma: PrismaClient, discordId: string): Pro
     const hiddenTitles = await tx.hiddenTitle.deleteMany({ where: { userId } });
     const vectors = await tx.userVector.deleteMany({ where: { userId } });
     const suggestions = await tx.suggestion.updateMany({ where: { userId }, data: { userId: null, reason: null } });
+    // Movie nights: their votes, fits and participation go; a night they hosted goes on without a host.
+    await tx.movieNightVote.deleteMany({ where: { userId } });
+    await tx.movieNightFit.deleteMany({ where: { userId } });
+    await tx.movieNightParticipant.deleteMany({ where: { userId } });
+    await tx.movieNight.updateMany({ where: { hostUserId: userId }, data: { hostUserId: null } });
     // Pending "rebuild this user's vector" events name the member too; nothing is left to rebuild.
     await tx.$executeRaw`DELETE FROM outbox_events WHERE payload->>'userId' = ${String(userId)}`;
     await tx.user.delete({ where: { id: userId } });

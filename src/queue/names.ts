@@ -12,6 +12,12 @@ export const QUEUE = {
   titleEmbeddings: 'title-embeddings',
   /** Delete delivered outbox events and old unreacted suggestion records (jobs/prune.ts); payload {@link PruneJob}. */
   prune: 'prune',
+  /**
+   * Close a movie night's vote at its time, and ask for ratings after it (payload {@link MovieNightJob}). The bot
+   * process runs these, not the worker: they post to Discord and edit its scheduled event, and only the bot holds a
+   * Discord connection.
+   */
+  movieNight: 'movie-night',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -42,6 +48,11 @@ export interface ReindexJob {
 
 export interface TitleEmbeddingsJob {
   requestedBy: string;
+}
+
+export interface MovieNightJob {
+  kind: 'close' | 'rate';
+  nightId: number;
 }
 
 export interface PruneJob {

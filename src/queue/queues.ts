@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions, type KeepJobs } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE, userEmbeddingDedupId, type ReindexJob, type RetrainJob, type TitleEmbeddingsJob, type UserEmbeddingJob } from './names.ts';
+import { QUEUE, userEmbeddingDedupId, type MovieNightJob, type ReindexJob, type RetrainJob, type TitleEmbeddingsJob, type UserEmbeddingJob } from './names.ts';
 
 /** The producer side of every queue tastebud uses, on one Redis connection. */
 export interface Queues {
@@ -8,6 +8,8 @@ export interface Queues {
   retrain: Queue<RetrainJob>;
   reindex: Queue<ReindexJob>;
   titleEmbeddings: Queue<TitleEmbeddingsJob>;
+  /** Movie night closes and rating prompts, delayed; the bot process runs them (src/bot/movienight.ts). */
+  movieNight: Queue<MovieNightJob>;
   /** PINGs the queues' Redis connection (readiness checks); rejects when Redis does not answer in time. */
   ping(): Promise<string>;
   /** Closes the queues and the connection this module opened (not a connection passed in). */
@@ -49,13 +51,15 @@ export function createQueues(redis: string | Redis, prefix: string, options: Que
   const retrain = new Queue<RetrainJob>(QUEUE.retrain, opts);
   const reindex = new Queue<ReindexJob>(QUEUE.reindex, opts);
   const titleEmbeddings = new Queue<TitleEmbeddingsJob>(QUEUE.titleEmbeddings, opts);
-  const all = [userEmbedding, retrain, reindex, titleEmbeddings];
+  const movieNight = new Queue<MovieNightJob>(QUEUE.movieNight, opts);
+  const all = [userEmbedding, retrain, reindex, titleEmbeddings, movieNight];
   for (const queue of all) queue.on('error', () => {});
   return {
     userEmbedding,
     retrain,
     reindex,
     titleEmbeddings,
+    movieNight,
     ping: () => withQueueTimeout('pinging Redis', connection.ping()),
     async close() {
       // close() waits for the connection; an unreachable Redis must not hang shutdown.

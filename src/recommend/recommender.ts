@@ -185,6 +185,11 @@ export class Recommender {
     });
   }
 
+  /** A title's vector in this model version (group ranking scores members against it); undefined when it is newer than the model. */
+  titleVector(titleId: number): Float32Array | undefined {
+    return this.index.vectorOf(titleId);
+  }
+
   /** Popular titles spread over genres: the one definition of popular ({@link popularTitles}), over this catalogue. */
   popular(count: number, allowed: (titleId: number) => boolean = () => true): Recommendation[] {
     return popularTitles(this.catalog, count, allowed, { prior: this.settings.popularityPrior });

@@ -26,7 +26,8 @@ const EMOJI_WORDS: Record<string, string> = {
   dislike: '👎',
   down: '👎',
   hide: '🙈',
-  ...Object.fromEntries(['1', '2', '3', '4', '5'].map((d) => [d, `${d}\uFE0F\u20E3`])),
+  popcorn: '🍿',
+  ...Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8'].map((d) => [d, `${d}\uFE0F\u20E3`])),
 };
 
 /** An emoji as typed, or one of the words above, turned into what Discord would send. */
@@ -42,8 +43,15 @@ export const PLAYGROUND_HELP = [
   '  /profile   /onboard   /admin retrain|reindex|status   /help',
   'Options with autocomplete show the choices and take the first one, as if you picked it.',
   `React to message N:  react N 😍   +N 👍   -N 👍 (remove)   words work too: ${Object.keys(EMOJI_WORDS).slice(0, 6).join(', ')} (scale: ${SUGGESTION_REACTIONS.join(' ')})`,
+  'Act as another local member: as bob: react 3 🍿   as cy: /movienight pick   (members: you, bob, cy)',
   '  wait 5   (script pause, seconds)   quit or Ctrl-D to leave',
 ].join('\n');
+
+/** `as bob: react 3 🍿` → the member's name and the line they type; no prefix → the member at the keyboard. */
+export function splitSpeaker(input: string): { speaker: string | undefined; line: string } {
+  const match = /^\s*as\s+([\w.-]{1,32})\s*:\s*(.*)$/isu.exec(input);
+  return match ? { speaker: match[1]!.toLowerCase(), line: match[2]! } : { speaker: undefined, line: input };
+}
 
 /** Parses one line; throws {@link PlaygroundInputError} when it is none of the forms above. */
 export function parseLine(input: string): PlaygroundLine {

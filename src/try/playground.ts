@@ -1,6 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import type { DiscordEmulator, EmulatedMessage, InteractionHandle } from '../emulator/index.ts';
-import { bindCommand, parseLine, PLAYGROUND_HELP, PlaygroundInputError, type CommandShape } from './parse.ts';
+import { bindCommand, parseLine, PLAYGROUND_HELP, PlaygroundInputError, splitSpeaker, type CommandShape } from './parse.ts';
 import { renderChoices, renderMessage, type MessageView } from './render.ts';
 
 /** Where the playground's output goes: a transcript (append only) or a terminal that can redraw. */
@@ -137,7 +137,9 @@ export class Playground {
   async run(text: string, { waitForBackground = true }: { waitForBackground?: boolean } = {}): Promise<LineOutcome> {
     const { screen } = this.#o;
     try {
-      const line = parseLine(text);
+      const spoken = splitSpeaker(text);
+      const userId = spoken.speaker ? this.#memberNamed(spoken.speaker) : this.#o.userId;
+      const line = parseLine(spoken.line);
       switch (line.kind) {
         case 'empty':
           return 'ok';
@@ -153,13 +155,13 @@ export class Playground {
         case 'react': {
           const messageId = this.messageIdOf(line.message);
           if (!messageId) throw new PlaygroundInputError(`There is no message [${line.message}]; messages are numbered 1 to ${this.#next - 1}.`);
-          const input = { userId: this.#o.userId, messageId, emoji: line.emoji };
+          const input = { userId, messageId, emoji: line.emoji };
           await (line.remove ? this.#o.emulator.unreact(input) : this.#o.emulator.react(input));
           await this.settle({ waitForBackground });
           return 'ok';
         }
         case 'command': {
-          const handle = await this.#command(line.name, line.rest);
+          const handle = await this.#command(line.name, line.rest, userId);
           await handle.settled({ quietMs: 300, timeoutMs: 15_000 });
           if (handle.responses.length === 0) screen.print([`    ${this.#o.names.get(this.#o.emulator.botUserId) ?? 'The bot'} did not respond (the interaction failed).`]);
           await this.settle({ waitForBackground });
@@ -174,7 +176,14 @@ export class Playground {
     }
   }
 
-  async #command(name: string, rest: string): Promise<InteractionHandle> {
+  /** The local member called `name` (case-insensitive), for `as NAME:` lines. */
+  #memberNamed(name: string): string {
+    for (const [id, shown] of this.#o.names) if (id !== this.#o.emulator.botUserId && shown.toLowerCase() === name) return id;
+    const known = [...this.#o.names].filter(([id]) => id !== this.#o.emulator.botUserId).map(([, shown]) => shown);
+    throw new PlaygroundInputError(`There is no local member "${name}"; try one of: ${known.join(', ')}.`);
+  }
+
+  async #command(name: string, rest: string, userId: string): Promise<InteractionHandle> {
     const emulator = this.#o.emulator;
     const definition = emulator.commands().find((c) => c.name === name) as CommandShape | undefined;
     if (!definition) {
@@ -190,7 +199,7 @@ export class Playground {
         continue;
       }
       const choices = await emulator.autocomplete({
-        userId: this.#o.userId,
+        userId,
         name,
         ...(bound.subcommand ? { subcommand: bound.subcommand } : {}),
         options: options.concat(bound.options.filter((o) => o !== option && !options.includes(o) && !bound.leaf.find((l) => l.name === o.name)?.autocomplete)),
@@ -200,7 +209,7 @@ export class Playground {
       this.#o.screen.print(renderChoices(option.name, option.value, choices, this.#o.colour));
       options.push({ name: option.name, value: choices[0] ? String(choices[0].value) : option.value });
     }
-    return emulator.runCommand({ userId: this.#o.userId, name, ...(bound.subcommand ? { subcommand: bound.subcommand } : {}), options });
+    return emulator.runCommand({ userId, name, ...(bound.subcommand ? { subcommand: bound.subcommand } : {}), options });
   }
 }
 

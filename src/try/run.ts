@@ -89,6 +89,8 @@ interface Services {
 async function startServices(ctx: ServiceContext): Promise<Services> {
   const { config, prisma, logger } = ctx;
   const { startDiscordEmulator } = await import('../emulator/index.ts');
+  // Other local members, for group features: `as bob: react 3 🍿`.
+  const PLAYGROUND_FRIENDS = ['bob', 'cy'];
   const { deserializeDae } = await import('../model/dae-model.ts');
   const { createQueues } = await import('../queue/queues.ts');
   const { createBot } = await import('../bot/bot.ts');
@@ -104,7 +106,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     stops.length = 0;
   };
   try {
-    const emulator = await startDiscordEmulator({ botUsername: 'tastebud', guildName: 'tastebud playground', members: [{ username: ctx.username, permissions: 'ManageGuild' }] });
+    const emulator = await startDiscordEmulator({ botUsername: 'tastebud', guildName: 'tastebud playground', members: [{ username: ctx.username, permissions: 'ManageGuild' }, ...PLAYGROUND_FRIENDS.map((username) => ({ username }))] });
     stops.push(() => emulator.close());
     const userId = emulator.memberIds[0]!;
     // The worker runs in a child process: training blocks its event loop for seconds at a time, which in
@@ -135,6 +137,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     const names = new Map([
       [emulator.botUserId, 'tastebud'],
       [userId, ctx.username],
+      ...PLAYGROUND_FRIENDS.map((username, i) => [emulator.memberIds[i + 1]!, username] as [string, string]),
     ]);
     const busy = async () => {
       if (admin.active() > 0) return true;

@@ -3,6 +3,7 @@ import type { BotCommand } from '../context.ts';
 import { command as admin } from './admin.ts';
 import { command as forgetMe } from './forget-me.ts';
 import { command as help } from './help.ts';
+import { command as movienight } from './movienight.ts';
 import { command as onboard } from './onboard.ts';
 import { command as privacy } from './privacy.ts';
 import { command as profile } from './profile.ts';
@@ -13,7 +14,7 @@ import { command as similar } from './similar.ts';
 
 /** Every slash command, by name. */
 export const COMMANDS: ReadonlyMap<string, BotCommand> = new Map(
-  [search, recommend, rate, similar, profile, privacy, onboard, forgetMe, help, admin].map((c) => [c.definition.name, c]),
+  [search, recommend, rate, similar, profile, privacy, onboard, movienight, forgetMe, help, admin].map((c) => [c.definition.name, c]),
 );
 
 /** The JSON bodies to register (bulk overwrite). */

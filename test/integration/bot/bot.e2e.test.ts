@@ -105,7 +105,7 @@ afterAll(async () => {
 describe('the bot against the Discord emulator', () => {
   it('registers its guild commands at start, /admin only for Manage Server by default', () => {
     const names = emu.commands('guild').map((c) => c.name).sort();
-    expect(names).toEqual(['admin', 'forget-me', 'help', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
+    expect(names).toEqual(['admin', 'forget-me', 'help', 'movienight', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
     expect(emu.commands('guild').find((c) => c.name === 'admin')?.default_member_permissions).toBe('32');
   });
 

@@ -63,6 +63,8 @@ export function inProcessBot(options: {
   reactionWaitingPerMember?: number;
   /** Title search; defaults to the catalogue's (tests wrap it to count searches). */
   search?: TitleSearch;
+  /** Short movie night delays for tests. */
+  movieNight?: BotDependencies['movieNight'];
 }): InProcessBot {
   const logger = options.logger ?? createLogger({ logLevel: 'silent' });
   const { emu, prisma } = options;
@@ -81,6 +83,7 @@ export function inProcessBot(options: {
     outboxIntervalMs: options.outboxIntervalMs ?? 300,
     reconcileRetryMs: options.reconcileRetryMs ?? 300,
     ...(options.databaseRetry ? { databaseRetry: options.databaseRetry } : {}),
+    ...(options.movieNight ? { movieNight: options.movieNight } : {}),
     ...(options.reactionWaitingPerMember ? { reactionWaitingPerMember: options.reactionWaitingPerMember } : {}),
   });
   return {

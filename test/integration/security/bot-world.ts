@@ -31,7 +31,7 @@ export function captureLogs(level: 'debug' | 'info' = 'info'): { logger: Logger;
 }
 
 /** Budgets for the bot, and a wrapper around its (real) title search, e.g. to count searches. */
-export type BotOptions = Pick<Parameters<typeof inProcessBot>[0], 'rateLimit' | 'reactionWaitingPerMember'> & { wrapSearch?(search: TitleSearch): TitleSearch };
+export type BotOptions = Pick<Parameters<typeof inProcessBot>[0], 'rateLimit' | 'reactionWaitingPerMember' | 'movieNight'> & { wrapSearch?(search: TitleSearch): TitleSearch };
 
 /** The real bot in this process against an emulator, with a database of its own (a small catalogue, no model) and its own queue prefix. */
 export interface BotWorld {
@@ -54,7 +54,7 @@ export async function startBotWorld(options: { emulator: DiscordEmulatorOptions;
     await parts.bot?.stop();
     await parts.emu?.close();
     const { queues } = parts;
-    if (queues) for (const q of [queues.userEmbedding, queues.retrain, queues.reindex]) await q.obliterate({ force: true }).catch(() => {});
+    if (queues) for (const q of [queues.userEmbedding, queues.retrain, queues.reindex, queues.movieNight]) await q.obliterate({ force: true }).catch(() => {});
     await queues?.close();
     await parts.db?.drop();
   };

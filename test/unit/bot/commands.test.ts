@@ -18,7 +18,7 @@ const search: TitleSearch = {
 describe('command definitions', () => {
   it('defines the product’s commands; /admin needs Manage Server; counts are 1-10', () => {
     const defs = commandDefinitions();
-    expect(defs.map((d) => d.name).sort()).toEqual(['admin', 'forget-me', 'help', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
+    expect(defs.map((d) => d.name).sort()).toEqual(['admin', 'forget-me', 'help', 'movienight', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
     const admin = defs.find((d) => d.name === 'admin')!;
     expect(admin.default_member_permissions).toBe('32');
     const count = defs.find((d) => d.name === 'recommend')!.options!.find((o) => o.name === 'count') as { min_value?: number; max_value?: number };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindCommand, parseLine, PlaygroundInputError, resolveEmoji, type CommandShape } from '../../../src/try/parse.ts';
+import { bindCommand, parseLine, PlaygroundInputError, resolveEmoji, splitSpeaker, type CommandShape } from '../../../src/try/parse.ts';
 
 const STRING = 3;
 const INTEGER = 4;
@@ -78,5 +78,14 @@ describe('bindCommand', () => {
     expect(() => bindCommand(profile, 'please')).toThrow(/takes no options/);
     expect(() => bindCommand(recommend, 'count:3 count:4')).toThrow(/count is given twice/);
     expect(() => bindCommand(rate, 'title: score:4')).toThrow(/title has no value/);
+  });
+});
+
+describe('splitSpeaker and movie night words', () => {
+  it('reads "as NAME:" as another local member typing the rest', () => {
+    expect(splitSpeaker('as Bob: react 3 🍿')).toEqual({ speaker: 'bob', line: 'react 3 🍿' });
+    expect(splitSpeaker('/movienight start')).toEqual({ speaker: undefined, line: '/movienight start' });
+    expect(parseLine(splitSpeaker('as cy: +2 popcorn').line)).toEqual({ kind: 'react', message: 2, emoji: '🍿', remove: false });
+    expect(parseLine('react 4 8')).toEqual({ kind: 'react', message: 4, emoji: '8\uFE0F\u20E3', remove: false });
   });
 });
