@@ -3,7 +3,7 @@ import { locateMovieLens, type MovieLensDownload } from '../../src/import/locate
 import { REPO_ROOT, TEST_SETTINGS } from './settings.ts';
 
 /**
- * ml-latest-small for the tests, by the one resolver the CLI uses: TEST_MOVIELENS_DIR, then
+ * ml-latest-small for the tests, by the one resolver the CLI uses: TEST_MOVIELENS_DIR (else MOVIELENS_DIR), then
  * data/movielens/ml-latest-small, then ../shared beside the repository (this team's CI), then a download
  * (checked against GroupLens's MD5) into data/movielens/, kept for the next run. Rejects with a
  * MovieLensNotFoundError whose one line names every place tried and the fix.
@@ -12,7 +12,8 @@ export function locateTestMovieLens(options: { root?: string; dir?: string | und
   const root = options.root ?? REPO_ROOT;
   return locateMovieLens({
     dir: 'dir' in options ? options.dir : TEST_SETTINGS.movielensDir,
-    setting: 'TEST_MOVIELENS_DIR',
+    // A folder handed in by a caller is reported as the tests' own setting.
+    setting: 'dir' in options ? 'TEST_MOVIELENS_DIR' : TEST_SETTINGS.movielensSetting,
     dataDir: join(root, 'data', 'movielens'),
     sharedBeside: root,
     download: options.download ?? { connectTimeoutMs: 15_000 },

@@ -10,8 +10,14 @@ export const TEST_SETTINGS = {
   databaseUrl: process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
   /** Tests use only keys under prefixes they make up per run. */
   redisUrl: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
-  /** An unpacked ml-latest-small; unset = data/movielens/ml-latest-small, ../shared beside the repository, or a download. */
-  movielensDir: process.env.TEST_MOVIELENS_DIR || undefined,
+  /**
+   * An unpacked ml-latest-small: TEST_MOVIELENS_DIR, else MOVIELENS_DIR (the one resolver's first place for
+   * every command, so a user who set it for the CLI needs nothing more; it names data, never a server); unset =
+   * data/movielens/ml-latest-small, ../shared beside the repository, or a download.
+   */
+  movielensDir: process.env.TEST_MOVIELENS_DIR || process.env.MOVIELENS_DIR || undefined,
+  /** Which variable {@link movielensDir} came from, for the one-line error when it is wrong. */
+  movielensSetting: process.env.TEST_MOVIELENS_DIR || !process.env.MOVIELENS_DIR ? 'TEST_MOVIELENS_DIR' : 'MOVIELENS_DIR',
 } as const;
 
 /** The repository's root folder. */
