@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../log.ts';
 import { formatWhen } from '../movienight/when.ts';
 import { winnerOf } from '../movienight/tally.ts';
-import type { MovieNightStore, Night, Participant } from '../movienight/store.ts';
+import { JOIN_EMOJI, type MovieNightStore, type Night, type Participant } from '../movienight/store.ts';
 import type { MovieNightJob } from '../queue/names.ts';
 import { withQueueTimeout } from '../queue/queues.ts';
 import type { RatingStore } from '../ratings/store.ts';
@@ -15,7 +15,7 @@ import type { BotRecommender, GroupSuggestedTitle, TitleSearch } from './ports.t
 import { NO_MENTIONS, type ScaleReservation } from './suggest.ts';
 
 /** Members join a night by reacting this on its announcement. */
-export const POPCORN = '🍿';
+export const POPCORN = JOIN_EMOJI;
 /** The vote reaction of candidate 1…8, one on each candidate message. */
 export const VOTE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣'] as const;
 /** Whether a reaction may be a movie night's (🍿 or a vote); every other emoji skips the lookups. */

@@ -1,5 +1,6 @@
 import { TRANSACTION_LIMITS, type PrismaClient } from '../db/client.ts';
 import { forgottenReactionToken } from '../ratings/forgotten.ts';
+import { forgetJoins } from '../movienight/store.ts';
 import { findMember } from './members.ts';
 
 /** What /forget-me removed. */
@@ -35,7 +36,9 @@ export async function forgetMember(prisma: PrismaClient, discordId: string): Pro
     const hiddenTitles = await tx.hiddenTitle.deleteMany({ where: { userId } });
     const vectors = await tx.userVector.deleteMany({ where: { userId } });
     const suggestions = await tx.suggestion.updateMany({ where: { userId }, data: { userId: null, reason: null } });
-    // Movie nights: their votes, fits and participation go; a night they hosted goes on without a host.
+    // Movie nights: their votes, fits and participation go (a 🍿 still shown stays forgotten); a night they
+    // hosted goes on without a host.
+    await forgetJoins(tx, discordId);
     await tx.movieNightVote.deleteMany({ where: { userId } });
     await tx.movieNightFit.deleteMany({ where: { userId } });
     await tx.movieNightParticipant.deleteMany({ where: { userId } });

@@ -1,8 +1,32 @@
 import type { PrismaClient } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { upsertMember, type Member } from '../members/members.ts';
+import { forgottenReactionToken } from '../ratings/forgotten.ts';
 
 type Tx = Prisma.TransactionClient;
+
+/** The reaction members join a night with. */
+export const JOIN_EMOJI = '🍿';
+
+/** The token a member's 🍿 on a night's announcement is remembered by after /forget-me (no id kept). */
+function joinToken(announcementId: string, discordId: string): string {
+  return forgottenReactionToken(announcementId, discordId, JOIN_EMOJI);
+}
+
+/**
+ * Remembers, for every night still joining, that this member's 🍿 (if Discord still shows one) is forgotten:
+ * reconciliation after a restart must not make them a participant again. Part of /forget-me's transaction.
+ */
+export async function forgetJoins(tx: Tx, discordId: string): Promise<void> {
+  const joining = await tx.movieNight.findMany({ where: { state: 'joining' }, select: { id: true, announcementId: true } });
+  await tx.movieNightForgottenJoin.createMany({ data: joining.map((n) => ({ nightId: n.id, token: joinToken(n.announcementId, discordId) })), skipDuplicates: true });
+}
+
+/** A member who reacts 🍿 again (or takes it off) acts anew: their forgotten token goes. */
+async function unforgetJoin(tx: Tx, nightId: number, discordId: string): Promise<void> {
+  const night = await tx.movieNight.findUnique({ where: { id: nightId }, select: { announcementId: true } });
+  if (night) await tx.movieNightForgottenJoin.deleteMany({ where: { nightId, token: joinToken(night.announcementId, discordId) } });
+}
 
 /** How a night picks its candidates: the group ranking's strategies (src/groups). */
 export { GROUP_STRATEGIES as STRATEGIES, type GroupStrategy as Strategy } from '../groups/rank.ts';
@@ -116,6 +140,7 @@ export function prismaMovieNightStore(prisma: PrismaClient) {
     async join(nightId: number, member: Member): Promise<boolean> {
       return prisma.$transaction(async (tx) => {
         if (!(await isState(tx, nightId, 'joining'))) return false;
+        await unforgetJoin(tx, nightId, member.discordId);
         const userId = await upsertMember(tx, member);
         await tx.movieNightParticipant.upsert({ where: { nightId_userId: { nightId, userId } }, create: { nightId, userId }, update: {} });
         return true;
@@ -124,6 +149,7 @@ export function prismaMovieNightStore(prisma: PrismaClient) {
     async leave(nightId: number, discordId: string): Promise<boolean> {
       return prisma.$transaction(async (tx) => {
         if (!(await isState(tx, nightId, 'joining'))) return false;
+        await unforgetJoin(tx, nightId, discordId);
         const removed = await tx.movieNightParticipant.deleteMany({ where: { nightId, user: { source: 'discord', externalId: discordId } } });
         return removed.count > 0;
       });
@@ -132,8 +158,11 @@ export function prismaMovieNightStore(prisma: PrismaClient) {
     async setParticipants(nightId: number, members: readonly Member[]): Promise<void> {
       await prisma.$transaction(async (tx) => {
         if (!(await isState(tx, nightId, 'joining'))) return;
+        // A 🍿 still shown for a member who used /forget-me since is not theirs to act on again.
+        const { announcementId } = await tx.movieNight.findUniqueOrThrow({ where: { id: nightId }, select: { announcementId: true } });
+        const forgotten = new Set((await tx.movieNightForgottenJoin.findMany({ where: { nightId }, select: { token: true } })).map((f) => f.token));
         const ids: number[] = [];
-        for (const member of members) ids.push(await upsertMember(tx, member));
+        for (const member of members) if (!forgotten.has(joinToken(announcementId, member.discordId))) ids.push(await upsertMember(tx, member));
         await tx.movieNightParticipant.deleteMany({ where: { nightId, userId: { notIn: ids } } });
         await tx.movieNightParticipant.createMany({ data: ids.map((userId) => ({ nightId, userId })), skipDuplicates: true });
       });

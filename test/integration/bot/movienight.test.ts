@@ -198,4 +198,23 @@ describe('/movienight: a whole night through the real client and the emulator', 
     }
     expect(await world.db.prisma.movieNightVote.count({ where: { user: { externalId: ana.id } } })).toBe(anaBefore);
   });
+
+  it('a member who used /forget-me while a night was joining stays out across a restart, until they react 🍿 again', async () => {
+    const announcement = await startNight();
+    await join(announcement, ana, dee);
+    await expect.poll(() => participants(announcement)).toEqual([ana.id, dee.id].sort());
+    await forgetMember(world.db.prisma, dee.id);
+    await expect.poll(() => participants(announcement)).toEqual([ana.id]);
+    // dee's 🍿 still shows in Discord; cy joins while the bot is down, so the night is seen reconciled.
+    await world.restartBot(async () => {
+      await world.emu.react({ userId: cy.id, messageId: announcement, emoji: '🍿' });
+    });
+    await expect.poll(() => participants(announcement), { timeout: 10_000 }).toEqual([ana.id, cy.id].sort());
+    expect(await world.db.prisma.user.count({ where: { externalId: dee.id } })).toBe(0);
+    // Acting again afterwards counts as usual.
+    await world.emu.unreact({ userId: dee.id, messageId: announcement, emoji: '🍿' });
+    await world.emu.react({ userId: dee.id, messageId: announcement, emoji: '🍿' });
+    await expect.poll(() => participants(announcement)).toEqual([ana.id, cy.id, dee.id].sort());
+    await run(ana.id, 'cancel');
+  }, 90_000);
 });
