@@ -40,12 +40,16 @@ function fitPhrase(perMember: readonly MemberPrediction[], neutral: ReadonlySet<
   const rated = perMember.filter((p) => !neutral.has(p.memberId));
   const n = rated.length;
   if (n === 0) return 'popular with everyone';
+  // Members without ratings have no prediction: the counts say they are left out rather than miscount the group.
+  const of = rated.length < perMember.length ? ` of the ${n} of you with ratings` : n === 1 ? '' : ` of ${n} of you`;
+  const all = rated.length < perMember.length ? `all${of}` : `all ${n} of you`;
   const good = rated.filter((p) => p.fit === 'good').length;
   const poor = rated.filter((p) => p.fit === 'poor').length;
-  if (good === n) return n === 1 ? 'fits you well' : `fits all ${n} of you`;
-  if (good > 0) return `fits ${good} of ${n} of you`;
-  if (poor === 0) return n === 1 ? 'an all-right pick for you' : `an all-right pick for all ${n} of you`;
-  return `a stretch for ${poor} of ${n} of you`;
+  if (n === 1 && of === '') return good === 1 ? 'fits you well' : poor === 0 ? 'an all-right pick for you' : 'a stretch for you';
+  if (good === n) return `fits ${all}`;
+  if (good > 0) return `fits ${good}${of}`;
+  if (poor === 0) return `an all-right pick for ${all}`;
+  return `a stretch for ${poor}${of}`;
 }
 
 export interface ReasonInput {

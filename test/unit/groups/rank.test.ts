@@ -107,6 +107,8 @@ describe('rankForGroup members, exclusions and bad input', () => {
       expect(c.neutralMembers).toEqual(['Cy']);
       expect(c.perMember.find((p) => p.memberId === 'Cy')).toEqual({ memberId: 'Cy', predicted: 0.5, fit: 'ok' });
       expect(fitBar(c).endsWith('⬜')).toBe(true);
+      // The reason counts only members with ratings and says so, never "all 2 of you" when three joined.
+      expect(c.reason).toMatch(/ of the 2 of you with ratings/);
     }
   });
 
