@@ -14,13 +14,11 @@ import type { GroupMember } from '../groups/rank.ts';
 import type { BotRecommender, GroupSuggestedTitle, TitleSearch } from './ports.ts';
 import { NO_MENTIONS, type ScaleReservation } from './suggest.ts';
 
-/** Members join a night by reacting this on its announcement. */
-export const POPCORN = JOIN_EMOJI;
 /** The vote reaction of candidate 1…8, one on each candidate message. */
 export const VOTE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣'] as const;
 /** Whether a reaction may be a movie night's (🍿 or a vote); every other emoji skips the lookups. */
 export function isMovieNightEmoji(name: string): boolean {
-  return name === POPCORN || (VOTE_EMOJI as readonly string[]).includes(name);
+  return name === JOIN_EMOJI || (VOTE_EMOJI as readonly string[]).includes(name);
 }
 
 /** How long the scheduled event lasts. */
@@ -81,7 +79,7 @@ export function createMovieNights(deps: MovieNightDeps) {
         const event = (await client.rest.post(Routes.guildScheduledEvents(night.guildId), {
           body: {
             name: 'Movie night',
-            description: `Join by reacting ${POPCORN} on the announcement in ${channelName}; the group picks the title by vote.`,
+            description: `Join by reacting ${JOIN_EMOJI} on the announcement in ${channelName}; the group picks the title by vote.`,
             privacy_level: 2,
             entity_type: 3,
             entity_metadata: { location: clip(channelName, 100) },
@@ -101,7 +99,7 @@ export function createMovieNights(deps: MovieNightDeps) {
     /** A 🍿 or vote reaction; anything else is not ours. */
     async onReaction(messageId: string, emoji: string, user: { id: string; username?: string | null; globalName?: string | null; bot?: boolean | null }, action: 'add' | 'remove'): Promise<void> {
       if (user.bot) return;
-      if (emoji === POPCORN) {
+      if (emoji === JOIN_EMOJI) {
         const night = await store.byAnnouncement(messageId);
         if (!night) return;
         const member = { discordId: user.id, displayName: user.globalName ?? user.username ?? undefined };
@@ -143,7 +141,7 @@ export function createMovieNights(deps: MovieNightDeps) {
         const neutral = (titles[0]?.candidate.neutralMembers ?? []).map((id) => quoteUserText(memberNames.get(id) ?? 'someone', 40));
         const header = [
           `**Movie night candidates** for ${participants.length} of you. Vote with each title’s number (approval: vote for as many as you like).`,
-          `Only members who joined with ${POPCORN} before the pick vote; other reactions are not counted, because the candidates were chosen for the people who joined.`,
+          `Only members who joined with ${JOIN_EMOJI} before the pick vote; other reactions are not counted, because the candidates were chosen for the people who joined.`,
           neutral.length > 0 ? `${neutral.join(', ')}: no ratings yet, so counted neutral — use \`/onboard\` to rate a few titles.` : '',
           night.startsAt ? `Voting closes ${formatWhen(night.startsAt, deps.timezone)}, or when the host runs \`/movienight close\`.` : 'Voting closes when the host runs `/movienight close`.',
         ].filter(Boolean).join('\n');
@@ -193,7 +191,7 @@ export function createMovieNights(deps: MovieNightDeps) {
       for (const night of await store.allOpen()) {
         try {
           if (night.state === 'joining') {
-            const users = await reactionUsers(night.channelId, night.announcementId, POPCORN);
+            const users = await reactionUsers(night.channelId, night.announcementId, JOIN_EMOJI);
             await store.setParticipants(night.id, users.filter((u) => !u.bot).map((u) => ({ discordId: u.id, displayName: u.global_name ?? u.username })));
           } else if (night.state === 'voting') {
             for (const c of await store.candidates(night.id)) {

@@ -4,7 +4,7 @@ import { formatWhen, parseWhen, WhenError } from '../../movienight/when.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { clip, LIMITS, quoteUserText } from '../messages.ts';
-import { POPCORN } from '../movienight.ts';
+import { JOIN_EMOJI } from '../../movienight/store.ts';
 import { NO_MENTIONS, requireRateableChannel } from '../suggest.ts';
 import { checkCount, KINDS } from './recommend.ts';
 
@@ -39,7 +39,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: BotContext):
   if (!interaction.inGuild()) throw new UserFacingError('Movie nights happen in a server channel, not in direct messages.');
   requireRateableChannel(interaction);
   const open = await service.store.openIn(interaction.channelId);
-  if (open) throw new UserFacingError(`This channel already has an open movie night: ${openNightLink(open)} — join it with ${POPCORN}, or its host can \`/movienight cancel\` it.`);
+  if (open) throw new UserFacingError(`This channel already has an open movie night: ${openNightLink(open)} — join it with ${JOIN_EMOJI}, or its host can \`/movienight cancel\` it.`);
   const whenText = interaction.options.getString('when')?.trim();
   let startsAt: Date | null = null;
   try {
@@ -59,7 +59,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: BotContext):
   if (!STRATEGIES.includes(strategy)) throw new UserFacingError(`Unknown strategy; pick one of ${STRATEGIES.join(', ')}.`);
   const when = startsAt ? ` on ${formatWhen(startsAt, service.timezone)}` : '';
   const filter = [genre, kind].filter(Boolean).join(', ');
-  const text = `🍿 **Movie night${when}!** React ${POPCORN} to join (remove it to leave). When everyone is in, the host runs \`/movienight pick\` and I propose ${count} ${filter ? `${filter} ` : ''}titles for the group to vote on.`;
+  const text = `🍿 **Movie night${when}!** React ${JOIN_EMOJI} to join (remove it to leave). When everyone is in, the host runs \`/movienight pick\` and I propose ${count} ${filter ? `${filter} ` : ''}titles for the group to vote on.`;
   await interaction.reply({ content: clip(text, LIMITS.content), allowedMentions: NO_MENTIONS });
   const message = await interaction.fetchReply();
   let night: Night;
@@ -71,10 +71,10 @@ async function start(interaction: ChatInputCommandInteraction, ctx: BotContext):
   } catch (error) {
     if (!(error instanceof NightAlreadyOpenError)) throw error;
     const other = await service.store.openIn(interaction.channelId);
-    await interaction.editReply({ content: `Someone started a movie night here a moment ago${other ? `: ${openNightLink(other)}` : ''} — join that one with ${POPCORN}.`, allowedMentions: NO_MENTIONS });
+    await interaction.editReply({ content: `Someone started a movie night here a moment ago${other ? `: ${openNightLink(other)}` : ''} — join that one with ${JOIN_EMOJI}.`, allowedMentions: NO_MENTIONS });
     return;
   }
-  await message.react(POPCORN).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not add the join reaction'));
+  await message.react(JOIN_EMOJI).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not add the join reaction'));
   const note = await service.createEvent(night, interaction, interaction.appPermissions.has(PermissionFlagsBits.ManageEvents));
   if (note) await interaction.followUp({ content: note, allowedMentions: NO_MENTIONS });
 }
@@ -85,8 +85,8 @@ async function pick(interaction: ChatInputCommandInteraction, ctx: BotContext): 
   await requireHostOrManager(ctx, interaction, night, 'pick the candidates');
   if (night.state === 'voting') throw new UserFacingError('Voting has already started: vote on the candidates above, or the host runs `/movienight close`.');
   const participants = await service.store.participants(night.id);
-  if (participants.length === 0) throw new UserFacingError(`Nobody has joined yet: react ${POPCORN} on the announcement to join. A movie night needs at least 2.`);
-  if (participants.length === 1) throw new UserFacingError(`Only one person has joined — for one, \`/recommend\` does it. A movie night needs at least 2: invite someone to react ${POPCORN}.`);
+  if (participants.length === 0) throw new UserFacingError(`Nobody has joined yet: react ${JOIN_EMOJI} on the announcement to join. A movie night needs at least 2.`);
+  if (participants.length === 1) throw new UserFacingError(`Only one person has joined — for one, \`/recommend\` does it. A movie night needs at least 2: invite someone to react ${JOIN_EMOJI}.`);
   await service.pick(interaction, night, participants);
 }
 
@@ -116,7 +116,7 @@ export const command: BotCommand = {
     .addSubcommand((s) =>
       s
         .setName('start')
-        .setDescription(`Announce a movie night; members join by reacting ${POPCORN}`)
+        .setDescription(`Announce a movie night; members join by reacting ${JOIN_EMOJI}`)
         .addStringOption((o) => o.setName('when').setDescription('e.g. "tonight 21:00", "2026-12-05 20:30", "in 2h"').setMaxLength(100))
         .addStringOption((o) => o.setName('kind').setDescription('Only this kind of title').setMaxLength(20).addChoices(...KINDS.map((k) => ({ name: k, value: k }))))
         .addStringOption((o) => o.setName('genre').setDescription('Only this genre').setMaxLength(100))
