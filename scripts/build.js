@@ -1,7 +1,9 @@
-// `npm run build` (and `prepare`, which `npm ci` runs): compiles src/ and jobs/ into dist/ with tsc.
+// `npm run build` (and `prepare`, which `npm ci` runs): compiles src/ and jobs/ into dist/ with tsc, then copies the
+// files tsc does not (the dashboard's html/css/js, src/api/dashboard/public/) beside the compiled code.
 // An install without devDependencies (`npm ci --omit=dev`) has no TypeScript: it then says so and leaves
 // dist/ to whoever built it (e.g. an earlier stage of the Docker image), rather than failing the install.
 import { spawnSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +16,7 @@ try {
   process.exit(0);
 }
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+const assets = 'src/api/dashboard/public';
+rmSync(new URL(`../dist/${assets}`, import.meta.url), { recursive: true, force: true });
+cpSync(new URL(`../${assets}`, import.meta.url), new URL(`../dist/${assets}`, import.meta.url), { recursive: true });

@@ -34,6 +34,11 @@ export function keyPrefix(secret: string): string {
 /** Finds the principal a presented key belongs to, or undefined. */
 export interface KeyDirectory {
   authenticate(secret: string): Promise<ApiPrincipal | undefined>;
+  /**
+   * The principal of an id {@link authenticate} returned earlier, as it is now: undefined once the key is revoked
+   * or gone (a dashboard session re-checks its key this way on every request, without holding the key).
+   */
+  principal(id: string): Promise<ApiPrincipal | undefined>;
 }
 
 /** Keys from API_KEYS (compared by hash in constant time) and keys stored in api_keys (not revoked). */
@@ -47,6 +52,15 @@ export function keyDirectory(prisma: Pick<PrismaClient, 'apiKey'>, configured: r
       const env = fromEnv.find((k) => timingSafeEqual(k.hash, hash));
       if (env) return env.principal;
       const row = await prisma.apiKey.findUnique({ where: { keyHash: hex }, select: { id: true, name: true, scope: true, revokedAt: true } });
+      if (!row || row.revokedAt) return undefined;
+      return { id: `db:${row.id}`, name: row.name, scope: row.scope };
+    },
+    async principal(id) {
+      const env = fromEnv.find((k) => k.principal.id === id);
+      if (env) return env.principal;
+      const stored = /^db:(\d{1,9})$/.exec(id);
+      if (!stored) return undefined;
+      const row = await prisma.apiKey.findUnique({ where: { id: Number(stored[1]) }, select: { id: true, name: true, scope: true, revokedAt: true } });
       if (!row || row.revokedAt) return undefined;
       return { id: `db:${row.id}`, name: row.name, scope: row.scope };
     },

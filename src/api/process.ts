@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { requireDatabaseUrl, type Config } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
@@ -7,6 +8,7 @@ import { createLoopMetrics } from '../observability/metrics.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
 import { createQueues } from '../queue/queues.ts';
 import { createServingModel } from '../serving/serving-model.ts';
+import { defaultOnlineReport } from './dashboard/online-source.ts';
 import { keyDirectory } from './keys.ts';
 import { buildApiServer } from './server.ts';
 
@@ -47,6 +49,11 @@ export async function startApiProcess(config: Config): Promise<RunningApi> {
     logger,
     ratingsChanged: () => dispatcher.kick(),
     settings: { corsOrigins: config.api.corsOrigins, rateLimit: config.api.rateLimit, bodyLimitBytes: config.api.bodyLimitBytes, prefix: config.queuePrefix },
+    dashboard: {
+      sessionSecret: dashboardSessionSecret(config, logger),
+      sessionHours: config.api.dashboardSessionHours,
+      ...(defaultOnlineReport ? { onlineReport: defaultOnlineReport(prisma) } : {}),
+    },
   });
   await app.listen({ port: config.api.port, host: config.api.host });
   const address = app.server.address();
@@ -63,4 +70,11 @@ export async function startApiProcess(config: Config): Promise<RunningApi> {
       await prisma.$disconnect();
     },
   };
+}
+
+/** DASHBOARD_SESSION_SECRET, or a random one for this start (with a warning: restarts then end every dashboard session). */
+function dashboardSessionSecret(config: Config, logger: { warn(message: string): void }): string {
+  if (config.api.dashboardSessionSecret) return config.api.dashboardSessionSecret;
+  logger.warn('DASHBOARD_SESSION_SECRET is not set: using a random one until this process stops, so a restart logs dashboard users out; set DASHBOARD_SESSION_SECRET (32+ characters) to keep sessions across restarts and API processes');
+  return randomBytes(32).toString('base64url');
 }

@@ -10,6 +10,7 @@ import type { Queues } from '../queue/queues.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
 import { apiAnswers, type ApiAnswers } from './answers.ts';
 import { installAuth } from './auth.ts';
+import { registerDashboard, type DashboardSettings } from './dashboard/plugin.ts';
 import { installErrorHandling } from './errors.ts';
 import type { KeyDirectory } from './keys.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
@@ -24,7 +25,8 @@ export interface ApiDependencies {
   prisma: PrismaClient;
   serving: Pick<ServingModel, 'current'>;
   keys: KeyDirectory;
-  queues: Pick<Queues, 'retrain'>;
+  /** Retrain requests; the dashboard also reads every queue's depth and recent jobs. */
+  queues: Queues;
   /** Rate-limit counters and the readiness check. */
   redis: Redis;
   /** The process's metrics registry (src/observability/metrics.ts); /metrics serves it. */
@@ -39,6 +41,8 @@ export interface ApiDependencies {
     /** Redis key prefix (QUEUE_PREFIX); the rate-limit counters live under `<prefix>:api-rate:`. */
     prefix: string;
   };
+  /** /dashboard (session secret and lifetime, online measures); without it the dashboard is not served. */
+  dashboard?: DashboardSettings;
 }
 
 /** What every route module receives. */
@@ -94,5 +98,6 @@ export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInst
   registerUserRoutes(app, ctx);
   registerModelRoutes(app, ctx);
   registerDocsRoutes(app);
+  if (deps.dashboard) await registerDashboard(app, ctx, deps.dashboard);
   return app;
 }

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT } from './settings.ts';
 
@@ -23,6 +22,6 @@ export function buildIfStale(root = REPO_ROOT): boolean {
   const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
   if (built > Math.max(newestUnder(join(root, 'src')), newestUnder(join(root, 'jobs')))) return true;
   process.stderr.write('Sources changed since the last build: compiling dist/ (npm run build) ...\n');
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  return spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' }).status === 0;
+  // scripts/build.js: tsc, then the dashboard's static files, as `npm run build` does.
+  return spawnSync(process.execPath, [join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' }).status === 0;
 }
