@@ -11,6 +11,7 @@ export function loginPage(error?: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>tastebud · dashboard login</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/style.css">
 </head>
 <body class="login">
