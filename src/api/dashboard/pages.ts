@@ -16,7 +16,7 @@ export function loginPage(error?: string): string {
 </head>
 <body class="login">
 <main class="login-card">
-  <h1><span class="logo" aria-hidden="true">🍿</span> tastebud</h1>
+  <h1><svg class="logo" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8" fill="#e8590c"/><path d="M9 13h14l-2 13H11z" fill="#fff"/><path d="M9.5 13l1.8 13M16 13v13M22.5 13l-1.8 13" stroke="#e8590c" stroke-width="1.6"/><circle cx="11" cy="10.5" r="3" fill="#ffe8cc"/><circle cx="16" cy="8.5" r="3.4" fill="#ffe8cc"/><circle cx="21" cy="10.5" r="3" fill="#ffe8cc"/></svg> tastebud</h1>
   <p class="muted">Dashboard for admins. Log in with an API key of the <b>admin</b> scope
   (<code>tastebud api-key create --scope admin --name you</code>).</p>
   ${error ? `<p class="error" role="alert" id="login-error">${escapeHtml(error)}</p>` : ''}

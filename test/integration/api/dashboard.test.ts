@@ -121,7 +121,7 @@ describe('dashboard panels', () => {
   it('draws every chart with data and fills the tables', async () => {
     await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
     const charts = await page.locator('[data-chart]').evaluateAll((panels) => panels.map((p) => (p as unknown as { id: string }).id));
-    expect(charts).toEqual(['panel-ndcg', 'panel-loss', 'panel-online', 'panel-ratings', 'panel-catalogue', 'panel-queues']);
+    expect(charts).toEqual(['panel-ndcg', 'panel-loss', 'panel-ratings', 'panel-online', 'panel-catalogue', 'panel-queues']);
     for (const panel of charts) {
       expect(await page.locator(`#${panel} .chart`).getAttribute('data-rendered'), panel).toBe('chart');
       expect(await marksIn(panel), panel).toBeGreaterThan(0);

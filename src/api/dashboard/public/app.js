@@ -3,6 +3,8 @@
 'use strict';
 
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
+/** A phone: legends wrap into rows of three instead of running off the side. */
+const narrow = () => window.innerWidth < 520;
 let csrfToken = '';
 
 /** GET or POST a dashboard JSON route; a lost session goes back to the login page. */
@@ -27,6 +29,14 @@ const fixed = (x, digits = 3) => (typeof x === 'number' && Number.isFinite(x) ? 
 const pct = (x) => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
 const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '–');
 const seconds = (ms) => (typeof ms === 'number' ? (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`) : '–');
+const ago = (iso) => {
+  if (!iso) return '–';
+  const minutes = Math.round((Date.now() - new Date(iso).getTime()) / 60000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 90) return `${minutes} min ago`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h ago`;
+  return `${Math.round(minutes / 1440)} days ago`;
+};
 const badge = (text) => el('span', { class: `badge ${text}` }, text);
 
 /** Draws a vega-lite spec into the panel's .chart, full width; an empty data set shows a note instead. */
@@ -43,7 +53,7 @@ async function chart(panelId, spec, empty) {
     height: 220,
     autosize: { type: 'fit', contains: 'padding' },
     background: 'transparent',
-    config: { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, grid: true }, legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 11 } },
+    config: { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, grid: true }, legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 11, ...(narrow() ? { columns: 3 } : {}) } },
     ...spec,
   };
   await vegaEmbed(target, full, { actions: false, renderer: 'svg', theme: dark.matches ? 'dark' : undefined });
@@ -53,7 +63,7 @@ async function chart(panelId, spec, empty) {
 function renderActive(models) {
   const active = models.versions.find((v) => v.status === 'active');
   const tiles = document.getElementById('active-tiles');
-  const tile = (value, label) => el('div', { class: 'tile' }, el('div', { class: 'value' }, value), el('div', { class: 'label' }, label));
+  const tile = (value, label, kind = '') => el('div', { class: 'tile' }, el('div', { class: `value ${kind}` }, value), el('div', { class: 'label' }, label));
   if (!active) {
     tiles.replaceChildren(tile('none', 'no version promoted yet: suggestions are popular titles'), tile(models.versions.length, 'versions trained'));
     return;
@@ -62,7 +72,9 @@ function renderActive(models) {
     tile(`v${active.id}`, `active · ${active.architecture}${models.servingVersion === active.id ? ' · served here' : ''}`),
     tile(fixed(active.validationNdcg10), 'validation nDCG@10'),
     tile(active.trainingRatings.toLocaleString(), 'ratings trained on'),
-    tile(when(active.promotedAt), 'promoted'),
+    tile(ago(active.promotedAt), `promoted ${when(active.promotedAt)}`, 'date'),
+    tile(seconds(active.durationMs), 'its retrain took'),
+    tile(String(models.versions.length), `versions shown · ${models.versions.filter((v) => v.status === 'rejected').length} rejected`),
   );
 }
 
@@ -73,10 +85,10 @@ function renderVersionsTable(models) {
       {},
       el('td', { class: 'num' }, `v${v.id}`),
       el('td', {}, badge(v.status)),
-      el('td', { class: 'num' }, fixed(v.validationNdcg10)),
-      el('td', { class: 'num' }, v.activeValidationNdcg10 === null ? '–' : `${fixed(v.activeValidationNdcg10)} (v${v.comparedWith})`),
-      el('td', { class: 'num' }, v.trainingRatings.toLocaleString()),
-      el('td', { class: 'num' }, when(v.createdAt)),
+      el('td', { class: 'num ndcg' }, fixed(v.validationNdcg10)),
+      el('td', { class: 'num opt' }, v.activeValidationNdcg10 === null ? '–' : `${fixed(v.activeValidationNdcg10)} (v${v.comparedWith})`),
+      el('td', { class: 'num opt' }, v.trainingRatings.toLocaleString()),
+      el('td', { class: 'num opt' }, when(v.createdAt)),
       el('td', { class: 'why' }, v.statusReason || ''),
     ),
   );
@@ -88,7 +100,10 @@ async function renderModels() {
   renderActive(models);
   renderVersionsTable(models);
   const ndcg = models.versions.filter((v) => v.validationNdcg10 !== null).map((v) => ({ version: `v${v.id}`, ndcg: v.validationNdcg10, status: v.status, reason: v.statusReason || '' }));
-  const statusColours = { domain: ['active', 'retired', 'rejected', 'candidate', 'failed', 'training'], range: ['#2f9e44', '#868e96', '#e03131', '#f08c00', '#862e9c', '#1c7ed6'] };
+  // One colour per status wherever it appears; the legend lists only the statuses shown.
+  const palette = { active: '#2f9e44', retired: '#868e96', rejected: '#e03131', candidate: '#f08c00', failed: '#862e9c', training: '#1c7ed6' };
+  const shownStatuses = Object.keys(palette).filter((status) => ndcg.some((v) => v.status === status));
+  const statusColours = { domain: shownStatuses, range: shownStatuses.map((status) => palette[status]) };
   await chart(
     'panel-ndcg',
     {
@@ -154,10 +169,10 @@ async function renderOnline() {
         el('td', { class: 'num' }, pct(r.acceptance)),
         el('td', { class: 'num' }, fixed(r.meanRating, 2)),
         el('td', { class: 'num' }, pct(r.reactionRate)),
-        el('td', { class: 'num' }, pct(r.hideRate)),
-        el('td', { class: 'num' }, pct(r.coverage)),
-        el('td', { class: 'num' }, fixed(r.novelty, 2)),
-        el('td', { class: 'num' }, `${fixed(r.latencyP50Ms, 0)} / ${fixed(r.latencyP95Ms, 0)}`),
+        el('td', { class: 'num opt' }, pct(r.hideRate)),
+        el('td', { class: 'num opt' }, pct(r.coverage)),
+        el('td', { class: 'num opt' }, fixed(r.novelty, 2)),
+        el('td', { class: 'num opt' }, `${fixed(r.latencyP50Ms, 0)} / ${fixed(r.latencyP95Ms, 0)}`),
       ),
     ),
   );
@@ -210,11 +225,12 @@ async function renderQueues() {
       color: { field: 'state', type: 'nominal', scale: { domain: ['active', 'waiting', 'delayed', 'failed'], range: ['#2f9e44', '#1c7ed6', '#f08c00', '#e03131'] } },
       tooltip: [{ field: 'queue' }, { field: 'state' }, { field: 'jobs', aggregate: 'sum', title: 'jobs' }],
     },
-    height: Math.max(110, status.queues.length * 34),
+    // autosize 'fit' counts the axis and legend in the height: about 90 px of it are theirs.
+    height: 90 + Math.max(2, status.queues.length) * 32,
   });
   document.getElementById('outbox').textContent = `${status.outboxPending} rating change${status.outboxPending === 1 ? '' : 's'} waiting in the outbox · completed: ${status.queues.map((q) => `${q.name} ${q.counts.completed || 0}`).join(', ')}`;
   const rows = status.recentJobs.map((j) =>
-    el('tr', {}, el('td', {}, j.queue), el('td', { class: 'num' }, `${j.name} #${j.id}`), el('td', {}, badge(j.state)), el('td', { class: 'num' }, when(j.finishedAt)), el('td', { class: 'num' }, seconds(j.durationMs))),
+    el('tr', {}, el('td', {}, j.queue), el('td', { class: 'num opt' }, `${j.name} #${j.id}`), el('td', {}, badge(j.state)), el('td', { class: 'num' }, when(j.finishedAt)), el('td', { class: 'num opt' }, seconds(j.durationMs))),
   );
   document.querySelector('#jobs-table tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'no jobs yet'))]));
 }
