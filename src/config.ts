@@ -97,6 +97,8 @@ const settings = z.object({
   API_RATE_LIMIT: int(1, 100_000).default(600),
   API_RATE_WINDOW_SECONDS: int(1, 3600).default(60),
   API_BODY_LIMIT_BYTES: int(1024, 10_000_000).default(65_536),
+  /** `true` behind a reverse proxy: X-Forwarded-Proto/-For are believed (https marks the dashboard cookie Secure). */
+  API_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Signs the /dashboard session cookie (at least 32 characters); unset: a random one per start, so restarts log admins out. */
   DASHBOARD_SESSION_SECRET: optional(z.string().min(32, 'needs at least 32 characters (e.g. openssl rand -base64 48)')),
   /** How long a /dashboard login lasts, in hours. */
@@ -176,6 +178,7 @@ export interface Config {
     corsOrigins: string[];
     rateLimit: { max: number; windowSeconds: number };
     bodyLimitBytes: number;
+    trustProxy: boolean;
     /** DASHBOARD_SESSION_SECRET; undefined: the API process makes a random one and warns. */
     dashboardSessionSecret: string | undefined;
     dashboardSessionHours: number;
@@ -256,6 +259,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       corsOrigins: s.API_CORS_ORIGINS ?? [],
       rateLimit: { max: s.API_RATE_LIMIT, windowSeconds: s.API_RATE_WINDOW_SECONDS },
       bodyLimitBytes: s.API_BODY_LIMIT_BYTES,
+      trustProxy: s.API_TRUST_PROXY,
       dashboardSessionSecret: s.DASHBOARD_SESSION_SECRET,
       dashboardSessionHours: s.DASHBOARD_SESSION_HOURS,
     },

@@ -29,6 +29,11 @@ const secretPaths = [
   '*["x-api-key"]',
   'apiKey',
   '*.apiKey',
+  // The dashboard's session cookie and the secret that signs it (config.api.dashboardSessionSecret).
+  'headers.cookie',
+  'req.headers.cookie',
+  'dashboardSessionSecret',
+  '*.dashboardSessionSecret',
 ];
 
 /** Passwords inside connection strings that end up in error messages. */
@@ -47,7 +52,7 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
  */
 export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'providers' | 'api'>>, name = 'tastebud'): Logger {
   const providerKeys = [config.providers?.tmdb.token, config.providers?.rawg.apiKey];
-  const apiKeys = config.api?.keys.map((k) => k.secret) ?? [];
+  const apiKeys = [...(config.api?.keys.map((k) => k.secret) ?? []), config.api?.dashboardSessionSecret];
   const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys, ...apiKeys].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );

@@ -48,7 +48,7 @@ export async function startApiProcess(config: Config): Promise<RunningApi> {
     registry: metrics.registry,
     logger,
     ratingsChanged: () => dispatcher.kick(),
-    settings: { corsOrigins: config.api.corsOrigins, rateLimit: config.api.rateLimit, bodyLimitBytes: config.api.bodyLimitBytes, prefix: config.queuePrefix },
+    settings: { corsOrigins: config.api.corsOrigins, rateLimit: config.api.rateLimit, bodyLimitBytes: config.api.bodyLimitBytes, prefix: config.queuePrefix, trustProxy: config.api.trustProxy },
     dashboard: {
       sessionSecret: dashboardSessionSecret(config, logger),
       sessionHours: config.api.dashboardSessionHours,

@@ -40,6 +40,8 @@ export interface ApiDependencies {
     bodyLimitBytes: number;
     /** Redis key prefix (QUEUE_PREFIX); the rate-limit counters live under `<prefix>:api-rate:`. */
     prefix: string;
+    /** API_TRUST_PROXY: believe X-Forwarded-* from a reverse proxy (default false). */
+    trustProxy?: boolean;
   };
   /** /dashboard (session secret and lifetime, online measures); without it the dashboard is not served. */
   dashboard?: DashboardSettings;
@@ -58,6 +60,7 @@ export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInst
   const app: FastifyInstance = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.settings.bodyLimitBytes,
+    trustProxy: deps.settings.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
   installErrorHandling(app);

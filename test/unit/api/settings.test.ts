@@ -3,8 +3,25 @@ import { scopeAllows } from '../../../src/api/keys.ts';
 import { ConfigError, loadConfig } from '../../../src/config.ts';
 
 describe('API settings', () => {
-  it('default to a closed API: no keys, no CORS origins, a 64 KiB body limit', () => {
-    expect(loadConfig({}).api).toEqual({ port: 8080, host: '0.0.0.0', keys: [], corsOrigins: [], rateLimit: { max: 600, windowSeconds: 60 }, bodyLimitBytes: 65_536 });
+  it('default to a closed API: no keys, no CORS origins, a 64 KiB body limit, no proxy trusted, no session secret', () => {
+    expect(loadConfig({}).api).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      keys: [],
+      corsOrigins: [],
+      rateLimit: { max: 600, windowSeconds: 60 },
+      bodyLimitBytes: 65_536,
+      trustProxy: false,
+      dashboardSessionSecret: undefined,
+      dashboardSessionHours: 8,
+    });
+  });
+
+  it('read the dashboard settings, and refuse a session secret under 32 characters without echoing it', () => {
+    const config = loadConfig({ DASHBOARD_SESSION_SECRET: 'x'.repeat(40), DASHBOARD_SESSION_HOURS: '12', API_TRUST_PROXY: 'true' });
+    expect(config.api).toMatchObject({ dashboardSessionSecret: 'x'.repeat(40), dashboardSessionHours: 12, trustProxy: true });
+    expect(() => loadConfig({ DASHBOARD_SESSION_SECRET: 'tooshort-secret-value' })).toThrow(/DASHBOARD_SESSION_SECRET needs at least 32 characters/);
+    expect(() => loadConfig({ DASHBOARD_SESSION_SECRET: 'tooshort-secret-value' })).not.toThrow(/tooshort/);
   });
 
   it('read API_KEYS as name:scope:secret entries and API_CORS_ORIGINS as a list', () => {
