@@ -63,6 +63,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await context.newPage();
+  // A blocked script, eval or style shows up as a console error, so the CSP check below covers it.
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP blocked ' + e.violatedDirective + ' ' + e.blockedURI));`);
   page.on('console', (message) => {
     // The refused logins answer 401/403 on purpose, which the browser reports as a failed load of the login POST.
     const refusedLogin = /^Failed to load resource: .* (401|403)/.test(message.text()) && message.location().url === `${base}/dashboard/login`;
@@ -174,6 +176,32 @@ describe('dashboard security', () => {
     const wrong = await page.request.post(`${base}/dashboard/api/retrain`, { headers: { 'x-csrf-token': 'not-the-token' } });
     expect(wrong.status()).toBe(403);
     expect(await queues.retrain.getJobCounts('waiting', 'active')).toEqual({ waiting: 0, active: 0 });
+  });
+
+  it('pages carry a CSP without inline scripts or eval; over https (through a trusted proxy) the cookie is Secure', async () => {
+    const login = await app.inject({ method: 'GET', url: '/dashboard/login' });
+    expect(login.headers['content-security-policy']).toContain("script-src 'self';");
+    expect(login.headers['content-security-policy']).not.toContain('unsafe-eval');
+    expect(login.headers['x-frame-options']).toBe('DENY');
+    const proxied = await buildApiServer({
+      prisma: db.prisma,
+      serving,
+      keys: keyDirectory(db.prisma, [{ name: 'admin-env', scope: 'admin', secret: SECRETS.admin }]),
+      queues,
+      redis,
+      registry: createLoopMetrics({ defaultMetrics: false }).registry,
+      settings: { corsOrigins: [], rateLimit: { max: 10_000, windowSeconds: 60 }, bodyLimitBytes: 65_536, prefix, trustProxy: true },
+      dashboard: { sessionSecret: SESSION_SECRET, sessionHours: 1 },
+    });
+    try {
+      const over = (proto: string) => proxied.inject({ method: 'POST', url: '/dashboard/login', headers: { 'x-forwarded-proto': proto }, payload: { key: SECRETS.admin } });
+      const https = await over('https');
+      expect(https.statusCode).toBe(303);
+      expect(https.cookies.find((c) => c.name === SESSION_COOKIE)).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict', path: '/dashboard' });
+      expect((await over('http')).cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBeFalsy();
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('JSON routes and the page need a session: 401 and a redirect to the login without one', async () => {
