@@ -89,12 +89,29 @@ describe('tastebud api, the process', () => {
     expect(await recs.json()).toMatchObject({ modelVersion: null, personal: false });
     expect((await fetch(`${base}/api/models`, { headers: { 'x-api-key': WRONG_KEY } })).status).toBe(401);
     expect((await fetch(`${base}/api/models`, { headers: { authorization: `Bearer ${WRONG_KEY}` } })).status).toBe(401);
+    // The dashboard from the compiled tree: the build copied its files into dist/, vega's bundles come from node_modules.
+    const login = await fetch(`${base}/dashboard/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('action="/dashboard/login"');
+    for (const asset of ['/dashboard/assets/app.js', '/dashboard/assets/style.css', '/dashboard/vendor/vega.min.js', '/dashboard/vendor/vega-lite.min.js', '/dashboard/vendor/vega-embed.min.js']) {
+      expect((await fetch(`${base}${asset}`)).status, asset).toBe(200);
+    }
+    expect((await fetch(`${base}/dashboard/vendor/package.json`)).status).toBe(404);
+    const refused = await fetch(`${base}/dashboard/login`, { method: 'POST', body: new URLSearchParams({ key: WRONG_KEY }), redirect: 'manual' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    const admin = await fetch(`${base}/dashboard/login`, { method: 'POST', body: new URLSearchParams({ key: ENV_SECRET }), redirect: 'manual' });
+    expect(admin.status).toBe(303);
+    expect(admin.headers.get('set-cookie')).toMatch(/^tb_dashboard=[^;]+; Path=\/dashboard; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
     expect(await api.stop('SIGTERM')).toBe(0);
     const log = api.output();
     expect(log).toContain('API key not recognised');
     expect(log).toContain('"keyPrefix":"tb_wron"');
     expect(log).not.toContain(WRONG_KEY);
     expect(log).not.toContain(ENV_SECRET);
+    // No DASHBOARD_SESSION_SECRET: a random one, and a warning naming the variable.
+    expect(log).toContain('set DASHBOARD_SESSION_SECRET');
+    expect(log).toContain('dashboard login with an unknown key');
     api = undefined;
   });
 });
