@@ -2,10 +2,11 @@
 # Stage dev: the sources and tests on every dependency, dev ones included. `npm ci` compiles hnswlib-node with
 # node-gyp (node:20-bookworm carries python3, make and g++), generates the Prisma client and, through
 # `prepare`, builds dist/ (so it needs the sources first). `docker compose --profile test run --rm test` runs
-# the suite here; the compose test needs docker-compose (it only validates the file), the try test tmux.
+# the suite here; the compose test needs docker-compose (it only validates the file), the try test tmux, the
+# dashboard test Debian's chromium (driven by playwright-core).
 FROM node:20-bookworm AS dev
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends docker-compose tmux \
+  && apt-get install -y --no-install-recommends docker-compose tmux chromium \
   && rm -rf /var/lib/apt/lists/*
 # Node 20's own npm (10) ignores package.json's allowScripts and would run every install script.
 RUN npm install -g npm@11.19.1 --no-audit --no-fund
