@@ -5,7 +5,7 @@
 // docs/dashboard.png (1366 px wide, a laptop) and docs/dashboard-phone.png (390 px, a phone).
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { Trainer } from '../jobs/retrain.ts';
 import { defaultOnlineReport } from '../src/api/dashboard/online-source.ts';
 import { keyDirectory } from '../src/api/keys.ts';
@@ -19,10 +19,9 @@ import { createQueues, enqueueReindex, enqueueUserEmbedding } from '../src/queue
 import { createServingModel } from '../src/serving/serving-model.ts';
 import { startWorkerRuntime } from '../src/worker/runtime.ts';
 import { createScratchDatabase, dropPrefix, REDIS_URL, testWorkerOptions, uniquePrefix, waitFor } from '../test/integration/worker/support.ts';
+import { launchChromium } from '../test/support/browser.ts';
 import { seedDashboardData, stubOnlineReport } from '../test/support/dashboard-seed.ts';
 
-const CHROMIUM = process.env.TEST_CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ADMIN = 'demo-admin-secret-0123456789abcdefgh';
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));
 const train: Trainer = (dataset, options, hooks) => trainModel(dataset, { ...options, dimension: 8, epochs: 8, batchSize: 8, patience: 20, learningRate: 0.01 }, hooks);
@@ -72,7 +71,7 @@ async function main(): Promise<void> {
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     const suffix = dark ? '-dark' : '';
     await shoot(browser, base, 1366, 900, 1, docs(`dashboard${suffix}.png`), dark ? 'dark' : 'light');
     await shoot(browser, base, 390, 844, 2, docs(`dashboard-phone${suffix}.png`), dark ? 'dark' : 'light');

@@ -10,6 +10,8 @@ export const TEST_SETTINGS = {
   databaseUrl: process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
   /** Tests use only keys under prefixes they make up per run. */
   redisUrl: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+  /** The browser the dashboard test and screenshot script drive (Debian's `chromium` package by default). */
+  chromiumPath: process.env.TEST_CHROMIUM_PATH || '/usr/bin/chromium',
   /**
    * An unpacked ml-latest-small: TEST_MOVIELENS_DIR, else MOVIELENS_DIR (the one resolver's first place for
    * every command, so a user who set it for the CLI needs nothing more; it names data, never a server); unset =

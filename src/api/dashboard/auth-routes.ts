@@ -4,6 +4,8 @@ import { loginPage } from './pages.ts';
 import { SESSION_COOKIE } from './session-store.ts';
 
 const hide = { hide: true } as const;
+/** Login attempts per client address per minute: a typo or two is fine, a guessing loop is slowed down. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 /** The dashboard page, the login form, logging in and out. */
 export function registerDashboardAuthRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -15,7 +17,8 @@ export function registerDashboardAuthRoutes(app: FastifyInstance, ctx: RouteCont
     return reply.type('text/html; charset=utf-8').send(loginPage());
   });
 
-  app.post('/dashboard/login', { schema: hide }, async (request, reply) => {
+  const loginLimit = { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request: { ip: string }) => `login:${request.ip}`, allowList: () => false };
+  app.post('/dashboard/login', { schema: hide, config: { rateLimit: loginLimit } }, async (request, reply) => {
     const body = request.body as Record<string, unknown> | undefined;
     const key = typeof body?.key === 'string' ? body.key.trim() : '';
     const refuse = (status: number, message: string) => reply.status(status).type('text/html; charset=utf-8').send(loginPage(message));

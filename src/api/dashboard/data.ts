@@ -91,5 +91,5 @@ export async function readRetrainJob(queues: Pick<Queues, 'retrain'>, jobId: str
   const progress = readProgress(job?.progress);
   const running = progress.kind === 'retrain' ? retrainPercent(progress.progress) : progress.kind === 'percent' ? progress.percent : 0;
   const percent = job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(running)));
-  return { jobId, state: job?.state ?? 'gone', text: text ?? 'waiting for a worker', percent, final };
+  return { jobId, state: job?.state ?? 'gone', text: text ?? 'queued, waiting for a worker (is `tastebud worker` running?)', percent, final };
 }

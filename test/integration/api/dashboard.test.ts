@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trainer } from '../../../jobs/retrain.ts';
+import { LOGIN_ATTEMPTS_PER_MINUTE } from '../../../src/api/dashboard/auth-routes.ts';
 import { defaultOnlineReport } from '../../../src/api/dashboard/online-source.ts';
 import { SESSION_COOKIE } from '../../../src/api/dashboard/session-store.ts';
 import { createApiKey, keyDirectory, revokeApiKey } from '../../../src/api/keys.ts';
@@ -13,13 +14,11 @@ import { createLoopMetrics } from '../../../src/observability/metrics.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
+import { launchChromium } from '../../support/browser.ts';
 import { seedDashboardData, stubOnlineReport, type DashboardSeed } from '../../support/dashboard-seed.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { dropPrefix, REDIS_URL, testWorkerOptions, uniquePrefix } from '../worker/support.ts';
 
-/** Debian's chromium (apt-get install chromium); browsers cannot be downloaded here. */
-const CHROMIUM = process.env.TEST_CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const prefix = uniquePrefix('dashboard');
 const SECRETS = { read: 'dash-read-secret-0123456789abcdef', admin: 'dash-admin-secret-0123456789abcdef' };
 const SESSION_SECRET = 'dashboard-test-session-secret-0123456789';
@@ -60,7 +59,7 @@ beforeAll(async () => {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await context.newPage();
   // A blocked script, eval or style shows up as a console error, so the CSP check below covers it.
@@ -178,7 +177,7 @@ describe('dashboard security', () => {
     expect(await queues.retrain.getJobCounts('waiting', 'active')).toEqual({ waiting: 0, active: 0 });
   });
 
-  it('pages carry a CSP without inline scripts or eval; over https (through a trusted proxy) the cookie is Secure', async () => {
+  it('pages carry a CSP without inline scripts or eval; through a trusted proxy, https makes the cookie Secure and logins are limited per client', async () => {
     const login = await app.inject({ method: 'GET', url: '/dashboard/login' });
     expect(login.headers['content-security-policy']).toContain("script-src 'self';");
     expect(login.headers['content-security-policy']).not.toContain('unsafe-eval');
@@ -199,6 +198,12 @@ describe('dashboard security', () => {
       expect(https.statusCode).toBe(303);
       expect(https.cookies.find((c) => c.name === SESSION_COOKIE)).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict', path: '/dashboard' });
       expect((await over('http')).cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBeFalsy();
+      // Login attempts are limited per client address (here one the proxy names), right or wrong key alike.
+      const attempt = () => proxied.inject({ method: 'POST', url: '/dashboard/login', headers: { 'x-forwarded-for': '203.0.113.7' }, payload: { key: 'tb_guess-guess-guess-guess-guess-guess' } });
+      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++) expect((await attempt()).statusCode).toBe(401);
+      const limited = await attempt();
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     } finally {
       await proxied.close();
     }
