@@ -61,13 +61,14 @@ export async function registerDashboard(app: FastifyInstance, ctx: RouteContext,
     });
     await scope.register(csrf, { sessionPlugin: '@fastify/session' });
     await scope.register(formbody, { bodyLimit: 4096 });
-    await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
+    // max-age 0: browsers revalidate (a 304 by ETag), so an upgraded page never runs yesterday's app.js.
+    await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/dashboard/assets/', index: false, maxAge: 0 });
     await scope.register(fastifyStatic, {
       root: [vendorDir('vega'), vendorDir('vega-lite'), vendorDir('vega-embed')],
       prefix: '/dashboard/vendor/',
       decorateReply: false,
       index: false,
-      maxAge: '1d',
+      maxAge: '1h',
       allowedPath: (path) => VENDOR_FILES.has(path),
     });
     scope.addHook('onRequest', async (request) => {
