@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { DaeModel, SPECTRAL_ARCHITECTURE } from './dae-model.ts';
 import { fillColdTitles } from './linear.ts';
-import { sessionRows } from './sessions.ts';
+import { sessionRows, windowRows } from './sessions.ts';
 import { carveTraining, seededRandom, type SparseRow, type TrainHooks, type TrainOptions } from './train.ts';
 import type { RatingsDataset } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
@@ -60,7 +60,8 @@ export async function trainSpectralVariants(
   const widest = Math.max(...variants.map((v) => Math.round(v.dimension)));
   // No validation carve: the hyperparameters are chosen by bench/tune.ts on carves of the tuning seeds' training data.
   const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
-  const sessions = sessionRows(dataset.ratings, rowOf, opts);
+  // Session and window rows both join the Gram matrix as extra sparse rows (src/model/sessions.ts).
+  const sessions = [...sessionRows(dataset.ratings, rowOf, opts), ...windowRows(dataset.ratings, rowOf, opts)];
   const spectrum = await decompose(full.train, sessions, new WarmColumns(full.ratedCount), widest, opts, hooks);
   return variants.map((variant) => {
     const d = Math.round(variant.dimension);
