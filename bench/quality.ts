@@ -2,7 +2,8 @@
 // any choice: the default model's raw ranking, the list /recommend serves from it, EASE (bench/ease.py, numpy, same
 // run, same splits), item-kNN and popularity, side by side.
 // Usage: npx tsx bench/quality.ts [--seeds 201,...] [--dir DIR (default: where the tests find MovieLens)]
-//   [--split stratified|temporal] [--session-weight w] [--l2 x] (training options other than the defaults, for comparisons)
+//   [--split stratified|temporal] [--session-weight w] [--window-weight w] [--l2 x] (training options other than the
+//   defaults, for comparisons)
 //   [--no-ease]
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     split: { type: 'string', default: 'stratified' },
     k: { type: 'string', default: '10' },
     'session-weight': { type: 'string' },
+    'window-weight': { type: 'string' },
     l2: { type: 'string' },
     'no-ease': { type: 'boolean', default: false },
   },
@@ -34,6 +36,7 @@ if (tuned.length > 0) process.stderr.write(`warning: seed(s) ${tuned.join(',')} 
 const k = Number(values.k);
 const trainOptions: Partial<TrainOptions> = {
   ...(values['session-weight'] !== undefined ? { sessionWeight: Number(values['session-weight']) } : {}),
+  ...(values['window-weight'] !== undefined ? { windowWeight: Number(values['window-weight']) } : {}),
   ...(values.l2 !== undefined ? { l2: Number(values.l2) } : {}),
 };
 const ratings = await readRatingsCsv(join(values.dir, 'ratings.csv'));

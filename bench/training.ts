@@ -1,6 +1,7 @@
 // Training time on MovieLens ml-latest-small (all ratings, production options): seconds per epoch (wall and
 // process CPU, which is less disturbed by other jobs on a shared machine) and total time per training run.
 // Usage: npx tsx bench/training.ts [--backend auto|wasm|cpu] [--architecture spectral|linear|mult-dae] [--epochs N] [--runs 3]
+//   [--window-weight w] (0: the model before sequence windows, for a before/after comparison)
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     architecture: { type: 'string', default: 'spectral' },
     epochs: { type: 'string' },
     runs: { type: 'string', default: '3' },
+    'window-weight': { type: 'string' },
   },
 });
 // Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
@@ -32,6 +34,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   const options: Partial<TrainOptions> = { backend: values.backend as BackendPreference, architecture: values.architecture as TrainOptions['architecture'], seed: run + 1 };
   // With --epochs, run exactly that many (no early stop) to time epochs; without, the production run with early stopping.
   if (values.epochs) Object.assign(options, { epochs: Number(values.epochs), patience: 1000 });
+  if (values['window-weight'] !== undefined) Object.assign(options, { windowWeight: Number(values['window-weight']) });
   const wallStarted = performance.now();
   const cpuStarted = process.cpuUsage();
   let epochCpuStarted = process.cpuUsage();

@@ -5,8 +5,8 @@
 //   npx tsx bench/tune.ts [--dir DIR (default: where the tests find MovieLens)] [--skip-ease]
 //
 // Search, scored by the mean validation nDCG@10 over the tuning seeds: l2 x d on a full coarse grid (one
-// decomposition serves them all), session weight then session gap by one pass of coordinate search from the
-// current defaults. The cold-title factor is not a choice: it is a least-squares fit on the training data itself.
+// decomposition serves them all), then window weight, window length, session weight and session gap by one pass
+// of coordinate search from the current defaults (each step keeps the best so far). The cold-title factor is not a choice: it is a least-squares fit on the training data itself.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { itemKnnRecommender } from '../src/eval/baselines.ts';
@@ -49,14 +49,16 @@ function listsOf(recommend: (history: readonly Rating[]) => number[], train: rea
 }
 
 /** l2 and d are searched on a full grid: one decomposition at the largest d serves every pair (trainSpectralModels). */
-const L2 = [0.03, 0.05, 0.08];
+const L2 = [0.08, 0.12, 0.16];
 const DIMENSIONS = [384, 512];
-/** Session settings are searched one at a time from the current defaults (each needs its own decomposition). */
-const SESSION_GRID: { [P in 'sessionWeight' | 'sessionGapMinutes']: number[] } = {
-  sessionWeight: [2, 4, 8],
-  sessionGapMinutes: [5, 15, 60],
+/** Session and window settings are searched one at a time from the current defaults (each needs its own decomposition). */
+const SESSION_GRID: { [P in keyof Sessions]: number[] } = {
+  windowWeight: [0, 1, 2],
+  windowLength: [5, 10, 20],
+  sessionWeight: [1, 2, 4],
+  sessionGapMinutes: [5, 15],
 };
-type Sessions = Pick<TrainOptions, 'sessionWeight' | 'sessionGapMinutes'>;
+type Sessions = Pick<TrainOptions, 'windowWeight' | 'windowLength' | 'sessionWeight' | 'sessionGapMinutes'>;
 type Variant = { l2: number; dimension: number };
 const cache = new Map<string, { best: Variant; ndcg: number }>();
 
@@ -87,7 +89,8 @@ async function validate(sessions: Sessions): Promise<{ best: Variant; ndcg: numb
 }
 
 async function tuneModel(): Promise<{ chosen: Partial<TrainOptions>; ndcg: number }> {
-  const sessions: Sessions = { sessionWeight: defaultTrainOptions.sessionWeight, sessionGapMinutes: defaultTrainOptions.sessionGapMinutes };
+  const { windowWeight, windowLength, sessionWeight, sessionGapMinutes } = defaultTrainOptions;
+  const sessions: Sessions = { windowWeight, windowLength, sessionWeight, sessionGapMinutes };
   let best = await validate(sessions);
   for (const [name, candidates] of Object.entries(SESSION_GRID) as [keyof Sessions, number[]][]) {
     for (const value of candidates) {

@@ -2,15 +2,49 @@ import { historyWeights, latestByRow, ratingsByUser, type HistoryWeighting } fro
 import type { SparseRow } from './train.ts';
 import type { Rating } from './types.ts';
 
-/** How a user's history is cut into rating sessions. */
+/** How a user's history is cut into rating sessions and sequence windows (extra rows of the Gram matrix). */
 export interface SessionOptions extends HistoryWeighting {
   /** A pause longer than this between two consecutive ratings of a user starts a new session. */
   sessionGapMinutes: number;
   /** How much a session's co-occurrences count next to the whole history's (0: sessions not used). Only the `spectral` architecture uses sessions. */
   sessionWeight: number;
+  /** Consecutive ratings (in time order) per sequence window; windows overlap by half (0: windows not used). */
+  windowLength: number;
+  /** How much a window's co-occurrences count next to the whole history's (0: windows not used). `spectral` only. */
+  windowWeight: number;
 }
 
 const MINUTE_MS = 60_000;
+
+/** One user's titles in rating order (ties by row) with their input weights. */
+interface Timeline {
+  rows: number[];
+  times: number[];
+  weights: Map<number, number>;
+}
+
+/**
+ * Each user's timeline, users in id order: the titles that count in the history (the latest rating of a title
+ * rated twice; unknown titles and zero weights skipped), sorted by rating time, ties by row.
+ */
+function timelines(ratings: readonly Rating[], rowOf: ReadonlyMap<number, number>, options: HistoryWeighting): Timeline[] {
+  const out: Timeline[] = [];
+  for (const history of ratingsByUser(ratings).values()) {
+    const weights = historyWeights(history, rowOf, options);
+    const timeline = [...latestByRow(history, rowOf)]
+      .filter(([row]) => weights.has(row))
+      .map(([row, rating]) => [row, rating.ratedAt] as const)
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    out.push({ rows: timeline.map(([row]) => row), times: timeline.map(([, at]) => at), weights });
+  }
+  return out;
+}
+
+/** A sparse row over the given title rows (sorted), each with the user's input weight times `scale`. */
+function rowOver(titleRows: readonly number[], weights: ReadonlyMap<number, number>, scale: number): SparseRow {
+  const rows = Int32Array.from(titleRows).sort();
+  return { rows, weights: Float32Array.from(rows, (row) => weights.get(row)! * scale) };
+}
 
 /**
  * Each user's ratings cut into sessions: runs of ratings with no pause longer than `sessionGapMinutes`
@@ -26,24 +60,37 @@ export function sessionRows(ratings: readonly Rating[], rowOf: ReadonlyMap<numbe
   const scale = Math.sqrt(options.sessionWeight);
   const gap = options.sessionGapMinutes * MINUTE_MS;
   const out: SparseRow[] = [];
-  for (const history of ratingsByUser(ratings).values()) {
-    const weights = historyWeights(history, rowOf, options);
-    const timeline = [...latestByRow(history, rowOf)]
-      .filter(([row]) => weights.has(row))
-      .map(([row, rating]) => [row, rating.ratedAt] as const)
-      .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-    let session: number[] = [];
-    const close = () => {
-      if (session.length === 0) return;
-      const rows = Int32Array.from(session).sort();
-      out.push({ rows, weights: Float32Array.from(rows, (row) => weights.get(row)! * scale) });
-      session = [];
-    };
-    timeline.forEach(([row, at], i) => {
-      if (i > 0 && at - timeline[i - 1]![1] > gap) close();
-      session.push(row);
-    });
-    close();
+  for (const { rows, times, weights } of timelines(ratings, rowOf, options)) {
+    let first = 0;
+    for (let i = 1; i <= rows.length; i++) {
+      if (i < rows.length && times[i]! - times[i - 1]! <= gap) continue;
+      out.push(rowOver(rows.slice(first, i), weights, scale));
+      first = i;
+    }
+  }
+  return out;
+}
+
+/**
+ * Each user's ratings in time order cut into overlapping windows of `windowLength` consecutive ratings (a new
+ * window every half length; the last one ends at the user's latest rating; a shorter history is one window),
+ * each a row weighted by sqrt(windowWeight) like a session. Titles rated next to each other (the same page of
+ * a listing, one series in order) count as related beyond their session, whose size no longer matters: a
+ * window adds the same number of co-occurrences whether it lies in a sitting of ten ratings or of five hundred.
+ */
+export function windowRows(ratings: readonly Rating[], rowOf: ReadonlyMap<number, number>, options: SessionOptions): SparseRow[] {
+  const length = Math.round(options.windowLength);
+  if (!(options.windowWeight > 0) || !(length > 0)) return [];
+  const scale = Math.sqrt(options.windowWeight);
+  const stride = Math.max(1, Math.ceil(length / 2));
+  const out: SparseRow[] = [];
+  for (const { rows, weights } of timelines(ratings, rowOf, options)) {
+    if (rows.length === 0) continue;
+    for (let start = 0; ; start += stride) {
+      const end = Math.min(rows.length, start + length);
+      out.push(rowOver(rows.slice(start, end), weights, scale));
+      if (end === rows.length) break;
+    }
   }
   return out;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { DaeModel, SPECTRAL_ARCHITECTURE } from './dae-model.ts';
 import { fillColdTitles } from './linear.ts';
-import { sessionRows } from './sessions.ts';
+import { sessionRows, windowRows } from './sessions.ts';
 import { carveTraining, seededRandom, type SparseRow, type TrainHooks, type TrainOptions } from './train.ts';
 import type { RatingsDataset } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
@@ -60,14 +60,16 @@ export async function trainSpectralVariants(
   const widest = Math.max(...variants.map((v) => Math.round(v.dimension)));
   // No validation carve: the hyperparameters are chosen by bench/tune.ts on carves of the tuning seeds' training data.
   const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
+  // Session and window rows both join the Gram matrix as extra sparse rows (src/model/sessions.ts).
   const sessions = sessionRows(dataset.ratings, rowOf, opts);
-  const spectrum = await decompose(full.train, sessions, new WarmColumns(full.ratedCount), widest, opts, hooks);
+  const windows = windowRows(dataset.ratings, rowOf, opts);
+  const spectrum = await decompose(full.train, [...sessions, ...windows], new WarmColumns(full.ratedCount), widest, opts, hooks);
   return variants.map((variant) => {
     const d = Math.round(variant.dimension);
     const kept = Math.min(d, spectrum.values.length);
     const m = spectrum.columns.size;
     const truncated = { ...spectrum, values: spectrum.values.slice(0, kept), vectors: spectrum.vectors.slice(0, kept * m) };
-    return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, full, sessions.length, truncated, backend);
+    return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, full, { sessions: sessions.length, windows: windows.length }, truncated, backend);
   });
 }
 
@@ -76,7 +78,7 @@ function assemble(
   dataset: RatingsDataset,
   opts: TrainOptions,
   full: { train: readonly SparseRow[]; ratedCount: Int32Array },
-  sessions: number,
+  context: { sessions: number; windows: number },
   spectrum: Spectrum,
   backend: string,
 ): DaeModel {
@@ -110,7 +112,7 @@ function assemble(
     training: {
       options: { ...opts },
       users: full.train.length,
-      sessions,
+      ...context,
       ratings: dataset.ratings.length,
       trainedTitles: m,
       coldTitles: cold,

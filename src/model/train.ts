@@ -72,9 +72,10 @@ export const defaultTrainOptions: TrainOptions = {
   learningRate: 2e-3,
   dropout: 0.5,
   seed: 42,
-  // l2, dimension, sessionGapMinutes and sessionWeight: chosen by `npx tsx bench/tune.ts` on a validation carve of
-  // tuning seed 101's training split (validation nDCG@10 0.1975; BENCHMARKS.md, "Quality"), never on a test split.
-  l2: 0.08,
+  // l2, dimension, sessionGapMinutes, sessionWeight, windowLength and windowWeight: chosen by `npx tsx bench/tune.ts`
+  // on a validation carve of tuning seed 101's training split (validation nDCG@10 0.2021; BENCHMARKS.md, "Quality"),
+  // never on a test split.
+  l2: 0.12,
   validationFraction: 0.1,
   patience: 6,
   validationK: 10,
@@ -85,6 +86,8 @@ export const defaultTrainOptions: TrainOptions = {
   recencyHalfLifeDays: undefined,
   sessionGapMinutes: 5,
   sessionWeight: 2,
+  windowLength: 20,
+  windowWeight: 1,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -145,6 +148,12 @@ export function validate(dataset: RatingsDataset, options: TrainOptions): Map<nu
   if (!(options.sessionGapMinutes > 0)) throw new TrainingInputError(`Training option sessionGapMinutes must be a positive number of minutes (got ${String(options.sessionGapMinutes)}).`);
   if (!(options.sessionWeight >= 0 && Number.isFinite(options.sessionWeight))) {
     throw new TrainingInputError(`Training option sessionWeight must be 0 (sessions off) or a positive number (got ${String(options.sessionWeight)}).`);
+  }
+  if (!(Number.isInteger(options.windowLength) && options.windowLength >= 0)) {
+    throw new TrainingInputError(`Training option windowLength must be a whole number of ratings, 0 for no windows (got ${String(options.windowLength)}).`);
+  }
+  if (!(options.windowWeight >= 0 && Number.isFinite(options.windowWeight))) {
+    throw new TrainingInputError(`Training option windowWeight must be 0 (windows off) or a positive number (got ${String(options.windowWeight)}).`);
   }
   if (!(options.validationFraction >= 0 && options.validationFraction < 0.5)) {
     throw new TrainingInputError(`Training option validationFraction must be in [0, 0.5) (got ${options.validationFraction}).`);

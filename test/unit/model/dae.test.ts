@@ -1,6 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type DaeModel } from '../../../src/model/index.ts';
+import { windowRows } from '../../../src/model/sessions.ts';
 import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
 import { seededRandom, trainSpectralModels } from '../../../src/model/train.ts';
 
@@ -150,11 +151,16 @@ describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on plant
 });
 
 describe('spectral (closed-form linear autoencoder)', () => {
-  it.each([0, 2])('equals the exact rank-d ridge solution V diag(s / (s + lambda)) V^T of the Gram matrix (session weight %d)', async (sessionWeight) => {
+  it.each([
+    [0, 0],
+    [2, 0],
+    [2, 1],
+  ])('equals the exact rank-d ridge solution V diag(s / (s + lambda)) V^T of the Gram matrix (session weight %d, window weight %d)', async (sessionWeight, windowWeight) => {
     const { dataset } = plantedDataset();
     const d = 8;
     const l2 = 0.05;
-    const model = await trainModel(dataset, { architecture: 'spectral', dimension: d, epochs: 60, l2, sessionWeight, sessionGapMinutes: 15, backend: 'cpu', seed: 3 });
+    const windowLength = 4;
+    const model = await trainModel(dataset, { architecture: 'spectral', dimension: d, epochs: 60, l2, sessionWeight, sessionGapMinutes: 15, windowWeight, windowLength, backend: 'cpu', seed: 3 });
     // Exact reference from the dense Gram matrix of the binary histories (ml-matrix's symmetric eigensolver).
     // Each planted user rates their 10 cluster titles within 10 ms and the other title 16 minutes earlier:
     // two sessions, which add sessionWeight x their own co-occurrences.
@@ -166,6 +172,15 @@ describe('spectral (closed-form linear autoencoder)', () => {
       sessions.set(r.userId * 2 + (r.ratedAt === 999 ? 1 : 0), warm.indexOf(r.titleId), 1);
     }
     const gram = x.transpose().mmul(x).add(sessions.transpose().mmul(sessions).mul(sessionWeight));
+    // Window rows (their cutting is tested in sessions.test.ts) add their own co-occurrences, already weighted.
+    const rowOf = new Map(dataset.titleIds.map((id, row) => [id, row]));
+    const windows = windowRows(dataset.ratings, rowOf, { weighting: 'binary', sessionGapMinutes: 15, sessionWeight, windowLength, windowWeight });
+    for (const w of windows) {
+      w.rows.forEach((a, i) => w.rows.forEach((b, j) => {
+        const [ca, cb] = [warm.indexOf(dataset.titleIds[a]!), warm.indexOf(dataset.titleIds[b]!)];
+        gram.set(ca, cb, gram.get(ca, cb) + w.weights[i]! * w.weights[j]!);
+      }));
+    }
     const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
     const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, d);
     const lambda = l2 * order[0]![0];
@@ -187,6 +202,8 @@ describe('spectral (closed-form linear autoencoder)', () => {
     // Subspace iteration stops when the eigenvalues settle; the weights are then exact to a fraction of a percent.
     expect(Math.sqrt(err / norm)).toBeLessThan(2e-3);
     expect(model.weights.training.sessions).toBe(sessionWeight > 0 ? 120 : 0);
+    expect(model.weights.training.windows).toBe(windows.length);
+    if (windowWeight > 0) expect(windows.length).toBeGreaterThan(60);
   });
 
   it('trains several (l2, d) variants from one decomposition, each as trainModel would (the tuning search)', async () => {

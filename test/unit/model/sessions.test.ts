@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sessionRows, type SessionOptions } from '../../../src/model/sessions.ts';
+import { sessionRows, windowRows, type SessionOptions } from '../../../src/model/sessions.ts';
 import type { Rating } from '../../../src/model/types.ts';
 
 const MIN = 60_000;
 const rowOf = new Map([10, 20, 30, 40, 50].map((id, row) => [id, row]));
-const options: SessionOptions = { weighting: 'binary', sessionGapMinutes: 15, sessionWeight: 4 };
+const options: SessionOptions = { weighting: 'binary', sessionGapMinutes: 15, sessionWeight: 4, windowLength: 0, windowWeight: 0 };
 const rate = (userId: number, titleId: number, minute: number, value = 4): Rating => ({ userId, titleId, value, ratedAt: minute * MIN });
 const plain = (rows: ReturnType<typeof sessionRows>) => rows.map((r) => ({ rows: [...r.rows], weights: [...r.weights] }));
 
@@ -36,5 +36,31 @@ describe('sessionRows', () => {
 
   it('returns no rows when sessions are off', () => {
     expect(sessionRows([rate(1, 10, 0), rate(1, 20, 1)], rowOf, { ...options, sessionWeight: 0 })).toEqual([]);
+  });
+});
+
+describe('windowRows', () => {
+  const windows = { ...options, windowLength: 4, windowWeight: 9 };
+  const titles = [10, 20, 30, 40, 50];
+
+  it('cuts each timeline into windows of windowLength ratings every half length, the last ending at the latest rating, weighted by sqrt(weight)', () => {
+    // Rated in the order 50, 40, 30, 20, 10 (rows 4..0), one minute apart: windows [4,3,2,1] and [2,1,0].
+    const rows = windowRows(titles.map((id, i) => rate(1, id, 10 - i)), rowOf, windows);
+    expect(plain(rows)).toEqual([
+      { rows: [1, 2, 3, 4], weights: [3, 3, 3, 3] },
+      { rows: [0, 1, 2], weights: [3, 3, 3] },
+    ]);
+  });
+
+  it('ignores session gaps, keeps users apart in id order, and gives a short history one window', () => {
+    const ratings = [rate(2, 10, 0), rate(1, 20, 0), rate(1, 30, 10_000), rate(2, 40, 1)];
+    expect(plain(windowRows(ratings, rowOf, windows)).map((r) => r.rows)).toEqual([[1, 2], [0, 3]]);
+    expect(plain(windowRows([...ratings].reverse(), rowOf, windows))).toEqual(plain(windowRows(ratings, rowOf, windows)));
+  });
+
+  it('returns no rows when windows are off', () => {
+    const ratings = titles.map((id, i) => rate(1, id, i));
+    expect(windowRows(ratings, rowOf, { ...windows, windowWeight: 0 })).toEqual([]);
+    expect(windowRows(ratings, rowOf, { ...windows, windowLength: 0 })).toEqual([]);
   });
 });
