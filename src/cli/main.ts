@@ -3,9 +3,6 @@ import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../lib/user-error.ts';
 
-// Command modules and older callers import it from here.
-export { UserError };
-
 /**
  * Every file in ./commands exports `register(program)`. Only commander is loaded up front: each command
  * imports what it needs (config, Prisma, TensorFlow.js, discord.js, ...) inside its action, so `--help`

@@ -91,12 +91,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
   const { startDiscordEmulator } = await import('../emulator/index.ts');
   // Other local members, for group features: `as bob: react 3 🍿`.
   const PLAYGROUND_FRIENDS = ['bob', 'cy'];
-  const { deserializeDae } = await import('../model/dae-model.ts');
-  const { createQueues } = await import('../queue/queues.ts');
-  const { createBot } = await import('../bot/bot.ts');
-  const { catalogTitleSearch, servingRecommender } = await import('../bot/adapters.ts');
-  const { createServingModel } = await import('../serving/serving-model.ts');
-  const { createAdminActions } = await import('../bot/admin-service.ts');
+  const { startBotProcess } = await import('../app/bot-process.ts');
   const { withJobWatcher } = await import('./progress.ts');
   const { Playground } = await import('./playground.ts');
 
@@ -113,34 +108,34 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     // this process would stall the bot's interactions, BullMQ's lock renewals and the job's progress.
     const worker = await startWorkerChild(ctx);
     stops.push(() => worker.stop());
-    const queues = createQueues(config.redisUrl, config.queuePrefix);
-    stops.push(() => queues.close());
     const botLogger = logger.child({ component: 'bot' });
+    const { createAdminActions } = await import('../bot/admin-service.ts');
+    let watchedJobs = () => 0;
     // The worker child announces promotions on Redis; the 1 s check also catches a version promoted by hand.
-    const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeDae, logger: botLogger, ef: config.hnsw.ef, pollIntervalMs: 1000 });
-    await serving.start();
-    stops.push(() => serving.stop());
-    // A scripted line after `/admin retrain` waits for the watch, and so for the new version to serve.
-    const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, afterJob: () => serving.refresh(), ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
-    const bot = createBot({
-      config: { discord: { token: emulator.token, applicationId: emulator.applicationId, guildId: emulator.guildId, apiUrl: emulator.apiUrl }, rateLimit: config.rateLimit },
+    const botProcess = await startBotProcess({
+      config,
+      botConfig: { discord: { token: emulator.token, applicationId: emulator.applicationId, guildId: emulator.guildId, apiUrl: emulator.apiUrl }, rateLimit: config.rateLimit },
       prisma,
-      queues,
+      ownsPrisma: false,
       logger: botLogger,
-      search: catalogTitleSearch(prisma),
-      recommender: servingRecommender(prisma, serving),
-      admin,
+      servingPollMs: 1000,
       outboxIntervalMs: 1000,
+      // A scripted line after `/admin retrain` waits for the watch, and so for the new version to serve.
+      admin: ({ queues, serving }) => {
+        const admin = withJobWatcher(createAdminActions(prisma, queues), { queues, afterJob: () => serving.refresh(), ...(ctx.train.epochs ? { epochs: ctx.train.epochs } : {}) });
+        watchedJobs = () => admin.active();
+        return admin;
+      },
     });
-    await bot.start();
-    stops.push(() => bot.stop());
+    stops.push(() => botProcess.stop());
+    const { queues } = botProcess;
     const names = new Map([
       [emulator.botUserId, 'tastebud'],
       [userId, ctx.username],
       ...PLAYGROUND_FRIENDS.map((username, i) => [emulator.memberIds[i + 1]!, username] as [string, string]),
     ]);
     const busy = async () => {
-      if (admin.active() > 0) return true;
+      if (watchedJobs() > 0) return true;
       for (const queue of [queues.userEmbedding, queues.retrain, queues.reindex]) {
         const counts = await queue.getJobCounts('active', 'waiting', 'prioritized');
         if (Object.values(counts).some((n) => n > 0)) return true;

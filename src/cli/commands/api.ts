@@ -21,7 +21,7 @@ export function register(program: Command): void {
     const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
     const { createPrisma } = await import('../../db/client.ts');
     const { InputError } = await import('../../lib/input-error.ts');
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
     const prisma = createPrisma(requireDatabaseUrl(loadConfig()));
     try {
       return await work(prisma);

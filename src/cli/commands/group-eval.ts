@@ -78,7 +78,7 @@ async function runGroupEval(options: GroupEvalOptions, shared: SharedOptions): P
   const { join } = await import('node:path');
   const { existsSync } = await import('node:fs');
   const { writeFile } = await import('node:fs/promises');
-  const { UserError } = await import('../main.ts');
+  const { UserError } = await import('../../lib/user-error.ts');
   if (!Number.isInteger(shared.k) || shared.k < 3 || shared.k > 8) throw new UserError(`--k must be a whole number from 3 to 8 for a movie night (got ${shared.k}).`);
   const ratingsPath = join(options.dir, 'ratings.csv');
   const moviesPath = join(options.dir, 'movies.csv');

@@ -24,7 +24,7 @@ async function withProviders<T>(run: (db: PrismaClient, provider: (name: Provide
   const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
   const { createProviders, requireProvider, ProviderError, ProviderOffError } = await import('../../providers/index.ts');
   const { PostgresResponseCache } = await import('../../providers/cache.ts');
-  const { UserError } = await import('../main.ts');
+  const { UserError } = await import('../../lib/user-error.ts');
   const config = loadConfig();
   const databaseUrl = requireDatabaseUrl(config);
   const db = createPrisma(databaseUrl);
@@ -72,7 +72,7 @@ function importCommand(imports: Command, name: ProviderName, label: string, list
   for (const list of lists) command.option(`--${list}`, `import the ${list} list`);
   if (kinds.length > 1) command.addOption(new Option('--kind <kind>', 'which kind').choices(kinds).default(kinds[0]));
   return command.action(async (opts: ImportOptions) => {
-    const { UserError } = await import('../main.ts');
+    const { UserError } = await import('../../lib/user-error.ts');
     const chosen = [...lists.filter((l) => opts[l]), ...(opts.search ? ['search'] : [])];
     if (chosen.length !== 1) throw new UserError(`Say what to import from ${label}: one of ${[...lists.map((l) => `--${l}`), '--search <text>'].join(', ')}.`);
     await withProviders(async (db, provider) => {
