@@ -3,7 +3,7 @@ import { searchTitles, SearchQueryError, type TitleKind } from '../catalog/searc
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
 import { popularForMember } from '../recommend/popular.ts';
-import { loadCatalog, PrismaUserSource, type LoadedRecommender } from '../recommend/prisma-sources.ts';
+import { loadCatalog, PrismaUserSource, type RecommenderSnapshot } from '../recommend/prisma-sources.ts';
 import { textSimilarity } from '../recommend/text-similar.ts';
 import { NotFoundError, type Recommendation, type UserHistory } from '../recommend/types.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
@@ -33,8 +33,7 @@ export function catalogTitleSearch(prisma: PrismaClient): TitleSearch {
   };
 }
 
-/** The model a request is served from: one immutable snapshot, taken once per request. */
-export type RecommenderSnapshot = Pick<LoadedRecommender, 'versionId' | 'recommender' | 'catalog'>;
+export type { RecommenderSnapshot };
 
 /**
  * {@link BotRecommender} over the serving holder ({@link createServingModel}): a promotion announced on

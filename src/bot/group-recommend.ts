@@ -1,7 +1,7 @@
 import { dotProductPredictor, rankForGroup, type CandidateTitle, type GroupMember } from '../groups/rank.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
+import type { RecommenderSnapshot } from '../recommend/prisma-sources.ts';
 import type { UserHistory, UserSource } from '../recommend/types.ts';
-import type { RecommenderSnapshot } from './adapters.ts';
 import { displayTitle, quoteUserText } from './messages.ts';
 import type { GroupRequest, GroupSuggestedTitle } from './ports.ts';
 

@@ -1,7 +1,7 @@
 import { PermissionFlagsBits, type BaseInteraction, type ChatInputCommandInteraction, type Message, type User } from 'discord.js';
 import type { Member } from '../members/members.ts';
 import { SUGGESTION_REACTIONS } from '../ratings/scale.ts';
-import type { BotContext } from './context.ts';
+import type { RatingStore } from '../ratings/store.ts';
 import { UserFacingError } from './errors.ts';
 import { clip, LIMITS, suggestionEmbed } from './messages.ts';
 import type { SuggestionBatch } from './ports.ts';
@@ -44,12 +44,18 @@ export function requireRateableChannel(interaction: Pick<BaseInteraction, 'appPe
   );
 }
 
+/** What posting suggestions needs of the bot's context (src/bot/context.ts imports this module, not back). */
+export interface SuggestionPosting {
+  reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
+  ratings: Pick<RatingStore, 'recordSuggestions'>;
+}
+
 /**
  * Posts a batch as rateable messages: the deferred reply becomes `header`, each title is its own
  * follow-up message, recorded in `suggestions` as soon as it exists (so early reactions count), and
  * only then are the scale reactions added, message by message, so the first is rateable first.
  */
-export async function postSuggestions(interaction: ChatInputCommandInteraction, ctx: BotContext, batch: SuggestionBatch, header: string): Promise<Message[]> {
+export async function postSuggestions(interaction: ChatInputCommandInteraction, ctx: SuggestionPosting, batch: SuggestionBatch, header: string): Promise<Message[]> {
   // Decided before anything is posted, so the header says it from the start (and costs no second edit).
   const scale = ctx.reserveScaleReactions(interaction.channelId ?? interaction.id, batch.titles.length);
   try {

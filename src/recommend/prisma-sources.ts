@@ -59,6 +59,9 @@ export interface LoadedRecommender {
   catalog: MemoryCatalog;
 }
 
+/** The model a request is served from: one immutable snapshot, taken once per request. */
+export type RecommenderSnapshot = Pick<LoadedRecommender, 'versionId' | 'recommender' | 'catalog'>;
+
 /**
  * Loads the active model version (artifacts verified), the catalogue and a Prisma user source into a
  * {@link Recommender}. Throws {@link NoActiveModelError} when no version is active yet.

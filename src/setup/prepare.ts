@@ -8,6 +8,7 @@ import { locateModel, missingModelFiles } from '../embeddings/encoder.ts';
 import { findMovieLensDir, MOVIELENS_FILES } from '../import/locate.ts';
 import type { Logger } from '../log.ts';
 import type { TrainOptions } from '../model/train.ts';
+import { bar } from '../lib/progress-bar.ts';
 
 /** How setup talks to the person: a transient status (a bar that redraws) and permanent lines. */
 export interface SetupReporter {
@@ -71,12 +72,8 @@ export async function importCatalogue(client: pg.Client, dir: string, report: Se
   );
 }
 
-/** A text progress bar of `width` cells for a share between 0 and 1, with the percentage. */
-export function bar(share: number, width = 20): string {
-  const clamped = Math.min(1, Math.max(0, Number.isFinite(share) ? share : 0));
-  const filled = Math.round(clamped * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(clamped * 100)).padStart(3)}%`;
-}
+// The bar lives in src/lib so try/progress.ts can draw it without importing this module back.
+export { bar };
 
 /** Counts the setup needs to decide what to do. */
 export async function catalogueState(prisma: PrismaClient): Promise<{ titles: number; activeVersionId: number | null; embedded: number }> {

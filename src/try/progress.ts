@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { AdminActions } from '../bot/ports.ts';
 import { describeJob, describeResult, phaseParts, readJobSnapshot, readProgress, retrainPercent, watchJobProgress, type JobWording } from '../queue/job-progress.ts';
-import { bar } from '../setup/prepare.ts';
+import { bar } from '../lib/progress-bar.ts';
 
 /**
  * The playground's wording of job progress: the shared shapes and words of src/queue/job-progress.ts,
