@@ -280,29 +280,19 @@ async function startWorkerChild(ctx: ServiceContext): Promise<{ stop(): Promise<
  */
 export async function runPlaygroundWorker(options: { config: Config; train: PlaygroundRunOptions['train']; logFile: string; embeddingModel: string; out: NodeJS.WriteStream }): Promise<number> {
   const { config } = options;
-  const { requireDatabaseUrl } = await import('../config.ts');
-  const { createPrisma } = await import('../db/client.ts');
-  const { startWorkerRuntime } = await import('../worker/runtime.ts');
+  const { startWorkerProcess } = await import('../app/worker-process.ts');
   const { trainModel } = await import('../model/train.ts');
-  const { deserializeDae } = await import('../model/dae-model.ts');
   const { createTitleEncoder } = await import('../embeddings/encoder.ts');
-  const databaseUrl = requireDatabaseUrl(config);
   const logger = fileLogger(options.logFile, config.logLevel).child({ component: 'worker' });
-  const prisma = createPrisma(databaseUrl);
-  const worker = await startWorkerRuntime({
-    prisma,
-    databaseUrl,
-    redisUrl: config.redisUrl,
-    prefix: config.queuePrefix,
+  const worker = await startWorkerProcess({
+    config,
     logger,
-    deserialize: deserializeDae,
-    // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
-    train: (dataset, trainOptions, hooks) => trainModel(dataset, { ...trainOptions, ...options.train }, hooks),
-    backend: config.tfBackend,
-    hnsw: config.hnsw,
-    retrainCron: null,
-    failedJobRetentionDays: config.failedJobRetentionDays,
-    openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
+    overrides: {
+      // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
+      train: (dataset, trainOptions, hooks) => trainModel(dataset, { ...trainOptions, ...options.train }, hooks),
+      retrainCron: null,
+      openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
+    },
   });
   options.out.write(`${WORKER_READY}\n`);
   await new Promise<void>((resolve) => {
@@ -310,7 +300,6 @@ export async function runPlaygroundWorker(options: { config: Config; train: Play
     process.once('SIGINT', () => resolve());
   });
   // Forced: quitting during a retrain should not wait for it; the next retrain marks an unfinished version failed.
-  await worker.close(true);
-  await prisma.$disconnect();
+  await worker.stop(true);
   return 0;
 }

@@ -25,49 +25,23 @@ export function register(program: Command): void {
     .option('--lock-duration-ms <ms>', 'job lock lifetime before a silent worker counts as stalled', positiveInt)
     .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt)
     .action(async (opts: { queues?: (typeof QUEUE_NAMES)[number][]; concurrency: number; schedule: boolean; lockDurationMs?: number; stalledIntervalMs?: number }) => {
-      const { loadConfig, requireDatabaseUrl } = await import('../../config.ts');
-      const { createPrisma, describeConnectionError } = await import('../../db/client.ts');
+      const { loadConfig } = await import('../../config.ts');
       const { createLogger } = await import('../../log.ts');
-      const { startWorkerRuntime } = await import('../../worker/runtime.ts');
-      const { startObservabilityServer, standardChecks } = await import('../../observability/server.ts');
-      const { deserializeDae } = await import('../../model/dae-model.ts');
-      const { trainModel } = await import('../../model/train.ts');
-      const { createTitleEncoder } = await import('../../embeddings/encoder.ts');
+      const { startWorkerProcess } = await import('../../app/worker-process.ts');
       const config = loadConfig();
-      const databaseUrl = requireDatabaseUrl(config);
       const logger = createLogger(config, 'worker');
-      const prisma = createPrisma(databaseUrl);
-      // Fail at start, in one line, rather than half-started with queues open.
-      await prisma.$queryRaw`SELECT 1`.catch(async (error: unknown) => {
-        await prisma.$disconnect();
-        throw describeConnectionError(error, databaseUrl);
-      });
-      const runtime = await startWorkerRuntime({
-        prisma,
-        databaseUrl,
-        redisUrl: config.redisUrl,
-        prefix: config.queuePrefix,
+      const worker = await startWorkerProcess({
+        config,
         logger,
-        deserialize: deserializeDae,
-        train: trainModel,
-        backend: config.tfBackend,
-        hnsw: config.hnsw,
-        retrainCron: opts.schedule ? config.retrainCron : null,
-        failedJobRetentionDays: config.failedJobRetentionDays,
-        retention: { suggestionRetentionDays: config.suggestionRetentionDays, reconcileWindowDays: config.reconcileWindowDays },
-        pruneEveryMs: opts.schedule ? PRUNE_EVERY_MS : null,
-        ...(opts.queues ? { queues: opts.queues } : {}),
-        userEmbeddingConcurrency: opts.concurrency,
-        ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
-        ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
-        openEncoder: () =>
-          createTitleEncoder({ model: config.embeddings.model, modelsDir: config.embeddings.modelsDir, allowRemoteModels: config.embeddings.allowRemoteModels }),
-      });
-      const server = await startObservabilityServer({
-        port: config.workerMetricsPort,
-        registry: runtime.metrics.registry,
-        checks: standardChecks({ prisma, redis: runtime.redis, modelLoaded: () => runtime.serving.current() !== undefined }),
-        logger,
+        observability: true,
+        overrides: {
+          retrainCron: opts.schedule ? config.retrainCron : null,
+          pruneEveryMs: opts.schedule ? PRUNE_EVERY_MS : null,
+          ...(opts.queues ? { queues: opts.queues } : {}),
+          userEmbeddingConcurrency: opts.concurrency,
+          ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
+          ...(opts.stalledIntervalMs ? { stalledIntervalMs: opts.stalledIntervalMs } : {}),
+        },
       });
       await new Promise<void>((resolve) => {
         let signals = 0;
@@ -84,8 +58,6 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
-      await runtime.close();
-      await server.close();
-      await prisma.$disconnect();
+      await worker.stop();
     });
 }
