@@ -10,6 +10,8 @@ export function register(program: Command): void {
       const { createPrisma } = await import('../../db/client.ts');
       const { createQueues } = await import('../../queue/queues.ts');
       const { createBot } = await import('../../bot/bot.ts');
+      const { createProviders } = await import('../../providers/index.ts');
+      const { PostgresResponseCache } = await import('../../providers/cache.ts');
       const { catalogTitleSearch, servingRecommender } = await import('../../bot/adapters.ts');
       const { createAdminActions } = await import('../../bot/admin-service.ts');
       const { deserializeDae } = await import('../../model/dae-model.ts');
@@ -38,6 +40,7 @@ export function register(program: Command): void {
         search: catalogTitleSearch(prisma),
         recommender: servingRecommender(prisma, serving),
         admin: createAdminActions(prisma, queues, { logger: logger.child({ component: 'admin' }) }),
+        providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }),
       });
       let observability: Awaited<ReturnType<typeof startServiceObservability>> | undefined;
       let stopping: Promise<void> | undefined;
