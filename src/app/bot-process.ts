@@ -32,6 +32,8 @@ export interface BotProcessOptions {
   /** Serve /metrics, /healthz and /readyz on config.metricsPort (run without them if the port is taken). */
   observability?: boolean;
   outboxIntervalMs?: number;
+  /** The catalogue providers members' searches fall back to (none: local catalogue only). */
+  providers?: BotDependencies['providers'];
 }
 
 export interface BotProcess {
@@ -75,6 +77,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     recommender: servingRecommender(prisma, serving),
     admin,
     ...(options.outboxIntervalMs !== undefined ? { outboxIntervalMs: options.outboxIntervalMs } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
   });
   let server: { close(): Promise<unknown> | unknown } | undefined;
   const retry = startServingWithRetry(serving, logger, options.servingRetryMs);

@@ -11,6 +11,8 @@ import type { Queues } from '../queue/queues.ts';
 import type { RetryPolicy } from '../db/retry.ts';
 import { prismaRatingStore } from '../ratings/store.ts';
 import { createAdminActions } from './admin-service.ts';
+import { createBotCatalogue } from './catalogue.ts';
+import type { Providers } from '../providers/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
@@ -30,6 +32,8 @@ export interface BotDependencies {
   recommender: BotRecommender;
   search: TitleSearch;
   logger: Logger;
+  /** Catalogue providers for autocomplete fallback and picks (src/providers); without them only the local catalogue answers. */
+  providers?: Providers;
   /** Defaults to BullMQ + model_versions through {@link createAdminActions}. */
   admin?: AdminActions;
   /** Period of the outbox sweep (default 5 s). */
@@ -88,6 +92,7 @@ export function createBot(deps: BotDependencies): Bot {
     recommender: deps.recommender,
     admin: deps.admin ?? createAdminActions(deps.prisma, deps.queues),
     logger,
+    catalogue: createBotCatalogue({ prisma: deps.prisma, providers: deps.providers, logger }),
     ratingsChanged: () => dispatcher.kick(),
     reserveScaleReactions: (channelId, messageCount) => reserveScaleReactions(scaleBacklog, logger, channelId, messageCount),
   };

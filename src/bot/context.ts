@@ -7,6 +7,7 @@ import type {
 } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { RatingStore } from '../ratings/store.ts';
+import type { BotCatalogue } from './catalogue.ts';
 import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
 import type { MovieNights } from './movienight.ts';
 import type { ScaleReservation } from './suggest.ts';
@@ -22,6 +23,8 @@ export interface BotContext {
   ratingsChanged(): void;
   /** Places for the scale reactions of `messageCount` messages in the channel, or undefined when too many already wait there. */
   reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
+  /** Provider matches for weak autocompletes, adding picked ones, and embed images; absent in a bot built without it. */
+  catalogue?: BotCatalogue;
   /** /movienight: its store, time zone and Discord side; absent in a bot built without a movie night queue. */
   movieNights?: MovieNights;
 }

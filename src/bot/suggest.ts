@@ -63,8 +63,10 @@ export async function postSuggestions(interaction: ChatInputCommandInteraction, 
     const member = memberOf(interaction.user);
     const messages: Message[] = [];
     const total = batch.titles.length;
+    // Posters and lengths are extras: a failure to read them costs the pictures, not the suggestions.
+    const media = await ctx.catalogue?.media(batch.titles.map((t) => t.id)).catch(() => undefined);
     for (const [i, title] of batch.titles.entries()) {
-      const message = await interaction.followUp({ embeds: [suggestionEmbed(title, i + 1, total)], allowedMentions: NO_MENTIONS });
+      const message = await interaction.followUp({ embeds: [suggestionEmbed(title, i + 1, total, media?.get(title.id))], allowedMentions: NO_MENTIONS });
       messages.push(message);
       await ctx.ratings.recordSuggestions(member, [
         {

@@ -1,8 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { BotCommand } from '../context.ts';
-import { clip, displayTitle, LIMITS } from '../messages.ts';
+import { clip, displayTitle, lengthLine, LIMITS } from '../messages.ts';
 import { NO_MENTIONS } from '../suggest.ts';
-import { resolveTitle, titleAutocomplete } from '../titles.ts';
+import { isProviderPick, resolveTitleOrPick, titleAutocomplete } from '../titles.ts';
 import { checkCount, COUNT } from './recommend.ts';
 
 /** Said under /similar answers found by title text: no trained model covers the title yet. */
@@ -18,8 +18,11 @@ export const command: BotCommand = {
     .toJSON(),
   async execute(interaction, ctx) {
     const count = checkCount(interaction.options.getInteger('count'));
-    const title = await resolveTitle(ctx.search, interaction.options.getString('title', true));
-    await interaction.deferReply();
+    const raw = interaction.options.getString('title', true);
+    const pick = isProviderPick(raw);
+    if (pick) await interaction.deferReply();
+    const title = await resolveTitleOrPick(ctx, raw);
+    if (!pick) await interaction.deferReply();
     const answer = await ctx.recommender.similar(title.id, count);
     if (answer.basis === 'none') {
       await interaction.editReply({
@@ -30,14 +33,23 @@ export const command: BotCommand = {
       });
       return;
     }
-    const lines = answer.titles.map((t, i) => `${i + 1}. **${displayTitle(t)}** — ${t.genres.join(', ') || 'no genres listed'}`);
+    const media = await ctx.catalogue?.media([title.id, ...answer.titles.map((t) => t.id)]).catch(() => undefined);
+    const lines = answer.titles.map((t, i) => {
+      const length = lengthLine(media?.get(t.id));
+      return `${i + 1}. **${displayTitle(t)}** — ${t.genres.join(', ') || 'no genres listed'}${length ? ` · ${length}` : ''}`;
+    });
+    // The picture of the first neighbour that has one (else the asked-for title's), and whose data they are.
+    const pictured = [...answer.titles.map((t) => t.id), title.id].map((id) => media?.get(id)).find((m) => m?.imageUrl);
+    const credits = [...new Set([...(media?.values() ?? [])].flatMap((m) => m.credits))];
+    const footer = [answer.basis === 'text' ? TEXT_BASIS_NOTE : '', credits.length ? `Data and images: ${credits.join(', ')}` : ''].filter(Boolean).join(' · ');
     await interaction.editReply({
       embeds: [
         {
           title: clip(`Similar to ${displayTitle(title)}`, LIMITS.embedTitle),
           description: clip(lines.join('\n'), LIMITS.embedDescription),
           color: 0xe5a00d,
-          ...(answer.basis === 'text' ? { footer: { text: TEXT_BASIS_NOTE } } : {}),
+          ...(pictured?.imageUrl ? { thumbnail: { url: pictured.imageUrl } } : {}),
+          ...(footer ? { footer: { text: clip(footer, 2048) } } : {}),
         },
       ],
       allowedMentions: NO_MENTIONS,

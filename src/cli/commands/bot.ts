@@ -9,6 +9,8 @@ export function register(program: Command): void {
       const { createLogger } = await import('../../log.ts');
       const { createPrisma } = await import('../../db/client.ts');
       const { startBotProcess } = await import('../../app/bot-process.ts');
+      const { createProviders } = await import('../../providers/index.ts');
+      const { PostgresResponseCache } = await import('../../providers/cache.ts');
       const config = loadConfig();
       requireDiscord(config);
       const logger = createLogger(config, 'tastebud-bot');
@@ -27,7 +29,8 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
-      running = await startBotProcess({ config, botConfig: config, prisma, ownsPrisma: true, logger, servingRetryMs: 5_000, observability: true });
+      running = await startBotProcess({ config, botConfig: config, prisma, ownsPrisma: true, logger, servingRetryMs: 5_000, observability: true,
+        providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }) });
       // A signal during start: stop what started now that it is there.
       if (stopping) await running.stop();
       // The gateway connection keeps the process alive until a signal runs shutdown().
