@@ -26,6 +26,8 @@ export async function buildProgram(): Promise<Command> {
     .description('Self-hosted Discord bot that learns what each member likes and recommends titles')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    // `tastebud --version` only before a command: `eval replay --version 3` is the replay's own option.
+    .enablePositionalOptions()
     .exitOverride();
   const dir = new URL('./commands/', import.meta.url);
   // .ts when run from the sources (tsx, tests), .js in the compiled tree (dist/).
