@@ -1,0 +1,122 @@
+/**
+ * HTTP API load: `GET /api/users/{user}/recommendations` at a fixed rate against the real `tastebud api` process.
+ *
+ *   npx tsx bench/api-load.ts [--rate 200] [--duration-s 60] [--connections 20] [--n 10] [--users 610] [--dir <ml-latest-small>]
+ *
+ * Set-up as a deployment: a scratch database on the local PostgreSQL, `tastebud seed` (MovieLens ml-latest-small
+ * import, the project's own text model, title embeddings, the first training of the default model by the real
+ * trainer, promoted), then `tastebud api` (compiled, NODE_ENV=production, LOG_LEVEL=warn) as a child process on
+ * its own port with one read key and the rate limit out of the way. autocannon sends `--rate` requests a second
+ * from `--connections` connections for `--duration-s` seconds (after a 5 s warm-up at the same rate), cycling
+ * through the MovieLens users (`movielens:<id>`, each with their rated history: the personal path, checked on
+ * a sample first), so the answers are ranked by the model, not served from one hot entry. autocannon corrects
+ * for coordinated omission (a late answer delays the requests behind it, and their latency counts from when
+ * they should have been sent). The API process's RSS is read from /proc every 500 ms.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { createPrisma } from '../src/db/client.ts';
+import { activeModelVersion } from '../src/model-store/store.ts';
+import { buildIfStale } from '../test/support/build.ts';
+import { freePort, spawnManaged, waitUntil, type ManagedChild } from '../test/support/processes/index.ts';
+import { createScratchDatabase, dropPrefix, machine, REDIS_URL, uniquePrefix } from '../test/integration/worker/support.ts';
+import { DEFAULT_MOVIELENS, seedProduction } from './production-loop.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '200' },
+    'duration-s': { type: 'string', default: '60' },
+    connections: { type: 'string', default: '20' },
+    n: { type: 'string', default: '10' },
+    users: { type: 'string', default: '610' },
+    dir: { type: 'string' },
+  },
+});
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'tastebud.js');
+const KEY = `bench-read-${'k'.repeat(24)}`;
+const rate = Number(args.rate);
+const durationS = Number(args['duration-s']);
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function startApi(url: string, prefix: string, modelsDir: string): Promise<{ child: ManagedChild; base: string }> {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    MODELS_DIR: modelsDir,
+    ALLOW_REMOTE_MODELS: 'false',
+    API_PORT: String(port),
+    API_HOST: '127.0.0.1',
+    API_KEYS: `bench:read:${KEY}`,
+    API_RATE_LIMIT: '100000',
+    DASHBOARD_SESSION_SECRET: 's'.repeat(40),
+  };
+  const child = spawnManaged(process.execPath, [BIN, 'api'], { env, cwd: ROOT });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, `the API on ${base}`, 120_000, 200).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${child.output().slice(-2000)}`);
+  });
+  return { child, base };
+}
+
+async function main(): Promise<void> {
+  if (!buildIfStale()) throw new Error('the build failed');
+  console.log(`machine: ${await machine()}`);
+  console.log(`uptime load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const db = await createScratchDatabase('apiload');
+  const prefix = uniquePrefix('apiload');
+  const modelsDir = mkdtempSync(join(tmpdir(), 'tastebud-apiload-'));
+  const prisma = createPrisma(db.url);
+  let api: ManagedChild | undefined;
+  try {
+    const seeded = await seedProduction(args.dir ?? DEFAULT_MOVIELENS)(db.url, prisma);
+    const active = await activeModelVersion(prisma);
+    console.log(`seed: ${seeded.seconds.toFixed(0)} s; active version ${active?.id} (${active?.architecture}, d ${active?.dimension}, ${seeded.model.titleIds.length} titles)`);
+    const users = (await prisma.user.findMany({ where: { source: 'dataset' }, select: { externalId: true }, orderBy: { id: 'asc' }, take: Number(args.users) })).map((u) => `movielens:${u.externalId}`);
+    const started = await startApi(db.url, prefix, modelsDir);
+    api = started.child;
+    const pid = api.process.pid!;
+    const headers = { authorization: `Bearer ${KEY}` };
+    const path = (i: number) => `/api/users/${users[i % users.length]}/recommendations?n=${args.n}`;
+    // Every user of the sample must get a personal answer from the active version.
+    for (let i = 0; i < 20; i++) {
+      const body = (await (await fetch(`${started.base}${path(i * 29)}`, { headers })).json()) as { personal: boolean; modelVersion: number | null; items: unknown[] };
+      if (!body.personal || body.modelVersion !== active?.id || body.items.length !== Number(args.n)) throw new Error(`not a personal answer of version ${active?.id}: ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    let next = 0;
+    const requests = [{ method: 'GET', setupRequest: (request: { path?: string }) => ({ ...request, path: path(next++) }) }];
+    const options = { url: started.base, connections: Number(args.connections), overallRate: rate, headers, requests, timeout: 10 };
+    await autocannon({ ...options, duration: 5 });
+    const rss: number[] = [rssMb(pid)];
+    const sampler = setInterval(() => rss.push(rssMb(pid)), 500);
+    const result = await autocannon({ ...options, duration: durationS });
+    clearInterval(sampler);
+    rss.push(rssMb(pid));
+    const l = result.latency;
+    console.log(`load: ${rate}/s for ${durationS} s over ${options.connections} connections, ${users.length} users, n=${args.n}`);
+    console.log(`requests: ${result.requests.total} answered (${(result.requests.total / result.duration).toFixed(1)}/s), 2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
+    console.log(`latency ms: p50 ${l.p50}, p90 ${l.p90}, p97.5 ${l.p97_5}, p99 ${l.p99}, p99.9 ${l.p99_9}, max ${l.max}, mean ${l.average.toFixed(2)}`);
+    console.log(`API RSS MB: start ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, end ${rss.at(-1)!.toFixed(0)}`);
+    console.log(`uptime load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)) })}`);
+  } finally {
+    await api?.stop();
+    await prisma.$disconnect();
+    await dropPrefix(prefix);
+    await db.drop();
+    rmSync(modelsDir, { recursive: true, force: true });
+  }
+}
+
+await main();
