@@ -2,6 +2,7 @@
  * HTTP API load: `GET /api/users/{user}/recommendations` at a fixed rate against the real `tastebud api` process.
  *
  *   npx tsx bench/api-load.ts [--rate 200] [--duration-s 60] [--connections 20] [--n 10] [--users 610] [--dir <ml-latest-small>]
+ *                             [--keep] [--database-url <url of a database an earlier --keep run seeded>]
  *
  * Set-up as a deployment: a scratch database on the local PostgreSQL, `tastebud seed` (MovieLens ml-latest-small
  * import, the project's own text model, title embeddings, the first training of the default model by the real
@@ -34,6 +35,8 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '10' },
     users: { type: 'string', default: '610' },
     dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
   },
 });
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -74,15 +77,17 @@ async function main(): Promise<void> {
   if (!buildIfStale()) throw new Error('the build failed');
   console.log(`machine: ${await machine()}`);
   console.log(`uptime load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const db = await createScratchDatabase('apiload');
+  const given = args['database-url'];
+  const db = given ? { url: given, drop: async () => {} } : await createScratchDatabase('apiload');
   const prefix = uniquePrefix('apiload');
   const modelsDir = mkdtempSync(join(tmpdir(), 'tastebud-apiload-'));
   const prisma = createPrisma(db.url);
   let api: ManagedChild | undefined;
   try {
-    const seeded = await seedProduction(args.dir ?? DEFAULT_MOVIELENS)(db.url, prisma);
+    if (!given) console.log(`seed: ${(await seedProduction(args.dir ?? DEFAULT_MOVIELENS)(db.url, prisma)).seconds.toFixed(0)} s`);
     const active = await activeModelVersion(prisma);
-    console.log(`seed: ${seeded.seconds.toFixed(0)} s; active version ${active?.id} (${active?.architecture}, d ${active?.dimension}, ${seeded.model.titleIds.length} titles)`);
+    if (!active) throw new Error('no active model version in the database');
+    console.log(`model: active version ${active.id} (${active.architecture}, d ${active.dimension}, ${active.trainingTitles} titles, ${active.trainingRatings} ratings), trained by tastebud seed on ml-latest-small`);
     const users = (await prisma.user.findMany({ where: { source: 'dataset' }, select: { externalId: true }, orderBy: { id: 'asc' }, take: Number(args.users) })).map((u) => `movielens:${u.externalId}`);
     const started = await startApi(db.url, prefix, modelsDir);
     api = started.child;
@@ -114,7 +119,8 @@ async function main(): Promise<void> {
     await api?.stop();
     await prisma.$disconnect();
     await dropPrefix(prefix);
-    await db.drop();
+    if (args.keep && !given) console.log(`kept the seeded database: --database-url ${db.url}`);
+    else await db.drop();
     rmSync(modelsDir, { recursive: true, force: true });
   }
 }

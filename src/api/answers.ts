@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
 import { popularForMember } from '../recommend/popular.ts';
@@ -38,13 +39,51 @@ export interface ApiAnswers {
   catalog(): Promise<{ catalog: MemoryCatalog; modelVersion: number | null }>;
 }
 
-export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>): ApiAnswers {
+/** Ranked lists kept per (user, model version, filters); each is up to {@link RANKED_LIST_LENGTH} titles. */
+export const RANKED_LIST_CACHE = { max: 5_000, ttlMs: 10 * 60_000 } as const;
+
+interface CachedList {
+  stamp: string;
+  personal: boolean;
+  list: Recommendation[];
+}
+
+/**
+ * What a member's ranked list depends on besides the model version and filters, in one cheap query: counts and
+ * latest changes of their ratings and hidden titles, and their stored vector's time. Any rating stored, changed
+ * or removed, any title hidden or shown again, any vector rebuilt changes it. Undefined for an unknown user.
+ */
+export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, userId: number): Promise<string | undefined> {
+  const [row] = await prisma.$queryRaw<{ known: boolean; ratings: number; rated: Date | null; hidden: number; hid: Date | null; vector: Date | null }[]>`
+    SELECT EXISTS (SELECT 1 FROM users WHERE id = ${userId}) AS known,
+           (SELECT count(*)::int FROM ratings WHERE user_id = ${userId}) AS ratings,
+           (SELECT max(updated_at) FROM ratings WHERE user_id = ${userId}) AS rated,
+           (SELECT count(*)::int FROM hidden_titles WHERE user_id = ${userId}) AS hidden,
+           (SELECT max(created_at) FROM hidden_titles WHERE user_id = ${userId}) AS hid,
+           (SELECT updated_at FROM user_vectors WHERE user_id = ${userId}) AS vector`;
+  if (!row?.known) return undefined;
+  return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
+}
+
+export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
+  const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, ttl: RANKED_LIST_CACHE.ttlMs });
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));
   const genreOf = (catalog: MemoryCatalog, genre: string | undefined) =>
     genre === undefined ? undefined : matchGenre(genre, new Set(catalog.all().flatMap((t) => t.genres)));
+
+  /** The member's whole ranked list under the snapshot (popular titles before any model). */
+  const rank = async (userId: number, snapshot: ServingSnapshot | undefined, catalog: MemoryCatalog, filter: { genre: string | undefined; kind: string | undefined; exclude: number[] }) => {
+    const history = await users.history(userId);
+    if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+    // Excluded titles count as hidden for this request only, so every page of the list agrees with the others.
+    const asked: UserHistory = { ...history, hidden: [...history.hidden, ...filter.exclude] };
+    const options = { count: RANKED_LIST_LENGTH, ...(filter.genre ? { genre: filter.genre } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    const list = snapshot ? snapshot.recommender.recommendFor(asked, options) : popularForMember(catalog, asked, options);
+    return { personal: !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId)), list };
+  };
 
   return {
     async recommendations(userId, filter, page) {
@@ -52,15 +91,15 @@ export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'cu
       const snapshot = serving.current();
       const catalog = await catalogOf(snapshot);
       const genre = genreOf(catalog, filter.genre);
-      const history = await users.history(userId);
-      if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
-      // Excluded titles count as hidden for this request only: the ranked list is then a pure function of
-      // (history, model version, filters), so every page of it agrees with the others.
-      const asked: UserHistory = { ...history, hidden: [...history.hidden, ...(filter.exclude ?? [])] };
-      const options = { count: RANKED_LIST_LENGTH, ...(genre ? { genre } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
-      const list = snapshot ? snapshot.recommender.recommendFor(asked, options) : popularForMember(catalog, asked, options);
-      const personal = !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId));
-      return { modelVersion: snapshot?.versionId ?? null, personal, total: list.length, items: list.slice(page.offset, page.offset + n) };
+      const exclude = [...new Set(filter.exclude ?? [])].sort((a, b) => a - b);
+      // The ranked list is a pure function of (history, model version, filters): kept per key while the stamp holds.
+      const key = snapshot && lists ? `${userId}|${snapshot.versionId}|${filter.kind ?? ''}|${genre ?? ''}|${exclude.join(',')}` : undefined;
+      const stamp = key ? await historyStamp(prisma, userId) : undefined;
+      if (key && stamp === undefined) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+      const cached = key ? lists!.get(key) : undefined;
+      const answer = cached && cached.stamp === stamp ? cached : await rank(userId, snapshot, catalog, { genre, kind: filter.kind, exclude });
+      if (key && answer !== cached) lists!.set(key, { ...answer, stamp: stamp! });
+      return { modelVersion: snapshot?.versionId ?? null, personal: answer.personal, total: answer.list.length, items: answer.list.slice(page.offset, page.offset + n) };
     },
     async popular(filter) {
       const n = checkCount(filter.n, { min: 1, max: MAX_PAGE });
