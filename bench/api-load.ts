@@ -10,9 +10,11 @@
  * its own port with one read key and the rate limit out of the way. autocannon sends `--rate` requests a second
  * from `--connections` connections for `--duration-s` seconds (after a 5 s warm-up at the same rate), cycling
  * through the MovieLens users (`movielens:<id>`, each with their rated history: the personal path, checked on
- * a sample first), so the answers are ranked by the model, not served from one hot entry. autocannon corrects
+ * a cold pass first), so the answers are ranked by the model, not served from one hot entry. autocannon corrects
  * for coordinated omission (a late answer delays the requests behind it, and their latency counts from when
- * they should have been sent). The API process's RSS is read from /proc every 500 ms.
+ * they should have been sent). The API process's RSS is read from /proc every 500 ms. Before the timed run a
+ * cold pass asks for every user once, one request at a time: those answers are ranked anew (the cost of a cache
+ * miss); the run then reports the ranked-list cache's hits and misses from the API's /metrics.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +26,7 @@ import { createPrisma } from '../src/db/client.ts';
 import { activeModelVersion } from '../src/model-store/store.ts';
 import { buildIfStale } from '../test/support/build.ts';
 import { freePort, spawnManaged, waitUntil, type ManagedChild } from '../test/support/processes/index.ts';
-import { createScratchDatabase, dropPrefix, machine, REDIS_URL, uniquePrefix } from '../test/integration/worker/support.ts';
+import { createScratchDatabase, dropPrefix, machine, percentiles, REDIS_URL, uniquePrefix } from '../test/integration/worker/support.ts';
 import { DEFAULT_MOVIELENS, seedProduction } from './production-loop.ts';
 
 const { values: args } = parseArgs({
@@ -94,27 +96,42 @@ async function main(): Promise<void> {
     const pid = api.process.pid!;
     const headers = { authorization: `Bearer ${KEY}` };
     const path = (i: number) => `/api/users/${users[i % users.length]}/recommendations?n=${args.n}`;
-    // Every user of the sample must get a personal answer from the active version.
-    for (let i = 0; i < 20; i++) {
-      const body = (await (await fetch(`${started.base}${path(i * 29)}`, { headers })).json()) as { personal: boolean; modelVersion: number | null; items: unknown[] };
-      if (!body.personal || body.modelVersion !== active?.id || body.items.length !== Number(args.n)) throw new Error(`not a personal answer of version ${active?.id}: ${JSON.stringify(body).slice(0, 300)}`);
+    // Cold pass: every user once, one request at a time (each ranked anew); each must be personal, from the active version.
+    const cold: number[] = [];
+    for (let i = 0; i < users.length; i++) {
+      const t0 = performance.now();
+      const body = (await (await fetch(`${started.base}${path(i)}`, { headers })).json()) as { personal: boolean; modelVersion: number | null; items: unknown[] };
+      cold.push(performance.now() - t0);
+      if (!body.personal || body.modelVersion !== active.id || body.items.length !== Number(args.n)) throw new Error(`not a personal answer of version ${active.id}: ${JSON.stringify(body).slice(0, 300)}`);
     }
+    const c = percentiles(cold);
+    console.log(`cold pass (one request at a time, every user once, all personal): n ${c.n}, p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)}, p99 ${c.p99.toFixed(1)}, max ${c.max.toFixed(1)}`);
+    const cacheCounts = async () => {
+      const text = await (await fetch(`${started.base}/metrics`)).text();
+      const count = (result: string) => Number(new RegExp(`tastebud_api_ranked_list_cache_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss') };
+    };
     let next = 0;
     const requests = [{ method: 'GET', setupRequest: (request: { path?: string }) => ({ ...request, path: path(next++) }) }];
     const options = { url: started.base, connections: Number(args.connections), overallRate: rate, headers, requests, timeout: 10 };
     await autocannon({ ...options, duration: 5 });
     const rss: number[] = [rssMb(pid)];
     const sampler = setInterval(() => rss.push(rssMb(pid)), 500);
+    const before = await cacheCounts();
     const result = await autocannon({ ...options, duration: durationS });
     clearInterval(sampler);
+    const after = await cacheCounts();
+    const hits = after.hit - before.hit;
+    const misses = after.miss - before.miss;
     rss.push(rssMb(pid));
     const l = result.latency;
     console.log(`load: ${rate}/s for ${durationS} s over ${options.connections} connections, ${users.length} users, n=${args.n}`);
     console.log(`requests: ${result.requests.total} answered (${(result.requests.total / result.duration).toFixed(1)}/s), 2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
     console.log(`latency ms: p50 ${l.p50}, p90 ${l.p90}, p97.5 ${l.p97_5}, p99 ${l.p99}, p99.9 ${l.p99_9}, max ${l.max}, mean ${l.average.toFixed(2)}`);
+    console.log(`ranked-list cache during the run: ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`);
     console.log(`API RSS MB: start ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, end ${rss.at(-1)!.toFixed(0)}`);
     console.log(`uptime load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)) })}`);
+    console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)), cold: c, hits, misses })}`);
   } finally {
     await api?.stop();
     await prisma.$disconnect();

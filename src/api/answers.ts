@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
 import { popularForMember } from '../recommend/popular.ts';
@@ -41,11 +42,19 @@ export interface ApiAnswers {
 
 /** Ranked lists kept per (user, model version, filters); each is up to {@link RANKED_LIST_LENGTH} titles. */
 export const RANKED_LIST_CACHE = { max: 5_000, ttlMs: 10 * 60_000 } as const;
+/** A miss ranks at least this much of the list (two pages of 10), so the next page is usually kept too. */
+const MIN_RANKED = 20;
 
-interface CachedList {
-  stamp: string;
+interface RankedList {
   personal: boolean;
+  /** The list's start, as far as it was ranked. */
   list: Recommendation[];
+  /** The whole list's length. */
+  total: number;
+}
+
+interface CachedList extends RankedList {
+  stamp: string;
 }
 
 /**
@@ -65,24 +74,29 @@ export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, user
   return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
 }
 
-export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean } = {}): ApiAnswers {
+export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
   const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, ttl: RANKED_LIST_CACHE.ttlMs });
+  const lookups = options.registry
+    ? new Counter({ name: 'tastebud_api_ranked_list_cache_total', help: 'Recommendation requests answered from a kept ranked list (hit) or ranked anew (miss).', labelNames: ['result'], registers: [options.registry] })
+    : undefined;
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));
   const genreOf = (catalog: MemoryCatalog, genre: string | undefined) =>
     genre === undefined ? undefined : matchGenre(genre, new Set(catalog.all().flatMap((t) => t.genres)));
 
   /** The member's whole ranked list under the snapshot (popular titles before any model). */
-  const rank = async (userId: number, snapshot: ServingSnapshot | undefined, catalog: MemoryCatalog, filter: { genre: string | undefined; kind: string | undefined; exclude: number[] }) => {
+  const rank = async (userId: number, snapshot: ServingSnapshot | undefined, catalog: MemoryCatalog, filter: { genre: string | undefined; kind: string | undefined; exclude: number[] }, first: number): Promise<RankedList> => {
     const history = await users.history(userId);
     if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
     // Excluded titles count as hidden for this request only, so every page of the list agrees with the others.
     const asked: UserHistory = { ...history, hidden: [...history.hidden, ...filter.exclude] };
     const options = { count: RANKED_LIST_LENGTH, ...(filter.genre ? { genre: filter.genre } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
-    const list = snapshot ? snapshot.recommender.recommendFor(asked, options) : popularForMember(catalog, asked, options);
-    return { personal: !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId)), list };
+    // Only the start a page needs is ranked; it is exactly the start of the whole list (Recommender.recommendPrefix).
+    const ranked = snapshot ? snapshot.recommender.recommendPrefix(asked, options, first) : undefined;
+    const list = ranked?.items ?? popularForMember(catalog, asked, options);
+    return { personal: !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId)), list, total: ranked?.total ?? list.length };
   };
 
   return {
@@ -96,10 +110,13 @@ export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'cu
       const key = snapshot && lists ? `${userId}|${snapshot.versionId}|${filter.kind ?? ''}|${genre ?? ''}|${exclude.join(',')}` : undefined;
       const stamp = key ? await historyStamp(prisma, userId) : undefined;
       if (key && stamp === undefined) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+      const needed = Math.min(RANKED_LIST_LENGTH, page.offset + n);
       const cached = key ? lists!.get(key) : undefined;
-      const answer = cached && cached.stamp === stamp ? cached : await rank(userId, snapshot, catalog, { genre, kind: filter.kind, exclude });
-      if (key && answer !== cached) lists!.set(key, { ...answer, stamp: stamp! });
-      return { modelVersion: snapshot?.versionId ?? null, personal: answer.personal, total: answer.list.length, items: answer.list.slice(page.offset, page.offset + n) };
+      const hit = cached && cached.stamp === stamp && cached.list.length >= Math.min(needed, cached.total) ? cached : undefined;
+      const answer = hit ?? (await rank(userId, snapshot, catalog, { genre, kind: filter.kind, exclude }, Math.max(needed, MIN_RANKED, 2 * (cached?.list.length ?? 0))));
+      if (key && !hit) lists!.set(key, { ...answer, stamp: stamp! });
+      if (key) lookups?.inc({ result: hit ? 'hit' : 'miss' });
+      return { modelVersion: snapshot?.versionId ?? null, personal: answer.personal, total: answer.total, items: answer.list.slice(page.offset, page.offset + n) };
     },
     async popular(filter) {
       const n = checkCount(filter.n, { min: 1, max: MAX_PAGE });

@@ -32,7 +32,7 @@ let api: FastifyInstance;
 let memberId: number;
 const headers = { authorization: `Bearer ${WRITE}` };
 const top = async (query = '') => {
-  const answer = await api.inject({ method: 'GET', url: `/api/users/discord:${MEMBER}/recommendations?n=5${query}`, headers });
+  const answer = await api.inject({ method: 'GET', url: `/api/users/discord:${MEMBER}/recommendations?${query.includes('n=') ? query.slice(1) : `n=5${query}`}`, headers });
   expect(answer.statusCode).toBe(200);
   return (answer.json().items as { titleId: number }[]).map((i) => i.titleId);
 };
@@ -105,6 +105,23 @@ describe('ranked-list cache', () => {
     const hidden = await api.inject({ method: 'POST', url: `/api/users/discord:${MEMBER}/hidden`, headers, payload: { titleId: fresh[0] } });
     expect(hidden.statusCode).toBeLessThan(300);
     expect(await top()).not.toContain(fresh[0]);
+  });
+
+  it('a page ranks only the list start it needs, and that start is the whole list\'s', async () => {
+    const recommender = serving.current()!.recommender;
+    const ratings = (await db.prisma.rating.findMany({ where: { userId: memberId } })).map((r) => ({ titleId: r.titleId, value: r.value, ratedAt: r.updatedAt.getTime() }));
+    const history = { userId: memberId, ratings, hidden: [] };
+    const whole = recommender.recommendFor(history, { count: 100 });
+    for (const first of [1, 10, 37, 100]) {
+      const prefix = recommender.recommendPrefix(history, { count: 100 }, first);
+      expect(prefix.items).toEqual(whole.slice(0, first));
+      expect(prefix.total).toBe(whole.length);
+    }
+    // Pages of 7 through the API (each deeper page ranks more) join up into one list without repeats.
+    const pages: number[] = [];
+    for (let offset = 0; offset < 49; offset += 7) pages.push(...(await top(`&n=7&offset=${offset}`)));
+    const one = (await api.inject({ method: 'GET', url: `/api/users/discord:${MEMBER}/recommendations?n=49&exclude=999997`, headers })).json().items.map((i: { titleId: number }) => i.titleId);
+    expect(pages).toEqual(one);
   });
 
   it('filters are part of the key', async () => {
