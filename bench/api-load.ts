@@ -47,6 +47,11 @@ const KEY = `bench-read-${'k'.repeat(24)}`;
 const rate = Number(args.rate);
 const durationS = Number(args['duration-s']);
 
+/** User + system CPU seconds the process has used (/proc/<pid>/stat, clock ticks of 10 ms). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function startApi(url: string, prefix: string, modelsDir: string): Promise<{ child: ManagedChild; base: string }> {
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     const pid = api.process.pid!;
     const headers = { authorization: `Bearer ${KEY}` };
     const path = (i: number) => `/api/users/${users[i % users.length]}/recommendations?n=${args.n}`;
+    const rssBeforeCold = rssMb(pid);
     // Cold pass: every user once, one request at a time (each ranked anew); each must be personal, from the active version.
     const cold: number[] = [];
     for (let i = 0; i < users.length; i++) {
@@ -105,10 +111,10 @@ async function main(): Promise<void> {
       if (!body.personal || body.modelVersion !== active.id || body.items.length !== Number(args.n)) throw new Error(`not a personal answer of version ${active.id}: ${JSON.stringify(body).slice(0, 300)}`);
     }
     const c = percentiles(cold);
-    console.log(`cold pass (one request at a time, every user once, all personal): n ${c.n}, p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)}, p99 ${c.p99.toFixed(1)}, max ${c.max.toFixed(1)}`);
+    console.log(`cold pass (one request at a time, every user once, all personal): n ${c.n}, p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)}, p99 ${c.p99.toFixed(1)}, max ${c.max.toFixed(1)}; API RSS ${rssBeforeCold.toFixed(0)} -> ${rssMb(pid).toFixed(0)} MB`);
     const cacheCounts = async () => {
       const text = await (await fetch(`${started.base}/metrics`)).text();
-      const count = (result: string) => Number(new RegExp(`tastebud_api_ranked_list_cache_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      const count = (result: string) => Number(new RegExp(`tastebud_api_ranked_list_cache_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
       return { hit: count('hit'), miss: count('miss') };
     };
     let next = 0;
@@ -118,8 +124,10 @@ async function main(): Promise<void> {
     const rss: number[] = [rssMb(pid)];
     const sampler = setInterval(() => rss.push(rssMb(pid)), 500);
     const before = await cacheCounts();
+    const cpuBefore = cpuSeconds(pid);
     const result = await autocannon({ ...options, duration: durationS });
     clearInterval(sampler);
+    const cpu = cpuSeconds(pid) - cpuBefore;
     const after = await cacheCounts();
     const hits = after.hit - before.hit;
     const misses = after.miss - before.miss;
@@ -128,10 +136,11 @@ async function main(): Promise<void> {
     console.log(`load: ${rate}/s for ${durationS} s over ${options.connections} connections, ${users.length} users, n=${args.n}`);
     console.log(`requests: ${result.requests.total} answered (${(result.requests.total / result.duration).toFixed(1)}/s), 2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
     console.log(`latency ms: p50 ${l.p50}, p90 ${l.p90}, p97.5 ${l.p97_5}, p99 ${l.p99}, p99.9 ${l.p99_9}, max ${l.max}, mean ${l.average.toFixed(2)}`);
+    console.log(`API CPU during the run: ${cpu.toFixed(1)} s = ${((1000 * cpu) / Math.max(1, result.requests.total)).toFixed(2)} ms per answered request`);
     console.log(`ranked-list cache during the run: ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`);
     console.log(`API RSS MB: start ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, end ${rss.at(-1)!.toFixed(0)}`);
     console.log(`uptime load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)), cold: c, hits, misses })}`);
+    console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)), cold: c, hits, misses, cpuMsPerRequest: (1000 * cpu) / Math.max(1, result.requests.total) })}`);
   } finally {
     await api?.stop();
     await prisma.$disconnect();
