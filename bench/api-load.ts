@@ -2,7 +2,7 @@
  * HTTP API load: `GET /api/users/{user}/recommendations` at a fixed rate against the real `tastebud api` process.
  *
  *   npx tsx bench/api-load.ts [--rate 200] [--duration-s 60] [--connections 20] [--n 10] [--users 610] [--dir <ml-latest-small>]
- *                             [--keep] [--database-url <url of a database an earlier --keep run seeded>]
+ *                             [--keep] [--database-url <url of a database an earlier --keep run seeded>] [--calibrate-s 20]
  *
  * Set-up as a deployment: a scratch database on the local PostgreSQL, `tastebud seed` (MovieLens ml-latest-small
  * import, the project's own text model, title embeddings, the first training of the default model by the real
@@ -14,7 +14,9 @@
  * for coordinated omission (a late answer delays the requests behind it, and their latency counts from when
  * they should have been sent). The API process's RSS is read from /proc every 500 ms. Before the timed run a
  * cold pass asks for every user once, one request at a time: those answers are ranked anew (the cost of a cache
- * miss); the run then reports the ranked-list cache's hits and misses from the API's /metrics.
+ * miss); the run then reports the ranked-list cache's hits and misses from the API's /metrics and the API's CPU
+ * time per request (/proc/<pid>/stat). Last, a calibration run at the same rate against /healthz (no key, no
+ * database) shows the latency floor of the machine at that moment (the HTTP stack, autocannon, the load).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
+    'calibrate-s': { type: 'string', default: '20' },
   },
 });
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -139,6 +142,13 @@ async function main(): Promise<void> {
     console.log(`API CPU during the run: ${cpu.toFixed(1)} s = ${((1000 * cpu) / Math.max(1, result.requests.total)).toFixed(2)} ms per answered request`);
     console.log(`ranked-list cache during the run: ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`);
     console.log(`API RSS MB: start ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, end ${rss.at(-1)!.toFixed(0)}`);
+    // The floor on this machine right now: the same rate at /healthz (no key, no database, no ranking).
+    const calibrateS = Number(args['calibrate-s']);
+    if (calibrateS > 0) {
+      const floor = await autocannon({ url: `${started.base}/healthz`, connections: options.connections, overallRate: rate, duration: calibrateS, timeout: 10 });
+      const f = floor.latency;
+      console.log(`calibration, GET /healthz at ${rate}/s for ${calibrateS} s: ${floor.requests.total} answered (${(floor.requests.total / floor.duration).toFixed(1)}/s), latency ms p50 ${f.p50}, p90 ${f.p90}, p99 ${f.p99}, max ${f.max}`);
+    }
     console.log(`uptime load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(`JSON ${JSON.stringify({ rate, durationS, connections: options.connections, total: result.requests.total, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, rssMaxMb: Math.round(Math.max(...rss)), cold: c, hits, misses, cpuMsPerRequest: (1000 * cpu) / Math.max(1, result.requests.total) })}`);
   } finally {

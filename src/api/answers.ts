@@ -58,18 +58,18 @@ interface CachedList extends RankedList {
 }
 
 /**
- * What a member's ranked list depends on besides the model version and filters, in one cheap query: counts and
+ * What a member's ranked list depends on besides the model version and filters, in one cheap query (count and max
+ * in one aggregate per table, so PostgreSQL reads the member's rows by primary key: a max(updated_at) alone is
+ * planned as a backward scan of the global updated_at index, 47 ms for a member whose ratings are old): counts and
  * latest changes of their ratings and hidden titles, and their stored vector's time. Any rating stored, changed
  * or removed, any title hidden or shown again, any vector rebuilt changes it. Undefined for an unknown user.
  */
 export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, userId: number): Promise<string | undefined> {
   const [row] = await prisma.$queryRaw<{ known: boolean; ratings: number; rated: Date | null; hidden: number; hid: Date | null; vector: Date | null }[]>`
-    SELECT EXISTS (SELECT 1 FROM users WHERE id = ${userId}) AS known,
-           (SELECT count(*)::int FROM ratings WHERE user_id = ${userId}) AS ratings,
-           (SELECT max(updated_at) FROM ratings WHERE user_id = ${userId}) AS rated,
-           (SELECT count(*)::int FROM hidden_titles WHERE user_id = ${userId}) AS hidden,
-           (SELECT max(created_at) FROM hidden_titles WHERE user_id = ${userId}) AS hid,
-           (SELECT updated_at FROM user_vectors WHERE user_id = ${userId}) AS vector`;
+    SELECT EXISTS (SELECT 1 FROM users WHERE id = ${userId}) AS known, r.ratings, r.rated, h.hidden, h.hid,
+           (SELECT updated_at FROM user_vectors WHERE user_id = ${userId}) AS vector
+    FROM (SELECT count(*)::int AS ratings, max(updated_at) AS rated FROM ratings WHERE user_id = ${userId}) r,
+         (SELECT count(*)::int AS hidden, max(created_at) AS hid FROM hidden_titles WHERE user_id = ${userId}) h`;
   if (!row?.known) return undefined;
   return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
 }
