@@ -74,13 +74,20 @@ export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, user
   return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
 }
 
+const CACHE_METRIC = 'tastebud_api_ranked_list_cache_total';
+
+/** The hit/miss counter on a registry (one per registry, however many apps share it). */
+function cacheCounter(registry: Registry): Counter<'result'> {
+  const existing = registry.getSingleMetric(CACHE_METRIC);
+  if (existing) return existing as Counter<'result'>;
+  return new Counter({ name: CACHE_METRIC, help: 'Recommendation requests answered from a kept ranked list (hit) or ranked anew (miss).', labelNames: ['result'], registers: [registry] });
+}
+
 export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
   const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, ttl: RANKED_LIST_CACHE.ttlMs });
-  const lookups = options.registry
-    ? new Counter({ name: 'tastebud_api_ranked_list_cache_total', help: 'Recommendation requests answered from a kept ranked list (hit) or ranked anew (miss).', labelNames: ['result'], registers: [options.registry] })
-    : undefined;
+  const lookups = options.registry ? cacheCounter(options.registry) : undefined;
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));
   const genreOf = (catalog: MemoryCatalog, genre: string | undefined) =>
