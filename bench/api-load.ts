@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import WebSocket from 'ws';
 import { createPrisma } from '../src/db/client.ts';
 import { activeModelVersion } from '../src/model-store/store.ts';
 import { buildIfStale } from '../test/support/build.ts';
@@ -57,7 +58,33 @@ const cpuSeconds = (pid: number) => {
 };
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-async function startApi(url: string, prefix: string, modelsDir: string): Promise<{ child: ManagedChild; base: string }> {
+/** The API's process.memoryUsage() right after a forced full GC, through its inspector (Chrome DevTools Protocol). */
+async function memoryAfterGc(inspectorUrl: string): Promise<NodeJS.MemoryUsage> {
+  const ws = new WebSocket(inspectorUrl);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let id = 0;
+  const send = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<{ result?: { value?: string } }>((resolve) => {
+      const mine = ++id;
+      const listener = (data: WebSocket.RawData) => {
+        const message = JSON.parse(data.toString('utf8')) as { id?: number; result?: { result?: { value?: string } } };
+        if (message.id !== mine) return;
+        ws.off('message', listener);
+        resolve(message.result ?? {});
+      };
+      ws.on('message', listener);
+      ws.send(JSON.stringify({ id: mine, method, params }));
+    });
+  try {
+    await send('HeapProfiler.collectGarbage');
+    const answer = (await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result?: { value?: string } };
+    return JSON.parse(answer.result!.value!) as NodeJS.MemoryUsage;
+  } finally {
+    ws.close();
+  }
+}
+
+async function startApi(url: string, prefix: string, modelsDir: string): Promise<{ child: ManagedChild; base: string; inspectorUrl: string }> {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -75,12 +102,15 @@ async function startApi(url: string, prefix: string, modelsDir: string): Promise
     API_RATE_LIMIT: '100000',
     DASHBOARD_SESSION_SECRET: 's'.repeat(40),
   };
-  const child = spawnManaged(process.execPath, [BIN, 'api'], { env, cwd: ROOT });
+  // The inspector only answers the forced-GC reading at the end (nothing attaches during the run).
+  const child = spawnManaged(process.execPath, ['--inspect=127.0.0.1:0', BIN, 'api'], { env, cwd: ROOT });
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok === true, `the API on ${base}`, 120_000, 200).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n${child.output().slice(-2000)}`);
   });
-  return { child, base };
+  const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(child.output())?.[1];
+  if (!inspectorUrl) throw new Error('the API did not open its inspector');
+  return { child, base, inspectorUrl };
 }
 
 async function main(): Promise<void> {
@@ -141,6 +171,9 @@ async function main(): Promise<void> {
     console.log(`latency ms: p50 ${l.p50}, p90 ${l.p90}, p97.5 ${l.p97_5}, p99 ${l.p99}, p99.9 ${l.p99_9}, max ${l.max}, mean ${l.average.toFixed(2)}`);
     console.log(`API CPU during the run: ${cpu.toFixed(1)} s = ${((1000 * cpu) / Math.max(1, result.requests.total)).toFixed(2)} ms per answered request`);
     console.log(`ranked-list cache during the run: ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`);
+    const gc = await memoryAfterGc(started.inspectorUrl);
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    console.log(`API after a forced full GC: RSS ${mb(gc.rss)} MB, heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)} MB, external ${mb(gc.external)} MB, array buffers ${mb(gc.arrayBuffers)} MB`);
     console.log(`API RSS MB: start ${rss[0]!.toFixed(0)}, max ${Math.max(...rss).toFixed(0)}, end ${rss.at(-1)!.toFixed(0)}`);
     // The floor on this machine right now: the same rate at /healthz (no key, no database, no ranking).
     const calibrateS = Number(args['calibrate-s']);

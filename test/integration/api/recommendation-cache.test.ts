@@ -124,6 +124,25 @@ describe('ranked-list cache', () => {
     expect(pages).toEqual(one);
   });
 
+  it('a kept user reference follows the user: gone is 404, made again under the same Discord id is the new row', async () => {
+    const ref = '123456789012345671';
+    const first = await db.prisma.user.create({ data: { source: 'discord', externalId: ref } });
+    const url = `/api/users/discord:${ref}/recommendations?n=3`;
+    expect((await api.inject({ method: 'GET', url, headers })).json().userId).toBe(first.id);
+    await db.prisma.user.delete({ where: { id: first.id } });
+    const gone = await api.inject({ method: 'GET', url, headers });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().field).toBe('user');
+    const again = await db.prisma.user.create({ data: { source: 'discord', externalId: ref } });
+    const answer = await api.inject({ method: 'GET', url, headers });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json().userId).toBe(again.id);
+    // Replaced between two requests: the kept id is gone, so the reference is resolved again in the same request.
+    await db.prisma.user.delete({ where: { id: again.id } });
+    const third = await db.prisma.user.create({ data: { source: 'discord', externalId: ref } });
+    expect((await api.inject({ method: 'GET', url, headers })).json().userId).toBe(third.id);
+  });
+
   it('filters are part of the key', async () => {
     const all = await top();
     const genre = await top('&genre=genre3');
