@@ -26,8 +26,6 @@ export async function buildProgram(): Promise<Command> {
     .description('Self-hosted Discord bot that learns what each member likes and recommends titles')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
-    // `tastebud --version` only before a command: `eval replay --version 3` is the replay's own option.
-    .enablePositionalOptions()
     .exitOverride();
   const dir = new URL('./commands/', import.meta.url);
   // .ts when run from the sources (tsx, tests), .js in the compiled tree (dist/).
@@ -37,6 +35,9 @@ export async function buildProgram(): Promise<Command> {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
     mod.register(program);
   }
+  // `tastebud --version` only before a command, so `eval replay --version 3` is the replay's own option. Set after
+  // the commands are made, so they do not inherit it: `eval groups --k 5` still reads eval's --k.
+  program.enablePositionalOptions();
   return program;
 }
 

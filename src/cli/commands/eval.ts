@@ -114,7 +114,6 @@ interface ReplayOptions {
   version: number;
   since?: string;
   until?: string;
-  json?: boolean;
 }
 
 /** `tastebud eval replay`: a stored model version scored on the impressions members were shown (src/online/replay.ts). */
@@ -125,8 +124,10 @@ function registerReplay(evalCommand: Command): void {
     .requiredOption('--version <id>', 'the model version to score (see `tastebud model list`)', positiveInt)
     .option('--since <date>', 'impressions shown from (ISO 2026-11-01, or words: "7 days ago"); default 30 days before --until')
     .option('--until <date>', 'to, exclusive (same forms); default now')
-    .option('--json', 'print the figures as JSON')
-    .action(async (options: ReplayOptions) => {
+    .addHelpText('after', "\nAlso takes eval's --json <file>: the figures as JSON in that file.")
+    .action(async (options: ReplayOptions, command: Command) => {
+      // eval's own --json <file> (commander gives eval's options to eval wherever they appear).
+      const jsonFile = command.parent!.opts<{ json?: string }>().json;
       const { parseReportDate, reportRange } = await import('../../online/dates.ts');
       const { InputError } = await import('../../lib/input-error.ts');
       const { UserError } = await import('../../lib/user-error.ts');
@@ -151,7 +152,11 @@ function registerReplay(evalCommand: Command): void {
           throw error;
         }
       });
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplay(report));
+      process.stdout.write(formatReplay(report));
+      if (jsonFile) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+      }
     });
 }
 

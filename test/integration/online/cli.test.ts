@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,9 +105,10 @@ describe('tastebud report online', () => {
 
 describe('tastebud eval replay', () => {
   it('matches the list the version ranks and not the other; prints the caveat', async () => {
-    const out = await cli(['eval', 'replay', '--version', String(versionId), '--since', '2026-11-19', '--until', '2026-11-22', '--json']);
+    const file = join(dir, 'replay.json');
+    const out = await cli(['eval', 'replay', '--version', String(versionId), '--since', '2026-11-19', '--until', '2026-11-22', '--json', file]);
     expect(out.stderr).toBe('');
-    const result = JSON.parse(out.stdout);
+    const result = JSON.parse(await readFile(file, 'utf8'));
     // The ranked list matches slot for slot; the other list never does (its titles are not in the version's top 3).
     expect(result).toMatchObject({ versionId, batches: 2, slots: 6, matched: 3, positives: 2, positivesRanked: 1, uniformLogging: false });
     expect(result.replayAcceptance).toBeCloseTo(1 / 3);
