@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
 import { popularForMember } from '../recommend/popular.ts';
@@ -38,13 +40,71 @@ export interface ApiAnswers {
   catalog(): Promise<{ catalog: MemoryCatalog; modelVersion: number | null }>;
 }
 
-export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>): ApiAnswers {
+/** Ranked lists kept per (user, model version, filters); each is up to {@link RANKED_LIST_LENGTH} titles. */
+export const RANKED_LIST_CACHE = { max: 5_000, ttlMs: 10 * 60_000 } as const;
+/** A miss ranks at least this much of the list (two pages of 10), so the next page is usually kept too. */
+const MIN_RANKED = 20;
+
+interface RankedList {
+  personal: boolean;
+  /** The list's start, as far as it was ranked. */
+  list: Recommendation[];
+  /** The whole list's length. */
+  total: number;
+}
+
+interface CachedList extends RankedList {
+  stamp: string;
+}
+
+/**
+ * What a member's ranked list depends on besides the model version and filters, in one cheap query (count and max
+ * in one aggregate per table, so PostgreSQL reads the member's rows by primary key: a max(updated_at) alone is
+ * planned as a backward scan of the global updated_at index, 47 ms for a member whose ratings are old): counts and
+ * latest changes of their ratings and hidden titles, and their stored vector's time. Any rating stored, changed
+ * or removed, any title hidden or shown again, any vector rebuilt changes it. Undefined for an unknown user.
+ */
+export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, userId: number): Promise<string | undefined> {
+  const [row] = await prisma.$queryRaw<{ known: boolean; ratings: number; rated: Date | null; hidden: number; hid: Date | null; vector: Date | null }[]>`
+    SELECT EXISTS (SELECT 1 FROM users WHERE id = ${userId}) AS known, r.ratings, r.rated, h.hidden, h.hid,
+           (SELECT updated_at FROM user_vectors WHERE user_id = ${userId}) AS vector
+    FROM (SELECT count(*)::int AS ratings, max(updated_at) AS rated FROM ratings WHERE user_id = ${userId}) r,
+         (SELECT count(*)::int AS hidden, max(created_at) AS hid FROM hidden_titles WHERE user_id = ${userId}) h`;
+  if (!row?.known) return undefined;
+  return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
+}
+
+const CACHE_METRIC = 'tastebud_api_ranked_list_cache_total';
+
+/** The hit/miss counter on a registry (one per registry, however many apps share it). */
+function cacheCounter(registry: Registry): Counter<'result'> {
+  const existing = registry.getSingleMetric(CACHE_METRIC);
+  if (existing) return existing as Counter<'result'>;
+  return new Counter({ name: CACHE_METRIC, help: 'Recommendation requests answered from a kept ranked list (hit) or ranked anew (miss).', labelNames: ['result'], registers: [registry] });
+}
+
+export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
+  const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, ttl: RANKED_LIST_CACHE.ttlMs });
+  const lookups = options.registry ? cacheCounter(options.registry) : undefined;
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));
   const genreOf = (catalog: MemoryCatalog, genre: string | undefined) =>
     genre === undefined ? undefined : matchGenre(genre, new Set(catalog.all().flatMap((t) => t.genres)));
+
+  /** The member's whole ranked list under the snapshot (popular titles before any model). */
+  const rank = async (userId: number, snapshot: ServingSnapshot | undefined, catalog: MemoryCatalog, filter: { genre: string | undefined; kind: string | undefined; exclude: number[] }, first: number): Promise<RankedList> => {
+    const history = await users.history(userId);
+    if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+    // Excluded titles count as hidden for this request only, so every page of the list agrees with the others.
+    const asked: UserHistory = { ...history, hidden: [...history.hidden, ...filter.exclude] };
+    const options = { count: RANKED_LIST_LENGTH, ...(filter.genre ? { genre: filter.genre } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    // Only the start a page needs is ranked; it is exactly the start of the whole list (Recommender.recommendPrefix).
+    const ranked = snapshot ? snapshot.recommender.recommendPrefix(asked, options, first) : undefined;
+    const list = ranked?.items ?? popularForMember(catalog, asked, options);
+    return { personal: !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId)), list, total: ranked?.total ?? list.length };
+  };
 
   return {
     async recommendations(userId, filter, page) {
@@ -52,15 +112,18 @@ export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'cu
       const snapshot = serving.current();
       const catalog = await catalogOf(snapshot);
       const genre = genreOf(catalog, filter.genre);
-      const history = await users.history(userId);
-      if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
-      // Excluded titles count as hidden for this request only: the ranked list is then a pure function of
-      // (history, model version, filters), so every page of it agrees with the others.
-      const asked: UserHistory = { ...history, hidden: [...history.hidden, ...(filter.exclude ?? [])] };
-      const options = { count: RANKED_LIST_LENGTH, ...(genre ? { genre } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
-      const list = snapshot ? snapshot.recommender.recommendFor(asked, options) : popularForMember(catalog, asked, options);
-      const personal = !!snapshot && history.ratings.some((r) => snapshot.index.has(r.titleId));
-      return { modelVersion: snapshot?.versionId ?? null, personal, total: list.length, items: list.slice(page.offset, page.offset + n) };
+      const exclude = [...new Set(filter.exclude ?? [])].sort((a, b) => a - b);
+      // The ranked list is a pure function of (history, model version, filters): kept per key while the stamp holds.
+      const key = snapshot && lists ? `${userId}|${snapshot.versionId}|${filter.kind ?? ''}|${genre ?? ''}|${exclude.join(',')}` : undefined;
+      const stamp = key ? await historyStamp(prisma, userId) : undefined;
+      if (key && stamp === undefined) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
+      const needed = Math.min(RANKED_LIST_LENGTH, page.offset + n);
+      const cached = key ? lists!.get(key) : undefined;
+      const hit = cached && cached.stamp === stamp && cached.list.length >= Math.min(needed, cached.total) ? cached : undefined;
+      const answer = hit ?? (await rank(userId, snapshot, catalog, { genre, kind: filter.kind, exclude }, Math.max(needed, MIN_RANKED, 2 * (cached?.list.length ?? 0))));
+      if (key && !hit) lists!.set(key, { ...answer, stamp: stamp! });
+      if (key) lookups?.inc({ result: hit ? 'hit' : 'miss' });
+      return { modelVersion: snapshot?.versionId ?? null, personal: answer.personal, total: answer.total, items: answer.list.slice(page.offset, page.offset + n) };
     },
     async popular(filter) {
       const n = checkCount(filter.n, { min: 1, max: MAX_PAGE });

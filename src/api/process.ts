@@ -52,7 +52,7 @@ export async function startApiProcess(config: Config): Promise<RunningApi> {
     dashboard: {
       sessionSecret: dashboardSessionSecret(config, logger),
       sessionHours: config.api.dashboardSessionHours,
-      ...(defaultOnlineReport ? { onlineReport: defaultOnlineReport(prisma) } : {}),
+      onlineReport: defaultOnlineReport(prisma),
     },
   });
   await app.listen({ port: config.api.port, host: config.api.host });

@@ -10,6 +10,7 @@ import type { Queues } from '../queue/queues.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
 import { apiAnswers, type ApiAnswers } from './answers.ts';
 import { installAuth } from './auth.ts';
+import { defaultOnlineReport, type OnlineReportSource } from './dashboard/online-source.ts';
 import { registerDashboard, type DashboardSettings } from './dashboard/plugin.ts';
 import { installErrorHandling } from './errors.ts';
 import type { KeyDirectory } from './keys.ts';
@@ -17,6 +18,7 @@ import { registerDocsRoutes } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerRecommendationRoutes } from './routes/recommendations.ts';
+import { registerReportRoutes } from './routes/reports.ts';
 import { registerTitleRoutes } from './routes/titles.ts';
 import { registerUserRoutes } from './routes/users.ts';
 
@@ -43,6 +45,8 @@ export interface ApiDependencies {
     /** API_TRUST_PROXY: believe X-Forwarded-* from a reverse proxy (default false). */
     trustProxy?: boolean;
   };
+  /** The online measures GET /api/reports/online answers with; default: src/online over `prisma`. */
+  onlineReport?: OnlineReportSource;
   /** /dashboard (session secret and lifetime, online measures); without it the dashboard is not served. */
   dashboard?: DashboardSettings;
 }
@@ -50,6 +54,7 @@ export interface ApiDependencies {
 /** What every route module receives. */
 export interface RouteContext extends ApiDependencies {
   answers: ApiAnswers;
+  onlineReport: OnlineReportSource;
 }
 
 /**
@@ -94,12 +99,13 @@ export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInst
       message: `Rate limit of ${context.max} requests per ${context.after} reached for this key; retry after ${Math.ceil(context.ttl / 1000)} s.`,
     }),
   });
-  const ctx: RouteContext = { ...deps, answers: apiAnswers(deps.prisma, deps.serving) };
+  const ctx: RouteContext = { ...deps, answers: apiAnswers(deps.prisma, deps.serving, { registry: deps.registry }), onlineReport: deps.onlineReport ?? defaultOnlineReport(deps.prisma) };
   registerHealthRoutes(app, ctx);
   registerRecommendationRoutes(app, ctx);
   registerTitleRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
   registerDocsRoutes(app);
   if (deps.dashboard) await registerDashboard(app, ctx, deps.dashboard);
   return app;

@@ -32,6 +32,8 @@ export interface SuggestionBatch {
   modelVersionId: number | null;
   /** False when the member has no usable ratings and got popular titles instead. */
   personal: boolean;
+  /** How long ranking the batch took (ms), stored with each suggestion for the online report; set by /recommend. */
+  latencyMs?: number;
 }
 
 /** A title close to another one. */

@@ -77,6 +77,7 @@ export async function postSuggestions(interaction: ChatInputCommandInteraction, 
           position: i,
           modelVersionId: batch.modelVersionId,
           reason: title.reason,
+          latencyMs: batch.latencyMs ?? null,
         },
       ]);
     }

@@ -32,6 +32,9 @@ export async function buildProgram(): Promise<Command> {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
     mod.register(program);
   }
+  // `tastebud --version` only before a command, so `eval replay --version 3` is the replay's own option. Set after
+  // the commands are made, so they do not inherit it: `eval groups --k 5` still reads eval's --k.
+  program.enablePositionalOptions();
   return program;
 }
 

@@ -109,6 +109,16 @@ export class Recommender {
    * reason. Users without usable ratings get popular titles across genres.
    */
   recommendFor(history: UserHistory, options: RecommendOptions): Recommendation[] {
+    return this.recommendPrefix(history, options, options.count).items;
+  }
+
+  /**
+   * The first `first` titles of the list {@link recommendFor} gives for `options.count`, and that list's length,
+   * without ranking (or explaining) the rest: the rerank picks greedily from one candidate pool sized by
+   * `options.count`, so stopping early yields exactly the full list's start. The HTTP API pages through a
+   * 100-title list this way at the cost of the page it serves.
+   */
+  recommendPrefix(history: UserHistory, options: RecommendOptions, first: number): { items: Recommendation[]; total: number } {
     const count = this.checkCount(options.count);
     const { matches, subset } = this.filterFor(options);
     const excluded = new Set(history.hidden);
@@ -117,15 +127,19 @@ export class Recommender {
 
     const known = history.ratings.filter((r) => this.index.has(r.titleId));
     const vector = known.length > 0 ? this.userVector({ ...history, ratings: known }) : undefined;
-    if (!vector || isZero(vector)) return this.popular(count, allowed);
+    if (!vector || isZero(vector)) {
+      const popular = this.popular(count, allowed);
+      return { items: popular.slice(0, first), total: popular.length };
+    }
 
     const candidates = this.candidates(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed, subset);
-    const chosen = this.rerank(candidates, count);
+    const chosen = this.rerank(candidates, Math.min(count, Math.max(0, first)));
     const explain = this.explainer(known);
-    return chosen.map(({ titleId, score }) => {
+    const items = chosen.map(({ titleId, score }) => {
       const title = this.catalog.get(titleId)!;
       return { ...describe(title), score, ...explain(title) };
     });
+    return { items, total: Math.min(count, candidates.length) };
   }
 
   /**

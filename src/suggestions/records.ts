@@ -10,6 +10,8 @@ export interface NewSuggestion {
   position: number;
   modelVersionId: number | null;
   reason: string | null;
+  /** How long /recommend took to rank the batch, in ms (the online report's latency); omitted elsewhere. */
+  latencyMs?: number | null;
 }
 
 /** Remembers suggestion messages (which message shows which title to whom). */

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { NotFoundError } from '../../recommend/types.ts';
 import { MAX_PAGE, RANKED_LIST_LENGTH } from '../answers.ts';
 import { keySecurity } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -25,8 +27,31 @@ function parseExclude(value: string | undefined): number[] {
 
 const genre = { type: 'string', minLength: 1, maxLength: 100 } as const;
 
+/**
+ * User references resolved to row ids, kept: a row's id never changes, and the answer checks the user still exists
+ * (its history stamp), so a kept id of a user who is gone gets a NotFoundError, and the reference is resolved again.
+ */
+function userIds(ctx: RouteContext) {
+  const kept = new LRUCache<string, number>({ max: 10_000 });
+  return async <T>(ref: string, work: (userId: number) => Promise<T>): Promise<{ userId: number; result: T }> => {
+    const known = kept.get(ref);
+    if (known !== undefined) {
+      try {
+        return { userId: known, result: await work(known) };
+      } catch (error) {
+        if (!(error instanceof NotFoundError && error.entity === 'user')) throw error;
+        kept.delete(ref);
+      }
+    }
+    const userId = await resolveUser(ctx.prisma, ref);
+    kept.set(ref, userId);
+    return { userId, result: await work(userId) };
+  };
+}
+
 /** GET /api/users/{user}/recommendations and GET /api/popular. */
 export function registerRecommendationRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const withUser = userIds(ctx);
   app.get<{ Params: { user: string }; Querystring: RecommendationQuery }>('/api/users/:user/recommendations', {
     config: { scope: 'read' },
     schema: {
@@ -66,8 +91,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: RouteCon
     async handler(request) {
       const { n, offset } = request.query;
       const exclude = parseExclude(request.query.exclude);
-      const userId = await resolveUser(ctx.prisma, request.params.user);
-      const page = await ctx.answers.recommendations(userId, { kind: request.query.kind, genre: request.query.genre, exclude }, { n, offset });
+      const { userId, result: page } = await withUser(request.params.user, (id) => ctx.answers.recommendations(id, { kind: request.query.kind, genre: request.query.genre, exclude }, { n, offset }));
       const next = offset + page.items.length;
       return { userId, modelVersion: page.modelVersion, personal: page.personal, offset, total: page.total, nextOffset: next < page.total ? next : null, items: page.items };
     },

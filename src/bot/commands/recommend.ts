@@ -77,7 +77,8 @@ export const command: BotCommand = {
     const genre = await checkGenre(ctx, genreInput);
     await interaction.deferReply();
     const userId = await ctx.ratings.findMember(interaction.user.id);
-    const batch = await ctx.recommender.recommend(userId, { count, genre, kind });
+    const started = performance.now();
+    const batch = { ...(await ctx.recommender.recommend(userId, { count, genre, kind })), latencyMs: Math.round(performance.now() - started) };
     if (batch.titles.length === 0) {
       await interaction.editReply({ content: await nothingLeftMessage(ctx, userId, { genre, kind }), allowedMentions: { parse: [] } });
       return;

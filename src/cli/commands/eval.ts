@@ -106,6 +106,58 @@ export function register(program: Command): void {
       split: options.split,
     });
   });
+
+  registerReplay(evalCommand);
+}
+
+interface ReplayOptions {
+  version: number;
+  since?: string;
+  until?: string;
+}
+
+/** `tastebud eval replay`: a stored model version scored on the impressions members were shown (src/online/replay.ts). */
+function registerReplay(evalCommand: Command): void {
+  evalCommand
+    .command('replay')
+    .description('Score a stored model version on the logged impressions (replay estimator of Li et al., WSDM 2011: match rate, replay acceptance, ranked hits) and say what the figures cannot tell')
+    .requiredOption('--version <id>', 'the model version to score (see `tastebud model list`)', positiveInt)
+    .option('--since <date>', 'impressions shown from (ISO 2026-11-01, or words: "7 days ago"); default 30 days before --until')
+    .option('--until <date>', 'to, exclusive (same forms); default now')
+    .addHelpText('after', "\nAlso takes eval's --json <file>: the figures as JSON in that file.")
+    .action(async (options: ReplayOptions, command: Command) => {
+      // eval's own --json <file> (commander gives eval's options to eval wherever they appear).
+      const jsonFile = command.parent!.opts<{ json?: string }>().json;
+      const { parseReportDate, reportRange } = await import('../../online/dates.ts');
+      const { InputError } = await import('../../lib/input-error.ts');
+      const { UserError } = await import('../../lib/user-error.ts');
+      const { ModelStoreError } = await import('../../model-store/store.ts');
+      const now = new Date();
+      let range;
+      try {
+        range = reportRange(options.since === undefined ? undefined : parseReportDate(options.since, '--since', now), options.until === undefined ? undefined : parseReportDate(options.until, '--until', now), now);
+      } catch (error) {
+        if (error instanceof InputError) throw new UserError(error.message);
+        throw error;
+      }
+      const { withDatabase } = await import('./report.ts');
+      const { replayStoredVersion } = await import('../../online/replay-source.ts');
+      const { deserializeDae } = await import('../../model/dae-model.ts');
+      const { formatReplay } = await import('../../online/format.ts');
+      const report = await withDatabase(async (prisma) => {
+        try {
+          return await replayStoredVersion(prisma, options.version, range, deserializeDae);
+        } catch (error) {
+          if (error instanceof ModelStoreError) throw new UserError(`--version ${options.version}: ${error.message}`);
+          throw error;
+        }
+      });
+      process.stdout.write(formatReplay(report));
+      if (jsonFile) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+      }
+    });
 }
 
 async function runEvaluation(
