@@ -88,13 +88,14 @@ function parseYear(text: string): number | null | undefined {
 export function parseBookRow(fields: readonly string[]): RowResult<BookRow> {
   const bad = columnCount(fields, 'books');
   if (bad) return fail(bad);
-  const [id, goodreads, , , , isbnText, , authorsText, yearText, , title, , , , , , , , , , , image] = fields as string[];
+  const [id, goodreads, , , , isbnText, , authorsText, yearText, originalTitle, title, , , , , , , , , , , image] = fields as string[];
   const bookId = parseWhole(id);
   if (bookId === null) return fail(`book_id "${id!.slice(0, 40)}" is not a positive whole number`);
   const goodreadsId = parseWhole(goodreads);
   if (goodreadsId === null) return fail(`goodreads_book_id "${goodreads!.slice(0, 40)}" is not a positive whole number`);
-  const name = title!.replace(/\s+/gu, ' ').trim();
-  if (name === '') return fail('title is empty');
+  // The published rows always have a title; a blank one falls back to original_title.
+  const name = (title!.trim() === '' ? originalTitle! : title!).replace(/\s+/gu, ' ').trim();
+  if (name === '') return fail('title and original_title are empty');
   if (name.length > MAX_TEXT) return fail(`title is longer than ${MAX_TEXT} characters`);
   const searchName = searchNameOf(name);
   if (searchName === '') return fail(`title "${name.slice(0, 60)}" has no letters or digits`);
