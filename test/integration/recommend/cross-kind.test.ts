@@ -20,12 +20,12 @@ let sciFiFan = 0;
 let romanceFan = 0;
 
 /** A text vector near its genre's axis (the shared space text embeddings give movies and games alike). */
-function textVector(genre: number, i: number): Buffer {
+function textVector(genre: number, i: number): Uint8Array<ArrayBuffer> {
   const v = new Float32Array(TEXT_DIM);
   v[genre] = 1;
   v[3 + (i % (TEXT_DIM - 3))] = 0.35;
   const norm = Math.hypot(...v);
-  return Buffer.from(v.map((x) => x / norm).buffer);
+  return new Uint8Array(v.map((x) => x / norm).buffer);
 }
 
 async function addTitle(kind: 'movie' | 'game', genre: number, i: number): Promise<number> {
