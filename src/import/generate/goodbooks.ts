@@ -211,7 +211,9 @@ async function writeBooks(catalogue: GeneratedShelfCatalogue, shelves: readonly 
     const tagged = new Map<number, number>();
     for (let c = 0; c < COMMON_SHELVES.length; c++) tagged.set(c, Math.round(scale * (c === 0 ? 3 : 1 / (c + 1))));
     book.genres.forEach((g, rank) => tagged.set(genreBase + g, Math.round((scale * 0.8) / (rank + 1))));
-    while (tagged.size < Math.min(GOODBOOKS_SHAPE.shelvesPerBook, shelves.length)) {
+    // Genre shelves of other genres are never drawn, so a small set may hold fewer shelves than a book wants.
+    const wanted = Math.min(GOODBOOKS_SHAPE.shelvesPerBook, tagged.size + shelves.length - otherBase);
+    while (tagged.size < wanted) {
       const tag = otherBase + Math.floor(draws.uniform() ** 2 * (shelves.length - otherBase));
       if (!tagged.has(tag)) tagged.set(tag, 1 + Math.floor(draws.exponential(scale / 200)));
     }
@@ -228,7 +230,7 @@ async function writeBooks(catalogue: GeneratedShelfCatalogue, shelves: readonly 
 async function writeReaders(catalogue: GeneratedShelfCatalogue, users: number, outs: Outs, seed: number, onProgress: GoodbooksGenerateOptions['onProgress']): Promise<{ ratings: number; toRead: number }> {
   outs.ratings.push(`${GOODBOOKS_HEADERS.ratings.join(',')}\n`);
   outs.to_read.push(`${GOODBOOKS_HEADERS.to_read.join(',')}\n`);
-  const expected = Math.round(users * (MIN_PER_USER + (MAX_PER_USER - MIN_PER_USER + 1) / 1.95));
+  const expected = Math.round(users * Math.min(catalogue.books.length, MIN_PER_USER + (MAX_PER_USER - MIN_PER_USER + 1) / 1.95));
   let ratings = 0;
   let toRead = 0;
   for (let u = 0; u < users; u++) {
@@ -248,7 +250,7 @@ async function writeReaders(catalogue: GeneratedShelfCatalogue, users: number, o
     }
     await outs.ratings.flushIfFull();
     await outs.to_read.flushIfFull();
-    if ((u + 1) % 1000 === 0 || u + 1 === users) onProgress?.({ ratings, total: Math.max(ratings, expected) });
+    if ((u + 1) % 1000 === 0 || u + 1 === users) onProgress?.({ ratings, total: u + 1 === users ? ratings : Math.max(ratings, expected) });
   }
   return { ratings, toRead };
 }
