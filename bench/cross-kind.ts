@@ -11,7 +11,8 @@
 //   co-rated: training holds every movie rating, the background readers' book ratings and B's kept book ratings;
 //   cold kind: training holds movie ratings only; every book is a cold title with a vector from its text.
 // Reported: nDCG@10 over books only (all held-out books relevant, and liked ones, >= 4 stars), the default model
-// against popularity-in-kind (book rating counts in the same training) and a random in-kind ranking.
+// against popularity-in-kind (book rating counts in the same training) and a random in-kind ranking; and the
+// genre fit: the share of the top 10 books carrying one of the user's three planted favourite book genres.
 // Usage: npx tsx bench/cross-kind.ts [--seeds 201,202,203] [--dir DIR] [--books 2000] [--readers 1000]
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,8 @@ interface Setup {
   bothKinds: Map<number, Rating[]>;
   groupA: number[];
   groupB: number[];
+  /** The three genre shelves each both-kinds user's planted book taste likes most. */
+  favourites: Map<number, Set<number>>;
 }
 
 function makeSetup(seed: number): Setup {
@@ -91,13 +94,16 @@ function makeSetup(seed: number): Setup {
     }
   }
   const bothKinds = new Map<number, Rating[]>();
+  const favourites = new Map<number, Set<number>>();
   const users = [...groupByUser(movieRatings)];
   const pick = new Draws(seedFor(seed, 41, 0));
   for (const [userId, ratings] of users) {
     if (!pick.chance(0.5)) continue;
     const draws = new Draws(seedFor(seed, 42, userId));
     const last = Math.max(...ratings.map((r) => r.ratedAt));
-    const rated = readerRatings(books, bookTasteOf(ratings, draws), 20 + draws.int(41), draws);
+    const taste = bookTasteOf(ratings, draws);
+    favourites.set(userId, new Set([...taste.keys()].sort((a, b) => taste[b]! - taste[a]!).slice(0, 3)));
+    const rated = readerRatings(books, taste, 20 + draws.int(41), draws);
     bothKinds.set(userId, rated.map((x, j) => ({ userId, titleId: BOOK_ID + books.books[x.book]!.bookId, value: x.stars, ratedAt: last + (j + 1) * 60_000 })));
   }
   const ids = [...bothKinds.keys()];
@@ -106,7 +112,7 @@ function makeSetup(seed: number): Setup {
     [ids[i], ids[j]] = [ids[j]!, ids[i]!];
   }
   const half = Math.floor(ids.length / 2);
-  return { books, bookRecords, background, bothKinds, groupA: ids.slice(0, half).sort((a, b) => a - b), groupB: ids.slice(half).sort((a, b) => a - b) };
+  return { books, bookRecords, background, bothKinds, groupA: ids.slice(0, half).sort((a, b) => a - b), groupB: ids.slice(half).sort((a, b) => a - b), favourites };
 }
 
 /** B's per-user 25 % book hold-out (at least one), seeded. */
@@ -143,8 +149,13 @@ function modelBooks(model: TrainedModel, bookRows: number[], history: readonly R
 interface Scores {
   all: number[];
   liked: number[];
+  /** Share of the top k whose genres include one of the user's three planted favourite shelves. */
+  fit: number[];
 }
+let current: Setup;
 const score = (into: Scores, ranked: readonly number[], held: readonly Rating[]) => {
+  const liked3 = current.favourites.get(held[0]!.userId)!;
+  into.fit.push(ranked.filter((id) => current.books.books[id - BOOK_ID - 1]!.genres.some((g) => liked3.has(g))).length / Math.max(1, ranked.length));
   into.all.push(ndcgAt(ranked, new Set(held.map((r) => r.titleId)), k));
   const liked = held.filter((r) => r.value >= 4);
   if (liked.length > 0) into.liked.push(ndcgAt(ranked, new Set(liked.map((r) => r.titleId)), k));
@@ -157,11 +168,12 @@ const median = (xs: number[]) => {
 };
 
 /** Per seed: rows name → [nDCG all, nDCG liked]. */
-const results = new Map<string, { all: number[]; liked: number[] }>();
+const results = new Map<string, { all: number[]; liked: number[]; fit: number[] }>();
 const note = (name: string, s: Scores) => {
-  const row = results.get(name) ?? { all: [], liked: [] };
+  const row = results.get(name) ?? { all: [], liked: [], fit: [] };
   row.all.push(mean(s.all));
   row.liked.push(mean(s.liked));
+  row.fit.push(mean(s.fit));
   results.set(name, row);
 };
 const timings: number[] = [];
@@ -169,6 +181,7 @@ let sizes = '';
 
 for (const seed of seeds) {
   const setup = makeSetup(seed);
+  current = setup;
   const { kept, held } = splitB(setup, seed);
   const movieIds = movies.map((m) => m.movieId);
   const bookIds = setup.bookRecords.map((b) => b.movieId);
@@ -187,10 +200,10 @@ for (const seed of seeds) {
     const rowOf = new Map(model.titleIds.map((id, row) => [id, row]));
     const bookRows = bookIds.map((id) => rowOf.get(id)!);
     const trainByUser = groupByUser(train);
-    const modelA: Scores = { all: [], liked: [] };
+    const modelA: Scores = { all: [], liked: [], fit: [] };
     for (const userId of setup.groupA) score(modelA, modelBooks(model, bookRows, trainByUser.get(userId)!), setup.bothKinds.get(userId)!);
     note(`${scenario} | A (no book ratings) | model`, modelA);
-    const random: Scores = { all: [], liked: [] };
+    const random: Scores = { all: [], liked: [], fit: [] };
     const draws = new Draws(seedFor(seed, 44, 0));
     for (const userId of setup.groupA) score(random, Array.from({ length: k }, () => bookIds[draws.int(bookIds.length)]!), setup.bothKinds.get(userId)!);
     note(`${scenario} | A (no book ratings) | random book`, random);
@@ -202,11 +215,11 @@ for (const seed of seeds) {
         const seen = new Set(history.map((r) => r.titleId));
         return ranked.filter((id) => !seen.has(id)).slice(0, k);
       };
-      const popA: Scores = { all: [], liked: [] };
+      const popA: Scores = { all: [], liked: [], fit: [] };
       for (const userId of setup.groupA) score(popA, popular(trainByUser.get(userId)!), setup.bothKinds.get(userId)!);
       note(`${scenario} | A (no book ratings) | popularity in kind`, popA);
-      const modelB: Scores = { all: [], liked: [] };
-      const popB: Scores = { all: [], liked: [] };
+      const modelB: Scores = { all: [], liked: [], fit: [] };
+      const popB: Scores = { all: [], liked: [], fit: [] };
       for (const userId of setup.groupB) {
         score(modelB, modelBooks(model, bookRows, trainByUser.get(userId)!), held.get(userId)!);
         score(popB, popular(trainByUser.get(userId)!), held.get(userId)!);
@@ -222,6 +235,6 @@ console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem(
 console.log(`data per seed: ${sizes}`);
 console.log(`model: default trainer options (chosen by bench/tune.ts on validation carves of seed ${TUNING_SEEDS.join(',')}; none chosen here), seed = data seed; training ${median(timings).toFixed(1)} s median`);
 console.log(`seeds ${seeds.join(',')}; nDCG@${k} over books only, mean over users per seed, median over seeds [min-max]`);
-console.log(`${'scenario | users | ranking'.padEnd(62)}${'all held-out'.padStart(24)}${'liked (>= 4)'.padStart(24)}`);
+console.log(`${'scenario | users | ranking'.padEnd(62)}${'all held-out'.padStart(24)}${'liked (>= 4)'.padStart(24)}${'genre fit of top 10'.padStart(24)}`);
 const cell = (xs: number[]) => `${median(xs).toFixed(4)} [${Math.min(...xs).toFixed(4)}-${Math.max(...xs).toFixed(4)}]`.padStart(24);
-for (const [name, row] of results) console.log(`${name.padEnd(62)}${cell(row.all)}${cell(row.liked)}`);
+for (const [name, row] of results) console.log(`${name.padEnd(62)}${cell(row.all)}${cell(row.liked)}${cell(row.fit)}`);
