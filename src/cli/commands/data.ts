@@ -22,8 +22,9 @@ function seedArg(value: string): number {
 }
 
 /**
- * `tastebud data download movielens`: fetch and unpack a MovieLens release from GroupLens.
- * `tastebud data generate movielens`: write data of a release's shape where it cannot be downloaded.
+ * `tastebud data download movielens|goodbooks`: fetch (and unpack) a MovieLens release from GroupLens, or the
+ * Goodbooks-10k files from their GitHub repository.
+ * `tastebud data generate movielens|goodbooks`: write data of the dataset's shape where it cannot be downloaded.
  */
 export function register(program: Command): void {
   const data = program.command('data').description('Public datasets the bot learns from');
