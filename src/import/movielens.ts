@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SqlClient } from './copy.ts';
 import { readCsvLines } from './csv-lines.ts';
 import { checkHeader, HEADERS, parseLinkRow, parseMovieRow, parseRatingRow, parseTagRow, type MovieLensFile, type RowResult } from './rows.ts';
+import type { GoodbooksFile } from './goodbooks-rows.ts';
 import { linksSink, ratingsSink, tagsSink, titlesSink, type RowSink } from './staged-writes.ts';
 
 export type { SqlClient } from './copy.ts';
@@ -18,21 +19,21 @@ export class ImportInputError extends Error {
 
 /** A row that was skipped, with where it is. */
 export interface ImportProblem {
-  file: MovieLensFile;
+  file: MovieLensFile | GoodbooksFile;
   path: string;
   line: number;
   reason: string;
 }
 
 export interface ImportProgress {
-  file: MovieLensFile;
+  file: MovieLensFile | GoodbooksFile;
   bytesRead: number;
   totalBytes: number;
   rowsRead: number;
 }
 
 export interface FileSummary {
-  file: MovieLensFile;
+  file: MovieLensFile | GoodbooksFile;
   path: string;
   /** Data rows read (the header and blank lines not counted). */
   read: number;
@@ -89,8 +90,13 @@ export async function findMovieLensFiles(dir: string, files: readonly MovieLensF
   return found;
 }
 
-interface FileReader<T> {
-  file: MovieLensFile;
+/** One file of a dataset on its way through {@link importFile}. */
+export interface FileReader<T> {
+  file: MovieLensFile | GoodbooksFile;
+  /** "MovieLens" or "Goodbooks", for messages. */
+  dataset?: string;
+  /** Checks the header line; a reason when it is wrong (default: the MovieLens header of `file`). */
+  header?: (fields: readonly string[]) => string | null;
   path: string;
   size: number;
   parse: (fields: readonly string[]) => RowResult<T>;
@@ -106,7 +112,9 @@ const CORRUPT_AFTER = 1000;
  * Streams one file through validation into its sink. Bad rows are handed to `onProblem` and counted; a wrong
  * header, a cut-off last line or a file of mostly bad rows is fatal (an {@link ImportInputError}).
  */
-async function importFile<T>(reader: FileReader<T>, options: ImportOptions): Promise<FileSummary> {
+export async function importFile<T>(reader: FileReader<T>, options: Pick<ImportOptions, 'maxLineBytes' | 'onProgress' | 'onProblem'>): Promise<FileSummary> {
+  const dataset = reader.dataset ?? 'MovieLens';
+  const checkFirst = reader.header ?? ((fields: readonly string[]) => checkHeader(fields, reader.file as MovieLensFile));
   const started = Date.now();
   const summary: FileSummary = { file: reader.file, path: reader.path, read: 0, imported: 0, skipped: 0, ms: 0 };
   const progress: ImportProgress = { file: reader.file, bytesRead: 0, totalBytes: reader.size, rowsRead: 0 };
@@ -126,8 +134,8 @@ async function importFile<T>(reader: FileReader<T>, options: ImportOptions): Pro
       for (const entry of lines) {
         if (!sawHeader) {
           sawHeader = true;
-          const bad = 'problem' in entry ? entry.problem : checkHeader(entry.fields, reader.file);
-          if (bad) throw new ImportInputError(`${where(entry.line)}: ${bad}; is this MovieLens ${reader.file}.csv?`);
+          const bad = 'problem' in entry ? entry.problem : checkFirst(entry.fields);
+          if (bad) throw new ImportInputError(`${where(entry.line)}: ${bad}; is this ${dataset} ${reader.file}.csv?`);
           continue;
         }
         summary.read++;
@@ -161,7 +169,7 @@ async function importFile<T>(reader: FileReader<T>, options: ImportOptions): Pro
   } finally {
     stream.destroy();
   }
-  if (!sawHeader) throw new ImportInputError(`${reader.path} is empty: expected the header "${HEADERS[reader.file].join(',')}" and rows.`);
+  if (!sawHeader) throw new ImportInputError(`${reader.path} is empty: expected a ${dataset} ${reader.file}.csv header and rows.`);
   summary.ms = Date.now() - started;
   return summary;
 }
@@ -186,7 +194,7 @@ async function titleIdsByMovieLensId(db: SqlClient): Promise<Map<number, number>
 }
 
 /** PostgreSQL's "disk full" and "out of memory" conditions, told as what to do about them. */
-function describeServerError(error: unknown, file: MovieLensFile | null): Error {
+export function describeServerError(error: unknown, file: MovieLensFile | GoodbooksFile | null): Error {
   const code = (error as { code?: string }).code;
   const during = file ? ` while importing ${file}.csv` : '';
   if (code === '53100') {

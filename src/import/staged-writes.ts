@@ -15,7 +15,7 @@ export interface RowSink<T> {
   finish(): Promise<void>;
 }
 
-interface Chunking<T> {
+export interface Chunking<T> {
   rows: number;
   /** The row as a line of COPY text, made as it arrives so a chunk is held as text, not objects. */
   format: (row: T, line: number) => string;
@@ -87,7 +87,8 @@ class StagedSink<T> implements RowSink<T> {
   }
 }
 
-async function staged<T>(db: SqlClient, table: string, columns: string, chunking: Chunking<T>): Promise<RowSink<T>> {
+/** A sink that stages rows in a temporary table `table` (with `columns`) and merges them as `chunking` says. */
+export async function staged<T>(db: SqlClient, table: string, columns: string, chunking: Chunking<T>): Promise<RowSink<T>> {
   const staging = new Staging(db, table, columns);
   await staging.create();
   return new StagedSink(staging, chunking);
@@ -214,7 +215,7 @@ export async function ratingsSink(db: SqlClient, chunkRows = 250_000): Promise<R
 }
 
 /** Drops the ratings table's foreign keys and indexes other than its primary key; returns what puts them back. */
-async function dropRatingChecks(db: SqlClient): Promise<() => Promise<void>> {
+export async function dropRatingChecks(db: SqlClient): Promise<() => Promise<void>> {
   const { rows: keys } = await db.query<{ name: string; definition: string }>(
     "SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = 'ratings'::regclass AND contype = 'f'",
   );

@@ -3,7 +3,10 @@
  * record they all answer with. Callers (the CLI imports and enrichment today; autocomplete fallback and
  * `tastebud try --providers` later) depend on this file only, never on one provider's response shapes.
  */
-import type { ExternalSource, TitleKind } from '../generated/prisma/enums.ts';
+import type { ExternalSource as StoredExternalSource, TitleKind } from '../generated/prisma/enums.ts';
+
+/** A provider's record kind; the dataset ids (goodbooks, goodreads, isbn: src/import/goodbooks.ts) are no provider's. */
+type ExternalSource = Exclude<StoredExternalSource, 'goodbooks' | 'goodreads' | 'isbn'>;
 
 export type { ExternalSource, TitleKind };
 

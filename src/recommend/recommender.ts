@@ -134,7 +134,9 @@ export class Recommender {
 
     const candidates = this.candidates(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed, subset);
     const chosen = this.rerank(candidates, Math.min(count, Math.max(0, first)));
-    const explain = this.explainer(known);
+    // A kind the user rated nothing of is ranked by their taste in other kinds, through the titles' text-side vectors.
+    const crossKind = options.kind !== undefined && !known.some((r) => this.catalog.get(r.titleId)?.kind === options.kind);
+    const explain = crossKind ? this.crossKindExplainer(known, options.kind!) : this.explainer(known);
     const items = chosen.map(({ titleId, score }) => {
       const title = this.catalog.get(titleId)!;
       return { ...describe(title), score, ...explain(title) };
@@ -292,6 +294,22 @@ export class Recommender {
     };
   }
 
+  /**
+   * Reasons for a kind the user rated nothing of: they say the pick comes from the user's taste in the kinds they
+   * did rate, matched by what the title is about (its text), naming the closest liked title when one is close.
+   */
+  private crossKindExplainer(ratings: readonly RatedTitle[], kind: string): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
+    const inner = this.explainer(ratings);
+    const rated = [...new Set(ratings.map((r) => this.catalog.get(r.titleId)?.kind).filter((k): k is string => k !== undefined))].sort();
+    const taste = `your taste in ${rated.map(pluralKind).join(' and ') || 'what you rated'}`;
+    return (title) => {
+      const because = inner(title);
+      const lead = `you have rated no ${pluralKind(kind)} yet: its description fits ${taste}`;
+      if (because.becauseTitleId === undefined) return { reason: lead };
+      return { reason: `${lead} (${because.reason})`, becauseTitleId: because.becauseTitleId };
+    };
+  }
+
   /** The kind/genre test for a request, and the titles it can pass when a filter narrows them down. */
   private filterFor(options: RecommendOptions): { matches: (titleId: number) => boolean; subset?: readonly number[] } {
     const kind = options.kind;
@@ -338,6 +356,11 @@ export class Recommender {
   private checkCount(count: number): number {
     return checkCount(count, { min: 1, max: this.settings.maxCount });
   }
+}
+
+/** "movies", "books", "music". */
+function pluralKind(kind: string): string {
+  return kind === 'music' ? 'music' : `${kind}s`;
 }
 
 function describe(title: TitleInfo): Pick<Recommendation, 'titleId' | 'name' | 'year' | 'genres' | 'kind'> {

@@ -53,7 +53,7 @@ export function generatorState(shape: ShapeName, scale: number, seed: number) {
 }
 
 /** Writes text through a file stream with backpressure; a write error (e.g. a full disk) surfaces on the next call. */
-class FileOut {
+export class FileOut {
   private readonly stream: WriteStream;
   private parts: string[] = [];
   private length = 0;
