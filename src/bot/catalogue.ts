@@ -126,6 +126,8 @@ function sourceOf(provider: ProviderName, kind: TitleKind): ExternalSource {
 /** Provider names for the footer; kept when a provider is later turned off, since the data and images stay its. */
 const LABEL: Record<ProviderName, string> = { tmdb: 'TMDB', rawg: 'RAWG', openlibrary: 'Open Library', musicbrainz: 'MusicBrainz' };
 
-function creditsOf(sources: ExternalSource[]): string[] {
-  return [...new Set(sources.map((s) => LABEL[SOURCE_PROVIDER[s]]))];
+function creditsOf(sources: readonly string[]): string[] {
+  // Ids from bulk data sets (Goodbooks, ISBN) credit no provider.
+  const fromProviders = sources.filter((s): s is ExternalSource => s in SOURCE_PROVIDER);
+  return [...new Set(fromProviders.map((s) => LABEL[SOURCE_PROVIDER[s]]))];
 }

@@ -5,6 +5,7 @@ import type { RatingStore } from '../ratings/store.ts';
 import { UserFacingError } from './errors.ts';
 import { clip, LIMITS, suggestionEmbed } from './messages.ts';
 import type { SuggestionBatch } from './ports.ts';
+import type { BotCatalogue } from './catalogue.ts';
 import type { Logger } from '../log.ts';
 
 /** Said under the header when the bot could not add its scale reactions (the channel's backlog was full). */
@@ -48,6 +49,8 @@ export function requireRateableChannel(interaction: Pick<BaseInteraction, 'appPe
 export interface SuggestionPosting {
   reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
   ratings: Pick<RatingStore, 'recordSuggestions'>;
+  /** Posters and lengths for the embeds (none: embeds without pictures). */
+  catalogue?: Pick<BotCatalogue, 'media'>;
 }
 
 /**
