@@ -107,17 +107,82 @@ export async function downloadMovieLens(options: DownloadOptions): Promise<Downl
   });
 
   const md5 = await fetchChecksum(`${url}.md5`, doFetch, options, name);
-  const response = await connect(url, doFetch, options, name);
+  const response = await openDownload(url, doFetch, options.connectTimeoutMs ?? 30_000, movieLensHints(name, options.dir));
   const zipPath = join(options.dir, `${name}.zip`);
   const partPath = `${zipPath}.part`;
-  const lengthHeader = Number(response.headers.get('content-length'));
-  const progress: DownloadProgress = { received: 0, total: Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null };
   const hash = createHash('md5');
+  const bytes = await saveResponse(url, response, partPath, (chunk, progress) => {
+    hash.update(chunk);
+    options.onProgress?.(progress);
+  });
+  const actual = hash.digest('hex');
+  if (actual !== md5) {
+    await rm(partPath, { force: true });
+    throw new DownloadError(`The download of ${url} is damaged: its MD5 is ${actual}, GroupLens publishes ${md5}; run the command again.`);
+  }
+  await rename(partPath, zipPath);
+
+  await (options.unzip ?? unzipWithProgram)(zipPath, options.dir);
+  const dataDir = join(options.dir, name);
+  const movies = await stat(join(dataDir, 'movies.csv')).catch(() => null);
+  if (!movies?.isFile()) throw new DownloadError(`${zipPath} unpacked, but ${join(dataDir, 'movies.csv')} is not there; is it a MovieLens archive?`);
+  return { url, zipPath, dataDir, bytes };
+}
+
+/** The MD5 GroupLens publishes beside each archive (`<name>.zip.md5`), so a damaged download is never unpacked. */
+async function fetchChecksum(url: string, doFetch: typeof fetch, options: DownloadOptions, name: string): Promise<string> {
+  const response = await openDownload(url, doFetch, options.connectTimeoutMs ?? 30_000, movieLensHints(name, options.dir));
+  const text = await response.text();
+  const md5 = /\b[0-9a-f]{32}\b/i.exec(text)?.[0];
+  if (!md5) throw new DownloadError(`${url} holds no MD5 checksum; the download cannot be checked. Download ${name}.zip by hand into ${options.dir}.`);
+  return md5.toLowerCase();
+}
+
+/** What a failed download tells the user to do instead; each data set has its own by-hand route. */
+export interface DownloadHints {
+  /** The whole message when the host cannot be reached (`reason` says why). */
+  offline: (url: string, reason: string) => string;
+  /** What to add after "the server answered 404 Not Found." */
+  rejected: string;
+}
+
+/** Response headers of `url`, or a {@link DownloadError} saying why there are none. */
+export async function openDownload(url: string, doFetch: typeof fetch, connectTimeoutMs: number, hints: DownloadHints): Promise<Response & { body: NonNullable<Response['body']> }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
+  let response: Response;
+  try {
+    response = await doFetch(url, { signal: controller.signal });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
+    const reason = controller.signal.aborted
+      ? String((controller.signal.reason as Error)?.message)
+      : code && OFFLINE_CODES[code]
+        ? `${OFFLINE_CODES[code]}, ${code}`
+        : (cause?.message ?? (error as Error).message);
+    throw new DownloadError(hints.offline(url, reason));
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok || !response.body) {
+    throw new DownloadError(`Could not download ${url}: the server answered ${response.status} ${response.statusText}.${hints.rejected ? ` ${hints.rejected}` : ''}`);
+  }
+  return response as Response & { body: NonNullable<Response['body']> };
+}
+
+/**
+ * Streams a response body into `partPath`, handing each chunk and the progress so far to `onChunk`. A download that
+ * breaks off or stops short of its Content-Length removes the part file and is a {@link DownloadError}.
+ */
+export async function saveResponse(url: string, response: Response & { body: NonNullable<Response['body']> }, partPath: string, onChunk?: (chunk: Buffer, progress: DownloadProgress) => void): Promise<number> {
+  // A compressed answer's Content-Length counts compressed bytes, and fetch hands over the unpacked ones.
+  const length = response.headers.get('content-encoding') ? Number.NaN : Number(response.headers.get('content-length'));
+  const progress: DownloadProgress = { received: 0, total: Number.isFinite(length) && length > 0 ? length : null };
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       progress.received += chunk.length;
-      hash.update(chunk);
-      options.onProgress?.({ ...progress });
+      onChunk?.(chunk, { ...progress });
       done(null, chunk);
     },
   });
@@ -131,51 +196,10 @@ export async function downloadMovieLens(options: DownloadOptions): Promise<Downl
     await rm(partPath, { force: true });
     throw new DownloadError(`The download of ${url} stopped at ${progress.received} of ${progress.total} bytes; run the command again.`);
   }
-  const actual = hash.digest('hex');
-  if (actual !== md5) {
-    await rm(partPath, { force: true });
-    throw new DownloadError(`The download of ${url} is damaged: its MD5 is ${actual}, GroupLens publishes ${md5}; run the command again.`);
-  }
-  await rename(partPath, zipPath);
-
-  await (options.unzip ?? unzipWithProgram)(zipPath, options.dir);
-  const dataDir = join(options.dir, name);
-  const movies = await stat(join(dataDir, 'movies.csv')).catch(() => null);
-  if (!movies?.isFile()) throw new DownloadError(`${zipPath} unpacked, but ${join(dataDir, 'movies.csv')} is not there; is it a MovieLens archive?`);
-  return { url, zipPath, dataDir, bytes: progress.received };
+  return progress.received;
 }
 
-/** The MD5 GroupLens publishes beside each archive (`<name>.zip.md5`), so a damaged download is never unpacked. */
-async function fetchChecksum(url: string, doFetch: typeof fetch, options: DownloadOptions, name: string): Promise<string> {
-  const response = await connect(url, doFetch, options, name);
-  const text = await response.text();
-  const md5 = /\b[0-9a-f]{32}\b/i.exec(text)?.[0];
-  if (!md5) throw new DownloadError(`${url} holds no MD5 checksum; the download cannot be checked. Download ${name}.zip by hand into ${options.dir}.`);
-  return md5.toLowerCase();
-}
-
-/** Response headers of `url`, or a {@link DownloadError} saying why there are none. */
-async function connect(url: string, doFetch: typeof fetch, options: DownloadOptions, name: string): Promise<Response & { body: NonNullable<Response['body']> }> {
-  const controller = new AbortController();
-  const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
-  let response: Response;
-  try {
-    response = await doFetch(url, { signal: controller.signal });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
-    const reason = controller.signal.aborted
-      ? String((controller.signal.reason as Error)?.message)
-      : code && OFFLINE_CODES[code]
-        ? `${OFFLINE_CODES[code]}, ${code}`
-        : (cause?.message ?? (error as Error).message);
-    throw new DownloadError(offlineMessage(url, reason, name, options.dir));
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok || !response.body) {
-    throw new DownloadError(`Could not download ${url}: the server answered ${response.status} ${response.statusText}. Check --size, or download ${name}.zip by hand into ${options.dir}.`);
-  }
-  return response as Response & { body: NonNullable<Response['body']> };
+/** The by-hand route for a MovieLens archive. */
+function movieLensHints(name: string, dir: string): DownloadHints {
+  return { offline: (url, reason) => offlineMessage(url, reason, name, dir), rejected: `Check --size, or download ${name}.zip by hand into ${dir}.` };
 }

@@ -2,13 +2,9 @@
  * `tastebud data download goodbooks`: the five Goodbooks-10k CSV files from their published location
  * (github.com/zygmuntz/goodbooks-10k), each checked against its published header, plus a licence note beside them.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { DownloadError } from './download.ts';
+import { DownloadError, openDownload, saveResponse } from './download.ts';
 import { checkGoodbooksHeader, type GoodbooksFile } from './goodbooks-rows.ts';
 import { GOODBOOKS_ALL_FILES } from './goodbooks.ts';
 
@@ -71,42 +67,11 @@ async function headerProblem(path: string, file: GoodbooksFile): Promise<string 
 }
 
 async function fetchTo(url: string, partPath: string, file: GoodbooksFile, options: GoodbooksDownloadOptions): Promise<number> {
-  const controller = new AbortController();
-  const timeoutMs = options.connectTimeoutMs ?? 30_000;
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(url, { signal: controller.signal });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = controller.signal.aborted ? String((controller.signal.reason as Error)?.message) : (cause?.code ?? cause?.message ?? (error as Error).message);
-    throw new DownloadError(
-      `Could not download ${url} (${reason}). This machine seems to be offline or cannot reach that host. On a machine with internet, download ` +
-        `${GOODBOOKS_ALL_FILES.map((f) => `${f}.csv`).join(', ')} from https://github.com/zygmuntz/goodbooks-10k into ${options.dir}, then run 'tastebud import goodbooks --dir ${options.dir}'.`,
-    );
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok || !response.body) throw new DownloadError(`Could not download ${url}: the server answered ${response.status} ${response.statusText}.`);
-  // A compressed answer's Content-Length counts compressed bytes, and fetch hands over the unpacked ones.
-  const length = response.headers.get('content-encoding') ? Number.NaN : Number(response.headers.get('content-length'));
-  const progress = { file, received: 0, total: Number.isFinite(length) && length > 0 ? length : null };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      progress.received += chunk.length;
-      options.onProgress?.({ ...progress });
-      done(null, chunk);
-    },
+  const response = await openDownload(url, options.fetch ?? fetch, options.connectTimeoutMs ?? 30_000, {
+    offline: (u, reason) =>
+      `Could not download ${u} (${reason}). This machine seems to be offline or cannot reach that host. On a machine with internet, download ` +
+      `${GOODBOOKS_ALL_FILES.map((f) => `${f}.csv`).join(', ')} from https://github.com/zygmuntz/goodbooks-10k into ${options.dir}, then run 'tastebud import goodbooks --dir ${options.dir}'.`,
+    rejected: '',
   });
-  try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partPath));
-  } catch (error) {
-    await rm(partPath, { force: true });
-    throw new DownloadError(`The download of ${url} broke off after ${progress.received} bytes (${(error as Error).message}); run the command again.`);
-  }
-  if (progress.total !== null && progress.received !== progress.total) {
-    await rm(partPath, { force: true });
-    throw new DownloadError(`The download of ${url} stopped at ${progress.received} of ${progress.total} bytes; run the command again.`);
-  }
-  return progress.received;
+  return saveResponse(url, response, partPath, (_chunk, progress) => options.onProgress?.({ file, ...progress }));
 }
