@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { prismaMovieNightStore } from '../movienight/store.ts';
 import { QUEUE } from '../queue/names.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
-import type { Queues } from '../queue/queues.ts';
+import { withQueueTimeout, type Queues } from '../queue/queues.ts';
 import type { RetryPolicy } from '../db/retry.ts';
 import { prismaRatingStore } from '../ratings/store.ts';
 import { createAdminActions } from './admin-service.ts';
@@ -201,7 +201,13 @@ export function createBot(deps: BotDependencies): Bot {
       // Reactions waiting for their member's budget are stored now rather than lost.
       await memberQueue.flush();
       await Promise.allSettled([...inFlight]);
-      await movieNightWorker?.close();
+      // Worker.close() can wait forever for a blocking connection that keeps reconnecting to a Redis that is down
+      // (taskforcesh/bullmq#4656): wait a bounded time, then cut the connection.
+      if (movieNightWorker) {
+        await withQueueTimeout('closing the movie-night worker', movieNightWorker.close(), 5_000).catch((error: unknown) =>
+          logger.warn({ err: error }, 'movie-night worker did not close in time; disconnecting it'),
+        );
+      }
       movieNightConnection?.disconnect();
       await reconciler.stop();
       await dispatcher.stop();

@@ -59,4 +59,12 @@ describe('Redis unavailable', () => {
     const queuedUsers = jobs.map((j) => j.data.userId).sort((a, b) => a - b);
     expect(queuedUsers).toEqual([...usersNeedingRebuild].sort((a, b) => a - b));
   });
+
+  it('the bot stops within seconds while redis-server is down (BullMQ alone would wait for it forever)', async () => {
+    await redis.stop();
+    const started = Date.now();
+    await bot.stop();
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await redis.start();
+  }, 60_000);
 });
