@@ -71,6 +71,8 @@ const settings = z.object({
   WORKER_METRICS_PORT: int(0, 65535).default(9465),
   /** An unpacked MovieLens release; unset = data/movielens/<release>, where `tastebud data download movielens` puts it. */
   MOVIELENS_DIR: optional(z.string().min(1)),
+  /** Which MovieLens release `seed` and `import movielens` use (and download when absent): small = ml-latest-small. */
+  MOVIELENS_RELEASE: z.enum(['small', '25m', '32m']).default('small'),
   /** TMDB API read-access token (v4 auth, used as a Bearer token on API v3); unset: TMDB is off. */
   TMDB_TOKEN: optional(z.string().min(20, 'looks too short to be a TMDB read-access token')),
   TMDB_API_URL: url(['http:', 'https:']).default('https://api.themoviedb.org/3'),
@@ -169,6 +171,7 @@ export interface Config {
   metricsPort: number;
   workerMetricsPort: number;
   movielensDir: string | undefined;
+  movielensRelease: 'small' | '25m' | '32m';
   providers: ProviderSettings;
   timezone: string;
   api: {
@@ -244,6 +247,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     metricsPort: s.METRICS_PORT,
     workerMetricsPort: s.WORKER_METRICS_PORT,
     movielensDir: s.MOVIELENS_DIR,
+    movielensRelease: s.MOVIELENS_RELEASE,
     providers: {
       tmdb: { token: s.TMDB_TOKEN, apiUrl: s.TMDB_API_URL },
       rawg: { apiKey: s.RAWG_API_KEY, apiUrl: s.RAWG_API_URL },

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { locateModel, missingModelFiles } from '../embeddings/encoder.ts';
 import { findMovieLensDir, MOVIELENS_FILES } from '../import/locate.ts';
+import type { MovieLensSize } from '../import/download.ts';
 import type { Logger } from '../log.ts';
 import type { TrainOptions } from '../model/train.ts';
 import { bar } from '../lib/progress-bar.ts';
@@ -94,6 +95,8 @@ export interface PrepareContext {
   candidates: readonly string[];
   /** Where to download MovieLens when no candidate holds it (seed on a machine with internet); absent = never download. */
   downloadTo?: string;
+  /** Which release to download there (MOVIELENS_RELEASE); default small. */
+  release?: MovieLensSize;
   /** Who the first retrain is recorded as requested by. */
   requestedBy: string;
   /** May the configured embedding model be downloaded (seed with ALLOW_REMOTE_MODELS), or must setup work offline (try)? */
@@ -115,7 +118,7 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
   const candidates = [...ctx.candidates];
   let state = await catalogueState(prisma);
   if (state.titles === 0) {
-    const dir = findMovieLensDir(candidates) ?? (ctx.downloadTo ? await downloadCatalogue(ctx.downloadTo, reporter) : undefined);
+    const dir = findMovieLensDir(candidates) ?? (ctx.downloadTo ? await downloadCatalogue(ctx.downloadTo, ctx.release ?? 'small', reporter) : undefined);
     if (!dir) throw missingMovieLens(candidates);
     candidates.unshift(dir);
     const { default: pg } = await import('pg');
@@ -182,10 +185,10 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
   return choice.model;
 }
 
-/** Downloads ml-latest-small into `dir` (machines with internet); the error says how to copy it in by hand. */
-async function downloadCatalogue(dir: string, report: SetupReporter): Promise<string> {
-  const { downloadMovieLens } = await import('../import/download.ts');
-  report.line(`No MovieLens files found: downloading ml-latest-small into ${dir}.`);
-  const result = await downloadMovieLens({ size: 'small', dir, onProgress: (p) => report.status(`  download ${bar(p.received / Math.max(p.total ?? p.received, 1))}`) });
+/** Downloads the release into `dir` (machines with internet); the error says how to copy it in by hand. */
+async function downloadCatalogue(dir: string, size: MovieLensSize, report: SetupReporter): Promise<string> {
+  const { downloadMovieLens, MOVIELENS_ARCHIVES } = await import('../import/download.ts');
+  report.line(`No MovieLens files found: downloading ${MOVIELENS_ARCHIVES[size]} into ${dir}.`);
+  const result = await downloadMovieLens({ size, dir, onProgress: (p) => report.status(`  download ${bar(p.received / Math.max(p.total ?? p.received, 1))}`) });
   return result.dataDir;
 }

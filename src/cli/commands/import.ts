@@ -20,7 +20,7 @@ export function register(program: Command): void {
   imports
     .command('movielens')
     .description('Import a MovieLens directory (movies.csv, links.csv, tags.csv, ratings.csv) in one transaction; safe to run again')
-    .option('--dir <path>', 'unpacked MovieLens directory (default MOVIELENS_DIR, then data/movielens/ml-latest-small)')
+    .option('--dir <path>', 'unpacked MovieLens directory (default MOVIELENS_DIR, then data/movielens/<release>: ml-latest-small, or ml-25m/ml-32m with MOVIELENS_RELEASE)')
     .option('--batch-size <n>', 'rows copied and merged at once (default 250,000 ratings, 50,000 movies or links, 100,000 tags)', positiveInt)
     .option('--max-tags <n>', 'most frequent tags kept per title', positiveInt, 20)
     .option('--migrations <dir>', 'migrations directory to check the database against', defaultMigrationsDir)
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       const { default: pg } = await import('pg');
       const config = loadConfig();
       const { locateMovieLens, cliMovieLensSearch } = await import('../../import/locate.ts');
-      const dir = opts.dir ?? (await locateMovieLens(cliMovieLensSearch(config.movielensDir)));
+      const dir = opts.dir ?? (await locateMovieLens(cliMovieLensSearch(config.movielensDir, config.movielensRelease)));
       await findMovieLensFiles(dir).catch((error: Error) => {
         throw new UserError(error.message);
       });

@@ -31,7 +31,8 @@ export function register(program: Command): void {
         });
         const model = await prepareDeployment({
           config,
-          candidates: movieLensCandidates(cliMovieLensSearch(config.movielensDir)),
+          candidates: movieLensCandidates(cliMovieLensSearch(config.movielensDir, config.movielensRelease)),
+          release: config.movielensRelease,
           downloadTo: opts.downloadDir,
           requestedBy: 'tastebud seed',
           allowModelDownload: config.embeddings.allowRemoteModels,

@@ -21,8 +21,9 @@ let db: TestDatabase;
 let dir: string;
 
 /** Runs the compiled CLI as a person would, in a folder with no .env, with only these settings. */
-async function cli(args: string[], databaseUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], databaseUrl: string, settings: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
+    ...settings,
     PATH: process.env.PATH ?? '',
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_SETTINGS.redisUrl,
@@ -39,8 +40,8 @@ async function cli(args: string[], databaseUrl: string): Promise<{ code: number;
 }
 
 /** The promise of every CLI error: one line on stderr, starting "tastebud: ", and a non-zero exit. */
-async function expectOneLineError(args: string[], databaseUrl: string, message?: string | RegExp): Promise<void> {
-  const result = await cli(args, databaseUrl);
+async function expectOneLineError(args: string[], databaseUrl: string, message?: string | RegExp, settings: Record<string, string> = {}): Promise<void> {
+  const result = await cli(args, databaseUrl, settings);
   const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   expect({ args, code: result.code === 0 ? 0 : 'non-zero', lines: lines.length }).toEqual({ args, code: 'non-zero', lines: 1 });
   expect(lines[0]).toMatch(/^tastebud: \S/);
@@ -88,6 +89,9 @@ describe('CLI errors are one line and a non-zero exit', () => {
     await expectOneLineError(['data', 'generate', 'movielens', '--scale', '0.01', '--out', '/dev/null/movielens'], db.url);
     // With MOVIELENS_DIR unset and no data/movielens here, import names where it looked and what to run.
     await expectOneLineError(['import', 'movielens'], db.url, /MovieLens ml-latest-small not found; tried MOVIELENS_DIR \(not set\), .*data\/movielens\/ml-latest-small\. Run 'tastebud data download movielens'/);
+    // MOVIELENS_RELEASE picks the release looked for (and downloaded by seed).
+    const large = /MovieLens ml-32m not found; tried MOVIELENS_DIR \(not set\), .*data\/movielens\/ml-32m\. Run 'tastebud data download movielens --size 32m'/;
+    await expectOneLineError(['import', 'movielens'], db.url, large, { MOVIELENS_RELEASE: '32m' });
   });
 
   it('for a stopped database, naming host, port and database', async () => {

@@ -45,6 +45,12 @@ describe('docker-compose.yml', () => {
     expect(service(config, 'api')).toMatch(/command:\s+- api\n/);
   });
 
+  it('seeds the MovieLens release MOVIELENS_RELEASE names, ml-latest-small by default', () => {
+    expect(service(config, 'migrate')).toContain('MOVIELENS_RELEASE: small');
+    const large = composeConfig(['-f', 'docker-compose.yml'], { MOVIELENS_RELEASE: '32m' });
+    for (const name of ['migrate', 'bot', 'worker']) expect(service(large, name), name).toContain('MOVIELENS_RELEASE: 32m');
+  });
+
   it('builds only stages the Dockerfile defines', () => {
     const stages = [...readFileSync(`${root}/Dockerfile`, 'utf8').matchAll(/^FROM \S+ AS (\S+)$/gim)].map((m) => m[1]);
     const targets = [...config.matchAll(/^\s+target: (\S+)$/gm)].map((m) => m[1]);

@@ -9,6 +9,8 @@ describe('loadConfig', () => {
     expect(config.hnsw).toEqual({ m: 16, efConstruction: 200, ef: 100 });
     expect(config.embeddings.model).toBe('Xenova/all-MiniLM-L6-v2');
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.movielensRelease).toBe('small');
+    expect(loadConfig({ MOVIELENS_RELEASE: '32m' }).movielensRelease).toBe('32m');
   });
 
   it('coerces numbers and treats empty strings as unset', () => {
@@ -26,6 +28,7 @@ describe('loadConfig', () => {
     [{ DISCORD_GUILD_ID: '12ab' }, 'DISCORD_GUILD_ID'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TF_BACKEND: 'gpu' }, 'TF_BACKEND'],
+    [{ MOVIELENS_RELEASE: '40m' }, 'MOVIELENS_RELEASE'],
   ])('rejects %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
