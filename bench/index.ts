@@ -172,7 +172,7 @@ async function realVectors(): Promise<RealVectors> {
     const started = performance.now();
     const model = await trainModel(
       { ratings, titleIds },
-      // The production default model (src/model/train.ts defaults), on all ratings.
+      // The production default model (src/model/options.ts defaults), on all ratings.
       { dimension: dimension - 1, epochs: Number(args.epochs) },
       { onEpoch: (epoch: number, loss: number) => console.log(`  training epoch ${epoch}, loss ${loss.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(0)} s)`) },
     );

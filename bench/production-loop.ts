@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { movieLensOrStop } from '../test/support/movielens.ts';
 import type { PrismaClient } from '../src/db/client.ts';
-import { deserializeDae, type DaeModel } from '../src/model/dae-model.ts';
+import { deserializeModel, type EmbeddingModel } from '../src/model/embedding-model.ts';
 import { activeModelVersion, loadModelVersion } from '../src/model-store/store.ts';
 import { REDIS_URL, uniquePrefix, type GeneratedCatalogue } from '../test/integration/worker/support.ts';
 
@@ -20,7 +20,7 @@ export const DEFAULT_MOVIELENS = await movieLensOrStop();
 
 /** A `prepare` for startBenchLoop: runs `tastebud seed` on the scratch database and loads the model it promoted. */
 export function seedProduction(movielensDir: string = DEFAULT_MOVIELENS) {
-  return async (url: string, prisma: PrismaClient): Promise<{ catalogue: GeneratedCatalogue; model: DaeModel; seconds: number }> => {
+  return async (url: string, prisma: PrismaClient): Promise<{ catalogue: GeneratedCatalogue; model: EmbeddingModel; seconds: number }> => {
     const started = performance.now();
     const modelsDir = mkdtempSync(join(tmpdir(), 'tastebud-bench-models-'));
     try {
@@ -46,15 +46,15 @@ export function seedProduction(movielensDir: string = DEFAULT_MOVIELENS) {
     }
     const active = await activeModelVersion(prisma);
     if (!active) throw new Error('tastebud seed promoted no model version');
-    const { model } = await loadModelVersion(prisma, active.id, deserializeDae);
+    const { model } = await loadModelVersion(prisma, active.id, deserializeModel);
     const users = await prisma.user.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
     const catalogue: GeneratedCatalogue = { titleIds: [...model.titleIds], byGenre: new Map(), userIds: users.map((u) => u.id) };
-    return { catalogue, model: model as DaeModel, seconds: (performance.now() - started) / 1000 };
+    return { catalogue, model: model as EmbeddingModel, seconds: (performance.now() - started) / 1000 };
   };
 }
 
 /** One line saying what the loop serves, for the benchmark's output. */
-export function describeModel(model: DaeModel): string {
+export function describeModel(model: EmbeddingModel): string {
   return `${model.architecture} d=${model.dimension} (${model.titleIds.length} titles), trained by tastebud seed on ml-latest-small`;
 }
 

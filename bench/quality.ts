@@ -12,7 +12,8 @@ import { readMoviesCsv, readRatingsCsv } from '../src/eval/movielens.ts';
 import { evaluate } from '../src/eval/protocol.ts';
 import { stratifiedSplit, temporalSplit } from '../src/eval/split.ts';
 import { genreVectors } from '../src/eval/title-features.ts';
-import { trainModel, type TrainOptions } from '../src/model/train.ts';
+import { trainModel } from '../src/model/train.ts';
+import type { TrainOptions } from '../src/model/options.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
 import { EASE_LAMBDA, easeLists, KNN_NEIGHBOURS, REPORTED_SEEDS, TUNING_SEEDS } from './reference.ts';
 

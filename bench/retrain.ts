@@ -27,8 +27,9 @@ import { makeModelFromMovieLens } from '../src/embeddings/make-model.ts';
 import { updateTitleEmbeddings } from '../src/embeddings/store.ts';
 import { seededRandom, shuffleInPlace } from '../src/lib/random.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
-import { deserializeDae } from '../src/model/dae-model.ts';
-import { architectureDefaults, defaultTrainOptions, trainModel, type TrainOptions } from '../src/model/train.ts';
+import { deserializeModel } from '../src/model/embedding-model.ts';
+import { architectureDefaults, defaultTrainOptions, type TrainOptions } from '../src/model/options.ts';
+import { trainModel } from '../src/model/train.ts';
 import { publishModelChange } from '../src/serving/publish.ts';
 import { createServingModel } from '../src/serving/serving-model.ts';
 import { importCatalogue } from '../src/setup/prepare.ts';
@@ -107,7 +108,7 @@ const serving = createServingModel({
   prisma: servingPrisma,
   redisUrl: REDIS_URL,
   prefix,
-  deserialize: deserializeDae,
+  deserialize: deserializeModel,
   ef: config.hnsw.ef,
   // No periodic re-check: the swap measured must be the one the published message causes.
   pollIntervalMs: 0,
@@ -157,7 +158,7 @@ try {
       {
         prisma,
         databaseUrl: scratch.url,
-        deserialize: deserializeDae,
+        deserialize: deserializeModel,
         train: trainModel,
         backend,
         hnsw: config.hnsw,

@@ -6,7 +6,8 @@ import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRatingsCsv } from '../src/eval/movielens.ts';
-import { trainModel, type TrainOptions } from '../src/model/train.ts';
+import { trainModel } from '../src/model/train.ts';
+import type { TrainOptions } from '../src/model/options.ts';
 import type { BackendPreference } from '../src/model/backend.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
 

@@ -1,6 +1,6 @@
 // Chooses the default model's hyperparameters, EASE's lambda and item-kNN's neighbourhood on validation carves of
 // the TRAINING part of the tuning seeds' splits (bench/reference.ts), never on a test split, and prints each
-// choice with its validation nDCG. The defaults in src/model/train.ts are what it printed.
+// choice with its validation nDCG. The defaults in src/model/options.ts are what it printed.
 //
 //   npx tsx bench/tune.ts [--dir DIR (default: where the tests find MovieLens)] [--skip-ease]
 //
@@ -15,7 +15,8 @@ import { readMoviesCsv, readRatingsCsv } from '../src/eval/movielens.ts';
 import { groupByUser, modelRecommender } from '../src/eval/protocol.ts';
 import type { Split } from '../src/eval/split.ts';
 import { genreVectors } from '../src/eval/title-features.ts';
-import { defaultTrainOptions, trainSpectralModels, type TrainOptions } from '../src/model/train.ts';
+import { defaultTrainOptions, type TrainOptions } from '../src/model/options.ts';
+import { trainSpectralModels } from '../src/model/spectral.ts';
 import type { Rating } from '../src/model/types.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
 import { easeLists, TUNING_SEEDS, validationCarve } from './reference.ts';

@@ -11,7 +11,7 @@ import { defaultOnlineReport } from '../src/api/dashboard/online-source.ts';
 import { keyDirectory } from '../src/api/keys.ts';
 import { buildApiServer } from '../src/api/server.ts';
 import { createPrisma } from '../src/db/client.ts';
-import { deserializeDae } from '../src/model/dae-model.ts';
+import { deserializeModel } from '../src/model/embedding-model.ts';
 import { trainModel } from '../src/model/train.ts';
 import { createLoopMetrics } from '../src/observability/metrics.ts';
 import { readJobSnapshot } from '../src/queue/job-progress.ts';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const prefix = uniquePrefix('dashboard-demo');
   const redis = new Redis(REDIS_URL);
   const queues = createQueues(REDIS_URL, prefix);
-  const serving = createServingModel({ prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+  const serving = createServingModel({ prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   let browser: Browser | undefined;
   let worker: Awaited<ReturnType<typeof startWorkerRuntime>> | undefined;
   const app = await (async () => {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { requireDatabaseUrl, type Config } from '../config.ts';
 import { createPrisma } from '../db/client.ts';
 import { createLogger } from '../log.ts';
-import { deserializeDae } from '../model/dae-model.ts';
+import { deserializeModel } from '../model/embedding-model.ts';
 import { createLoopMetrics } from '../observability/metrics.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
 import { createQueues } from '../queue/queues.ts';
@@ -28,7 +28,7 @@ export async function startApiProcess(config: Config): Promise<RunningApi> {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis error'));
   const queues = createQueues(config.redisUrl, config.queuePrefix, { failedJobRetentionDays: config.failedJobRetentionDays });
-  const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeDae, logger: logger.child({ component: 'serving' }), ef: config.hnsw.ef });
+  const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeModel, logger: logger.child({ component: 'serving' }), ef: config.hnsw.ef });
   const metrics = createLoopMetrics({ labels: { service: 'api' } });
   serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
   const dispatcher = new OutboxDispatcher({ prisma, sink: queueSink(queues), logger });

@@ -55,14 +55,14 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   const { createBot } = await import('../bot/bot.ts');
   const { catalogTitleSearch, servingRecommender } = await import('../bot/adapters.ts');
   const { createAdminActions } = await import('../bot/admin-service.ts');
-  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { deserializeModel } = await import('../model/embedding-model.ts');
   const { createServingModel } = await import('../serving/serving-model.ts');
   const queues = createQueues(config.redisUrl, config.queuePrefix, { failedJobRetentionDays: config.failedJobRetentionDays });
   const serving = createServingModel({
     prisma,
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
-    deserialize: deserializeDae,
+    deserialize: deserializeModel,
     logger: logger.child({ component: 'serving' }),
     ef: config.hnsw.ef,
     ...(options.servingPollMs !== undefined ? { pollIntervalMs: options.servingPollMs } : {}),

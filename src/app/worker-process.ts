@@ -28,7 +28,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const { requireDatabaseUrl } = await import('../config.ts');
   const { createPrisma, describeConnectionError } = await import('../db/client.ts');
   const { startWorkerRuntime } = await import('../worker/runtime.ts');
-  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { deserializeModel } = await import('../model/embedding-model.ts');
   const { trainModel } = await import('../model/train.ts');
   const { createTitleEncoder } = await import('../embeddings/encoder.ts');
   const databaseUrl = requireDatabaseUrl(config);
@@ -38,7 +38,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     throw describeConnectionError(error, databaseUrl);
   });
   const runtime = await startWorkerRuntime({
-    deserialize: deserializeDae,
+    deserialize: deserializeModel,
     train: trainModel,
     backend: config.tfBackend,
     hnsw: config.hnsw,

@@ -3,7 +3,8 @@ import { intraListDiversity, summarise, topK, type MetricSummary } from './metri
 import type { MovieRecord } from './movielens.ts';
 import { catalogueTitles, servedRecommender } from './served.ts';
 import { genreVectors } from './title-features.ts';
-import type { TrainHooks, TrainOptions } from '../model/train.ts';
+import type { TrainHooks } from '../model/trainer.ts';
+import type { TrainOptions } from '../model/options.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../model/types.ts';
 
 /** What {@link evaluate} needs; no files, no database. */

@@ -1,7 +1,7 @@
 import { ndcgAt } from '../eval/metrics.ts';
 import { groupByUser } from '../eval/protocol.ts';
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
-import type { TrainOptions } from '../model/train.ts';
+import type { TrainOptions } from '../model/options.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../model/types.ts';
 import { MemoryCatalog } from '../recommend/catalog.ts';
 import { popularityOrder, popularTitles } from '../recommend/popular.ts';

@@ -1,6 +1,5 @@
 import { historyWeights, latestByRow, ratingsByUser, type HistoryWeighting } from './history.ts';
-import type { SparseRow } from './train.ts';
-import type { Rating } from './types.ts';
+import type { Rating, SparseRow } from './types.ts';
 
 /** How a user's history is cut into rating sessions and sequence windows (extra rows of the Gram matrix). */
 export interface SessionOptions extends HistoryWeighting {

@@ -35,3 +35,9 @@ export interface TrainedModel {
   /** Named binary parts that {@link ModelCodec.deserialize} turns back into an equal model. */
   serialize(): Map<string, Uint8Array>;
 }
+
+/** One training row in sparse form: the dataset rows of its titles (ascending) and their input weights. */
+export interface SparseRow {
+  rows: Int32Array;
+  weights: Float32Array;
+}

@@ -1,5 +1,5 @@
 import { ndcgAt, topK } from '../eval/metrics.ts';
-import type { SparseRow } from './train.ts';
+import type { SparseRow } from './types.ts';
 
 /**
  * The compact column space of the linear models: only titles with at least one training rating take part in

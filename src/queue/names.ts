@@ -1,4 +1,4 @@
-import type { TrainOptions } from '../model/train.ts';
+import type { TrainOptions } from '../model/options.ts';
 
 /** BullMQ queue names shared by producers (bot, outbox dispatcher) and the workers. */
 export const QUEUE = {
@@ -34,7 +34,7 @@ export interface RetrainJob {
 
 /** Retrain payload: the shared {@link RetrainJob} plus optional overrides (tests, benchmarks, admin tuning). */
 export interface RetrainJobData extends RetrainJob {
-  /** Training options over the trainer's defaults (src/model/train.ts). */
+  /** Training options over the trainer's defaults (src/model/options.ts). */
   train?: Partial<Omit<TrainOptions, 'backend'>>;
   /** Share of (user, title) pairs in the promotion gate's hash hold-out (default 0.1; see src/model/README.md, "Promotion"). */
   validationFraction?: number;

@@ -39,10 +39,10 @@ export async function withRecommender(work: (session: RecommenderSession) => Pro
   try {
     // The stored model alone, not the model package (which loads TensorFlow.js for training); and no HNSW
     // graph: one query scans the title vectors exactly, faster than reading the graph back.
-    const { deserializeDae } = await import('../model/dae-model.ts');
+    const { deserializeModel } = await import('../model/embedding-model.ts');
     let loaded;
     try {
-      loaded = await loadActiveRecommender(prisma, deserializeDae, { graph: false });
+      loaded = await loadActiveRecommender(prisma, deserializeModel, { graph: false });
     } catch (error) {
       const converted = toUserError(error);
       throw converted === error ? describeConnectionError(error, url) : converted;

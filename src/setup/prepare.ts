@@ -8,7 +8,7 @@ import { locateModel, missingModelFiles } from '../embeddings/encoder.ts';
 import { findMovieLensDir, MOVIELENS_FILES } from '../import/locate.ts';
 import type { MovieLensSize } from '../import/download.ts';
 import type { Logger } from '../log.ts';
-import type { TrainOptions } from '../model/train.ts';
+import type { TrainOptions } from '../model/options.ts';
 import { bar } from '../lib/progress-bar.ts';
 
 /** How setup talks to the person: a transient status (a bar that redraws) and permanent lines. */
@@ -162,13 +162,13 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
   const { runRetrain } = await import('../../jobs/retrain.ts');
   const { describeProgress, describeRetrainResult } = await import('../try/progress.ts');
   const { trainModel } = await import('../model/train.ts');
-  const { deserializeDae } = await import('../model/dae-model.ts');
+  const { deserializeModel } = await import('../model/embedding-model.ts');
   const { publishModelChange } = await import('../serving/publish.ts');
   const result = await runRetrain(
     {
       prisma,
       databaseUrl: ctx.databaseUrl,
-      deserialize: deserializeDae,
+      deserialize: deserializeModel,
       train: trainModel,
       backend: config.tfBackend,
       hnsw: config.hnsw,

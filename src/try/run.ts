@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { TrainOptions } from '../model/train.ts';
+import type { TrainOptions } from '../model/options.ts';
 import type { Playground, Screen } from './playground.ts';
 import { prepareDeployment, SetupError, type SetupReporter } from '../setup/prepare.ts';
 import { cliMovieLensSearch, movieLensCandidates as candidatesOf } from '../import/locate.ts';

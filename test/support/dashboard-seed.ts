@@ -1,7 +1,7 @@
 import type { OnlineReport, OnlineReportSource, OnlineRow } from '../../src/api/dashboard/online-source.ts';
 import type { PrismaClient } from '../../src/db/client.ts';
 import { TitleIndex } from '../../src/index/title-index.ts';
-import { seededRandom } from '../../src/model/train.ts';
+import { seededRandom } from '../../src/lib/random.ts';
 import { promoteModelVersion, saveModelVersion, setModelStatus } from '../../src/model-store/store.ts';
 import { randomDaeModel, seedCatalogue, type GeneratedCatalogue } from '../integration/worker/support.ts';
 

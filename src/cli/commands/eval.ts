@@ -142,11 +142,11 @@ function registerReplay(evalCommand: Command): void {
       }
       const { withDatabase } = await import('./report.ts');
       const { replayStoredVersion } = await import('../../online/replay-source.ts');
-      const { deserializeDae } = await import('../../model/dae-model.ts');
+      const { deserializeModel } = await import('../../model/embedding-model.ts');
       const { formatReplay } = await import('../../online/format.ts');
       const report = await withDatabase(async (prisma) => {
         try {
-          return await replayStoredVersion(prisma, options.version, range, deserializeDae);
+          return await replayStoredVersion(prisma, options.version, range, deserializeModel);
         } catch (error) {
           if (error instanceof ModelStoreError) throw new UserError(`--version ${options.version}: ${error.message}`);
           throw error;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, keyDirectory, revokeApiKey } from '../../../src/api/keys.ts';
 import { buildApiServer, type ApiDependencies } from '../../../src/api/server.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { createLoopMetrics } from '../../../src/observability/metrics.ts';
@@ -68,7 +68,7 @@ beforeAll(async () => {
   const member = await db.prisma.user.create({ data: { source: 'discord', externalId: MEMBER, displayName: 'alice' } });
   memberId = member.id;
   await db.prisma.rating.createMany({ data: catalogue.byGenre.get('Genre1')!.slice(0, 6).map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })) });
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   await serving.start();
   redis = new Redis(REDIS_URL);
   queues = createQueues(REDIS_URL, prefix);

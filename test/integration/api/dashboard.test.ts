@@ -8,7 +8,7 @@ import { defaultOnlineReport } from '../../../src/api/dashboard/online-source.ts
 import { SESSION_COOKIE } from '../../../src/api/dashboard/session-store.ts';
 import { createApiKey, keyDirectory, revokeApiKey } from '../../../src/api/keys.ts';
 import { buildApiServer } from '../../../src/api/server.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { createLoopMetrics } from '../../../src/observability/metrics.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
@@ -41,7 +41,7 @@ const problems: string[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   seed = await seedDashboardData(db.prisma);
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   await serving.start();
   redis = new Redis(REDIS_URL);
   queues = createQueues(REDIS_URL, prefix);

@@ -5,7 +5,7 @@ import { keyDirectory } from '../../../src/api/keys.ts';
 import { historyStamp } from '../../../src/api/answers.ts';
 import { buildApiServer } from '../../../src/api/server.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { createLoopMetrics } from '../../../src/observability/metrics.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   await promoteModelVersion(db.prisma, await saveModelVersion(db.prisma, { model, index: TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 40 }) }));
   memberId = (await db.prisma.user.create({ data: { source: 'discord', externalId: MEMBER } })).id;
   await db.prisma.rating.createMany({ data: catalogue.byGenre.get('Genre1')!.slice(0, 5).map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })) });
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   await serving.start();
   redis = new Redis(REDIS_URL);
   queues = createQueues(REDIS_URL, prefix);

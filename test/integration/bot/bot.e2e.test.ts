@@ -5,7 +5,7 @@ import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapter
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { commandDefinitions } from '../../../src/bot/commands/index.ts';
 import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
@@ -87,7 +87,7 @@ beforeAll(async () => {
     ],
   });
   queues = createQueues(REDIS_URL, prefix);
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, logger, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, logger, pollIntervalMs: 0 });
   await serving.start();
   bot = newBot();
   await bot.start();

@@ -9,7 +9,7 @@ import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapter
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { startProviderEmulators, type ProviderEmulators } from '../../../src/emulator/providers/index.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { PostgresResponseCache } from '../../../src/providers/cache.ts';
 import { createProviders } from '../../../src/providers/index.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   // Only TMDB and Open Library: the test is about the bot, and MusicBrainz' 1 request/s would only slow it.
   const { MUSICBRAINZ_CONTACT: _mb, RAWG_API_KEY: _rawg, ...settings } = providerEmus.settings;
   const config = loadConfig({ ...settings, PROVIDER_CACHE_TTL_SECONDS: '0' }, undefined);
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, logger: logs.logger, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, logger: logs.logger, pollIntervalMs: 0 });
   bot = createBot({
     config: { discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl }, rateLimit: { commands: 1000, windowSeconds: 60 } },
     prisma: db.prisma,

@@ -6,8 +6,9 @@ import { createAdminActions } from '../../../src/bot/admin-service.ts';
 import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
-import { trainModel, type TrainOptions } from '../../../src/model/train.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
+import { trainModel } from '../../../src/model/train.ts';
+import type { TrainOptions } from '../../../src/model/options.ts';
 import { activeModelVersion, promoteModelVersion } from '../../../src/model-store/store.ts';
 import { QUEUE } from '../../../src/queue/names.ts';
 import { createQueues, enqueueRetrain, type Queues } from '../../../src/queue/queues.ts';
@@ -71,7 +72,7 @@ beforeAll(async () => {
     redisUrl: REDIS_URL,
     prefix,
     logger,
-    deserialize: deserializeDae,
+    deserialize: deserializeModel,
     train,
     backend: 'cpu',
     hnsw: { m: 8, efConstruction: 50, ef: 50 },
@@ -93,7 +94,7 @@ beforeAll(async () => {
 
   emu = await startDiscordEmulator({ members: [{ id: ALICE, username: 'alice' }, { id: ADMIN, username: 'boss', permissions: 'ManageGuild' }] });
   // No periodic re-check: a swap in this test can only come through the Redis announcement.
-  serving = createServingModel({ prisma: db.prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeDae, logger, ef: 50, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeModel, logger, ef: 50, pollIntervalMs: 0 });
   await serving.start();
   bot = createBot({
     config: { discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl }, rateLimit: { commands: 1000, windowSeconds: 60 } },

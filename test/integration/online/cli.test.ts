@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { loadModelVersion, promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { onlineReportOf } from '../../../src/online/index.ts';
 import { loadCatalog, PrismaUserSource } from '../../../src/recommend/prisma-sources.ts';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   const before = new Date(SHOWN.getTime() - DAY);
   await db.prisma.rating.createMany({ data: liked.map((titleId) => ({ userId, titleId, value: 5, source: 'command' as const, createdAt: before, updatedAt: before })) });
   // What the stored version ranks for alice as she was when shown (the replay rebuilds exactly this).
-  const { model: stored, index } = await loadModelVersion(db.prisma, versionId, deserializeDae, { graph: false });
+  const { model: stored, index } = await loadModelVersion(db.prisma, versionId, deserializeModel, { graph: false });
   const recommender = new Recommender({ model: stored, index, catalog: await loadCatalog(db.prisma), users: new PrismaUserSource(db.prisma), versionId });
   ranked = recommender.recommendFor({ userId, ratings: liked.map((titleId) => ({ titleId, value: 5, ratedAt: before.getTime() })), hidden: [] }, { count: 3 }).map((r) => r.titleId);
   const others = catalogue.titleIds.filter((t) => !ranked.includes(t) && !liked.includes(t)).slice(0, 3);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { onlineReportOf } from '../../../src/online/index.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await seedWorldWithModel(db.prisma);
   emu = await startDiscordEmulator({ members: [{ id: BOB, username: 'bob' }] });
   queues = createQueues(TEST_SETTINGS.redisUrl, prefix);
-  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, logger, pollIntervalMs: 0 });
+  serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, logger, pollIntervalMs: 0 });
   await serving.start();
   bot = createBot({
     config: { discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl }, rateLimit: { commands: 1000, windowSeconds: 60 } },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRetrain } from '../../../jobs/retrain.ts';
 import { searchNameOf } from '../../../src/catalog/names.ts';
 import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import { loadActiveRecommender } from '../../../src/recommend/prisma-sources.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
@@ -70,7 +70,7 @@ beforeAll(async () => {
     {
       prisma: db.prisma,
       databaseUrl: db.url,
-      deserialize: deserializeDae,
+      deserialize: deserializeModel,
       train: trainModel,
       backend: 'cpu',
       hnsw: { m: 8, efConstruction: 50, ef: 50 },
@@ -89,7 +89,7 @@ afterAll(async () => {
 
 describe('/recommend kind:game for members who rated only movies', () => {
   it("offers the games whose text fits each member's movie taste", async () => {
-    const { recommender } = await loadActiveRecommender(db.prisma, deserializeDae);
+    const { recommender } = await loadActiveRecommender(db.prisma, deserializeModel);
     for (const [member, genre] of [[sciFiFan, 'Sci-Fi'], [romanceFan, 'Romance']] as const) {
       const picks = await recommender.recommend(member, { count: 3, kind: 'game' });
       expect(picks).toHaveLength(3);
@@ -101,7 +101,7 @@ describe('/recommend kind:game for members who rated only movies', () => {
   });
 
   it('says the pick comes from their taste in movies, by the description', async () => {
-    const { recommender } = await loadActiveRecommender(db.prisma, deserializeDae);
+    const { recommender } = await loadActiveRecommender(db.prisma, deserializeModel);
     const [pick] = await recommender.recommend(sciFiFan, { count: 1, kind: 'game' });
     expect(pick!.reason).toMatch(/^you have rated no games yet: its description fits your taste in movies/);
     // Asking for the kind they did rate keeps the ordinary reasons.

@@ -6,7 +6,7 @@ import { createBot, type Bot, type BotDependencies } from '../../../src/bot/bot.
 import type { TitleSearch } from '../../../src/bot/ports.ts';
 import { createPrisma, type PrismaClient } from '../../../src/db/client.ts';
 import { createLogger, type Logger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import type { Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { normaliseEmoji, reactionMeaning, SUGGESTION_REACTIONS } from '../../../src/ratings/scale.ts';
@@ -68,7 +68,7 @@ export function inProcessBot(options: {
 }): InProcessBot {
   const logger = options.logger ?? createLogger({ logLevel: 'silent' });
   const { emu, prisma } = options;
-  const serving = createServingModel({ prisma, deserialize: deserializeDae, logger, pollIntervalMs: 0 });
+  const serving = createServingModel({ prisma, deserialize: deserializeModel, logger, pollIntervalMs: 0 });
   const bot = createBot({
     config: {
       discord: { token: emu.token, applicationId: emu.applicationId, guildId: emu.guildId, apiUrl: emu.apiUrl },

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TitleIndex } from '../../../src/index/title-index.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { modelChannel, publishModelChange } from '../../../src/serving/publish.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
@@ -21,7 +21,7 @@ async function saveRandomVersion(seed: number): Promise<number> {
 }
 
 function holder(): ServingModel {
-  const created = createServingModel({ prisma: db.prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeDae, pollIntervalMs: 0 });
+  const created = createServingModel({ prisma: db.prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeModel, pollIntervalMs: 0 });
   holders.push(created);
   return created;
 }
@@ -59,7 +59,7 @@ describe('serving model', () => {
   });
 
   it('without a change channel, learns of a promotion only from its own check', async () => {
-    const serving = createServingModel({ prisma: db.prisma, deserialize: deserializeDae, pollIntervalMs: 0 });
+    const serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
     holders.push(serving);
     await serving.start();
     const before = serving.require().versionId;

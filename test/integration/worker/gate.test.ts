@@ -5,8 +5,9 @@ import { describeGate } from '../../../src/cli/commands/model.ts';
 import { hashHoldoutSplit, inHashHoldout, stratifiedSplit } from '../../../src/eval/split.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import { createLogger } from '../../../src/log.ts';
-import { deserializeDae } from '../../../src/model/dae-model.ts';
-import { trainModel, type TrainOptions } from '../../../src/model/train.ts';
+import { deserializeModel } from '../../../src/model/embedding-model.ts';
+import { trainModel } from '../../../src/model/train.ts';
+import type { TrainOptions } from '../../../src/model/options.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../../../src/model/types.ts';
 import { activeModelVersion, loadGateModel, loadModelVersion, promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
 import { loadActiveRecommender } from '../../../src/recommend/prisma-sources.ts';
@@ -31,7 +32,7 @@ function retrain(data: Partial<RetrainJobData> = {}): Promise<RetrainResult> {
     {
       prisma: db.prisma,
       databaseUrl: db.url,
-      deserialize: deserializeDae,
+      deserialize: deserializeModel,
       train: (dataset, options, hooks) => trainer(dataset, options, hooks),
       backend: 'cpu',
       hnsw: { m: 8, efConstruction: 50, ef: 50 },
@@ -114,7 +115,7 @@ describe('the promotion gate', () => {
     expect(result.gate).toMatchObject({ holdoutRatings: holdout, trainingRatings: total - holdout, comparedRatings: null, activeScored: null });
     expect(result.servedTrainingRatings).toBe(total);
 
-    const { version, model: served } = await loadModelVersion(db.prisma, result.versionId, deserializeDae);
+    const { version, model: served } = await loadModelVersion(db.prisma, result.versionId, deserializeModel);
     expect(version.trainingRatings).toBe(total);
     expect(version.metrics).toMatchObject({
       validationNdcg10: result.gate.holdoutNdcg,
@@ -129,14 +130,14 @@ describe('the promotion gate', () => {
     expect(describeGate(version.metrics).join('\n')).toContain(`refitted on all ${total.toLocaleString('en')} ratings`);
 
     // The gate fit never saw the held-out title: it has the zero vector of a title nobody rated.
-    const gate = await loadGateModel(db.prisma, result.versionId, deserializeDae);
+    const gate = await loadGateModel(db.prisma, result.versionId, deserializeModel);
     expect(vectorOf(gate!, heldOutTitle).every((x) => x === 0)).toBe(true);
     // The served model learned it from the held-out ratings alone: it sits with the Genre0 titles it was rated with...
     const heldOut = vectorOf(served, heldOutTitle);
     const affinity = (genre: string) => catalogue.byGenre.get(genre)!.reduce((sum, t) => sum + vectorOf(served, t).reduce((s, x, i) => s + x * heldOut[i]!, 0), 0);
     expect(affinity('Genre0')).toBeGreaterThan(Math.max(affinity('Genre1'), affinity('Genre2'), affinity('Genre3')) + 0.01);
     // ...and a member with the raters' taste who never rated it is offered it.
-    const { recommender } = await loadActiveRecommender(db.prisma, deserializeDae);
+    const { recommender } = await loadActiveRecommender(db.prisma, deserializeModel);
     const suggested = (await recommender.recommend(lookalike, { count: 5 })).map((r) => r.titleId);
     expect(suggested).toContain(heldOutTitle);
   });
@@ -157,7 +158,7 @@ describe('the promotion gate', () => {
     // and targets), the memoriser beats the active served model: a gate scored there would promote it.
     const seen = hashHoldoutSplit(await allRatings(), DEFAULT_GATE_HOLDOUT).train;
     const carve = stratifiedSplit(seen, { testFraction: 0.3, seed: 1 });
-    const { model: activeServed } = await loadModelVersion(db.prisma, before!.id, deserializeDae);
+    const { model: activeServed } = await loadModelVersion(db.prisma, before!.id, deserializeModel);
     const onTraining = { memoriser: await validationNdcg(memoriser!, carve.train, carve.test), active: await validationNdcg(activeServed, carve.train, carve.test) };
     expect(onTraining.memoriser.ndcg).toBeGreaterThan(onTraining.active.ndcg + 0.2);
 

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { PrismaClient } from '../../../src/db/client.ts';
 import { createLogger } from '../../../src/log.ts';
-import { DaeModel, deserializeDae } from '../../../src/model/dae-model.ts';
-import { seededRandom, trainModel } from '../../../src/model/train.ts';
+import { EmbeddingModel, deserializeModel } from '../../../src/model/embedding-model.ts';
+import { seededRandom } from '../../../src/lib/random.ts';
+import { trainModel } from '../../../src/model/train.ts';
 import type { WorkerRuntimeOptions } from '../../../src/worker/runtime.ts';
 import { createDatabase, dropDatabase, onServer, serverUrl } from '../../support/postgres.ts';
 import { TEST_DATABASE_PREFIX, TEST_SETTINGS } from '../../support/settings.ts';
@@ -22,7 +23,7 @@ export function testWorkerOptions(db: { prisma: PrismaClient; url: string }, pre
     redisUrl: REDIS_URL,
     prefix,
     logger: createLogger({ logLevel: 'silent' }),
-    deserialize: deserializeDae,
+    deserialize: deserializeModel,
     train: trainModel,
     backend: 'cpu',
     hnsw: { m: 8, efConstruction: 50, ef: 50 },
@@ -90,10 +91,10 @@ export async function seedCatalogue(prisma: PrismaClient, options: { titles?: nu
 }
 
 /** A Mult-DAE with random weights: a deliberately bad (but valid and servable) model. */
-export function randomDaeModel(titleIds: readonly number[], hidden: number, seed: number): DaeModel {
+export function randomDaeModel(titleIds: readonly number[], hidden: number, seed: number): EmbeddingModel {
   const random = seededRandom(seed);
   const values = (length: number) => Float32Array.from({ length }, () => random() * 2 - 1);
-  return new DaeModel({
+  return new EmbeddingModel({
     backend: 'test-random',
     hidden,
     titleIds: [...titleIds],
@@ -149,7 +150,7 @@ export interface BenchLoop {
   url: string;
   prisma: PrismaClient;
   prefix: string;
-  model: DaeModel;
+  model: EmbeddingModel;
   catalogue: GeneratedCatalogue;
   workerMetricsPort: number;
   queues: import('../../../src/queue/queues.ts').Queues;
@@ -172,7 +173,7 @@ export async function startBenchLoop(options: {
   hidden: number;
   concurrency?: number;
   /** Fills the scratch database and promotes its model instead of the generated catalogue and random model. */
-  prepare?: (url: string, prisma: PrismaClient) => Promise<{ catalogue: GeneratedCatalogue; model: DaeModel }>;
+  prepare?: (url: string, prisma: PrismaClient) => Promise<{ catalogue: GeneratedCatalogue; model: EmbeddingModel }>;
 }): Promise<BenchLoop> {
   const { spawn } = await import('node:child_process');
   const { createServer } = await import('node:net');
@@ -183,7 +184,7 @@ export async function startBenchLoop(options: {
   const { createQueues } = await import('../../../src/queue/queues.ts');
   const { OutboxDispatcher, queueSink } = await import('../../../src/queue/outbox.ts');
   const { createServingModel } = await import('../../../src/serving/serving-model.ts');
-  const { deserializeDae } = await import('../../../src/model/dae-model.ts');
+  const { deserializeModel } = await import('../../../src/model/embedding-model.ts');
 
   const scratch = await createScratchDatabase('loop');
   const prisma = createPrisma(scratch.url);
@@ -229,7 +230,7 @@ export async function startBenchLoop(options: {
   const queues = createQueues(REDIS_URL, prefix);
   const dispatcher = new OutboxDispatcher({ prisma, sink: queueSink(queues), intervalMs: 1_000 });
   dispatcher.start();
-  const serving = createServingModel({ prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeDae });
+  const serving = createServingModel({ prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeModel });
   await serving.start();
   return {
     url: scratch.url,

@@ -1,9 +1,10 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type DaeModel } from '../../../src/model/index.ts';
+import { deserializeModel, ModelFormatError, trainModel, TrainingInputError, type EmbeddingModel } from '../../../src/model/index.ts';
 import { windowRows } from '../../../src/model/sessions.ts';
 import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
-import { seededRandom, trainSpectralModels } from '../../../src/model/train.ts';
+import { seededRandom } from '../../../src/lib/random.ts';
+import { trainSpectralModels } from '../../../src/model/spectral.ts';
 
 // 60 users x 80 titles in 4 planted clusters of 20 titles; users rate 10 titles of their own cluster and
 // 1 random other title. Title 79 (cluster 3) has no ratings at all, only text.
@@ -41,7 +42,7 @@ const quickByArchitecture = {
   'mult-dae': { architecture: 'mult-dae' as const, dimension: 16, epochs: 60, batchSize: 12, learningRate: 0.01, validationFraction: 0, backend: 'cpu' as const, seed: 5 },
 };
 
-function scores(model: DaeModel, history: readonly Rating[]): Float32Array {
+function scores(model: EmbeddingModel, history: readonly Rating[]): Float32Array {
   const u = model.userVector(history);
   const d = model.dimension;
   return Float32Array.from(model.titleIds, (_, row) => {
@@ -54,7 +55,7 @@ function scores(model: DaeModel, history: readonly Rating[]): Float32Array {
 describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on planted clusters', (architecture) => {
   const quick = quickByArchitecture[architecture];
   const { dataset, heldOut } = plantedDataset();
-  let model: DaeModel;
+  let model: EmbeddingModel;
   const losses: number[] = [];
 
   beforeAll(async () => {
@@ -217,7 +218,7 @@ describe('spectral (closed-form linear autoencoder)', () => {
     // The narrow one keeps the top 4 directions, shrunk by its own l2: the same scores as a rank-4 training.
     const rank4 = await trainModel(dataset, { ...options, architecture: 'spectral', dimension: 4, l2: 0.05 });
     expect(narrow!.dimension).toBe(5); // d + the folded-in bias
-    const score = (m: DaeModel, i: number, j: number) => {
+    const score = (m: EmbeddingModel, i: number, j: number) => {
       let sum = 0;
       for (let c = 0; c < 4; c++) sum += m.weights.encoderRows[i * 4 + c]! * m.weights.titleVectors[j * 5 + c]!;
       return sum;

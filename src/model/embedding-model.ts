@@ -1,17 +1,21 @@
 import { historyWeights, normaliseWeights, type HistoryWeighting } from './history.ts';
 import type { Rating, TrainedModel } from './types.ts';
 
-export const ARCHITECTURE = 'mult-dae-text-v1';
-/** The linear low-rank denoising autoencoder trained by {@link trainLinear}: same parts, no tanh, raw input. */
+/** The tanh Mult-DAE trained by `trainMultDae` (src/model/mult-dae.ts): the first architecture. */
+export const MULT_DAE_ARCHITECTURE = 'mult-dae-text-v1';
+/** The linear low-rank denoising autoencoder trained by `trainLinear` (src/model/linear.ts): same parts, no tanh, raw input. */
 export const LINEAR_ARCHITECTURE = 'linear-ae-v1';
-/** The linear autoencoder solved in closed form by {@link trainSpectral}: served exactly like the linear one. */
+/** The linear autoencoder solved in closed form by `trainSpectral` (src/model/spectral.ts): served exactly like the linear one. */
 export const SPECTRAL_ARCHITECTURE = 'linear-ae-closed-form-v1';
 
 /** How the hidden vector is formed from the weighted sum of encoder rows. */
 export type Encoding = 'tanh-l2' | 'linear';
 
-/** Everything a trained Mult-DAE needs at serving time; produced by training or by deserialisation. */
-export interface DaeWeights {
+/**
+ * Everything a trained model of any architecture needs at serving time (the Mult-DAE, the linear and the
+ * closed-form linear autoencoder share these parts); produced by training or by deserialisation.
+ */
+export interface EmbeddingWeights {
   backend: string;
   /** Hidden size d; served vectors have d + 1 components (the last one carries the title bias). */
   hidden: number;
@@ -34,20 +38,21 @@ export interface DaeWeights {
 }
 
 /**
- * A trained Mult-DAE. The user vector is tanh(sum_j w_j * encoderRow_j + bias) with the history weights
- * L2-normalised, followed by a constant 1 that meets each title's bias, so
- * score(user, title) = dot(userVector, titleVector) is exactly the network's logit.
+ * A trained model of any architecture: a vector per title and an encoder that turns any history into a user
+ * vector in the same space. The user vector is sum_j w_j * encoderRow_j + bias (for the Mult-DAE: tanh of it,
+ * with the history weights L2-normalised), followed by a constant 1 that meets each title's bias, so
+ * score(user, title) = dot(userVector, titleVector) is exactly the trained network's score.
  */
-export class DaeModel implements TrainedModel {
+export class EmbeddingModel implements TrainedModel {
   readonly architecture: string;
   readonly backend: string;
   readonly dimension: number;
   readonly titleIds: readonly number[];
   readonly titleVectors: Float32Array;
-  readonly weights: DaeWeights;
+  readonly weights: EmbeddingWeights;
   private readonly rowOf: Map<number, number>;
 
-  constructor(weights: DaeWeights) {
+  constructor(weights: EmbeddingWeights) {
     this.weights = weights;
     this.architecture = architectureOf(weights);
     this.backend = weights.backend;
@@ -83,12 +88,12 @@ export class DaeModel implements TrainedModel {
   }
 
   serialize(): Map<string, Uint8Array> {
-    return serializeDae(this.weights);
+    return serializeModel(this.weights);
   }
 }
 
-function architectureOf(weights: DaeWeights): string {
-  return weights.architecture ?? (weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : ARCHITECTURE);
+function architectureOf(weights: EmbeddingWeights): string {
+  return weights.architecture ?? (weights.encoding === 'linear' ? LINEAR_ARCHITECTURE : MULT_DAE_ARCHITECTURE);
 }
 
 const FORMAT = 'tastebud-mult-dae';
@@ -122,7 +127,7 @@ function fnv1a(bytes: Uint8Array): number {
 }
 
 /** Turns model weights into the named parts stored as ModelArtifact rows. */
-export function serializeDae(weights: DaeWeights): Map<string, Uint8Array> {
+export function serializeModel(weights: EmbeddingWeights): Map<string, Uint8Array> {
   const binary = new Map<string, Uint8Array>([
     ['titleIds.i32', bytesOf(Int32Array.from(weights.titleIds))],
     ['titleVectors.f32', bytesOf(weights.titleVectors)],
@@ -163,11 +168,11 @@ function floats(bytes: Uint8Array, expected: number, name: string): Float32Array
 }
 
 /**
- * Rebuilds a model from {@link serializeDae} parts. Throws {@link ModelFormatError} naming the problem for a
+ * Rebuilds a model of any architecture, from any stored version, from {@link serializeModel} parts. Throws {@link ModelFormatError} naming the problem for a
  * missing part, an unknown format, a checksum mismatch, sizes that disagree with the metadata, or a
  * duplicate title id: never returns a silently wrong model.
  */
-export function deserializeDae(parts: Map<string, Uint8Array>): DaeModel {
+export function deserializeModel(parts: Map<string, Uint8Array>): EmbeddingModel {
   const part = (name: string): Uint8Array => {
     const bytes = parts.get(name);
     if (!bytes) throw new ModelFormatError(`Model part ${name} is missing (have: ${[...parts.keys()].join(', ') || 'none'}).`);
@@ -201,7 +206,7 @@ export function deserializeDae(parts: Map<string, Uint8Array>): DaeModel {
   }
   const titleIds = Array.from(new Int32Array(idBytes.buffer.slice(idBytes.byteOffset, idBytes.byteOffset + idBytes.byteLength)));
   if (new Set(titleIds).size !== titleIds.length) throw new ModelFormatError('Model part titleIds.i32 repeats a title id.');
-  return new DaeModel({
+  return new EmbeddingModel({
     backend: meta.backend,
     hidden,
     titleIds,
