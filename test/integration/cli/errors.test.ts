@@ -113,5 +113,6 @@ describe('CLI errors are one line and a non-zero exit', () => {
       ['worker', '--no-schedule'],
     ];
     for (const args of commands) await expectOneLineError(args, STOPPED_DATABASE, refused);
-  });
+    // Fourteen node processes one after another: several seconds each on two busy cores.
+  }, 240_000);
 });
