@@ -291,6 +291,7 @@ export async function runPlaygroundWorker(options: { config: Config; train: Play
       // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
       train: (dataset, trainOptions, hooks) => trainModel(dataset, { ...trainOptions, ...options.train }, hooks),
       retrainCron: null,
+      trendingRefreshCron: null,
       openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
     },
   });
