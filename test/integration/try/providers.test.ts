@@ -3,46 +3,28 @@
  * (MovieLens movies merged by tmdbId get posters), a search finds a show MovieLens does not have, and the
  * transcript shows each embed's image URL.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { writeCatalogueSubset } from './catalogue.ts';
-import { childEnv, dropRedisPrefix, runCli, uniquePrefix } from './support.ts';
+import type { TestDatabase } from '../../support/database.ts';
+import { runPlaygroundScript, type ScriptedRun } from './scripted.ts';
 
 const SCRIPT = `/search game of thrones kind:show
 /search breaking bad
 /similar title:the matrix
 `;
 
+let scripted: ScriptedRun;
 let db: TestDatabase;
-let dir: string;
-let run: Awaited<ReturnType<typeof runCli>>;
-const prefix = uniquePrefix('providers');
+let run: ScriptedRun['result'];
+const answerTo = (line: string) => scripted.answerTo(line);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), 'tastebud-try-providers-'));
-  await writeCatalogueSubset(join(dir, 'movielens'), 150);
-  await writeFile(join(dir, 'script.txt'), SCRIPT);
-  const env = childEnv({ databaseUrl: db.url, prefix, movielensDir: join(dir, 'movielens'), modelsDir: join(dir, 'models') });
-  run = await runCli(['try', '--providers', '--script', join(dir, 'script.txt'), '--epochs', '2', '--dimension', '16', '--log-file', join(dir, 'try.log')], env, 200_000);
+  scripted = await runPlaygroundScript('providers', SCRIPT, ['--providers'], 200_000);
+  ({ db, result: run } = scripted);
 }, 240_000);
 
 afterAll(async () => {
-  await db?.drop();
-  await dropRedisPrefix(prefix);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await scripted?.cleanup();
 });
-
-function answerTo(line: string): string {
-  const all = run.stdout;
-  const start = all.indexOf(`> ${line}\n`);
-  expect(start, `the transcript has "> ${line}"`).toBeGreaterThanOrEqual(0);
-  const end = all.indexOf('\n> ', start + 1);
-  return all.slice(start, end < 0 ? undefined : end + 1);
-}
 
 describe('tastebud try --providers', () => {
   it('starts the emulators and imports their trending titles, merging MovieLens movies by tmdbId', async () => {
