@@ -235,8 +235,9 @@ export class Recommender {
 
   /**
    * Candidates for a kind the user rated nothing of: every allowed title of the subset scored by the model, blended
-   * with popularity in the kind ({@link blendWithPopularity}), the best `wanted`. One pass over the kind's titles:
-   * about 2 ms for 10k titles at dimension 64.
+   * with popularity in the kind ({@link blendWithPopularity}), the best `wanted`. One pass over the kind's titles
+   * (titles x dimension multiply-adds, not timed here), since popularity can lift titles the index search would not
+   * reach. `score` is then the blended, standardised score, not an inner product.
    */
   private crossKindCandidates(vector: Float32Array, subset: readonly number[], allowed: (titleId: number) => boolean, wanted: number): BlendedCandidate[] {
     const offered: KindCandidate[] = [];
