@@ -58,6 +58,14 @@ const settings = z.object({
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
   HNSW_EF: int(10, 5000).default(100),
   RETRAIN_CRON: z.string().min(9, 'must be a cron expression such as "0 4 * * *"').default('0 4 * * *'),
+  /** When the worker imports the providers' trending lists (jobs/refresh-trending.ts); "off" never. Off anyway with no provider on. */
+  TRENDING_REFRESH_CRON: z
+    .string()
+    .refine((v) => v === 'off' || v.trim().length >= 9, 'must be a cron expression such as "30 5 * * *", or off')
+    .default('30 5 * * *')
+    .transform((v) => (v === 'off' ? null : v)),
+  /** Pages of 20 titles the refresh imports per provider and kind. */
+  TRENDING_REFRESH_PAGES: int(1, 20).default(1),
   COMMAND_RATE_LIMIT: int(1, 1000).default(10),
   COMMAND_RATE_WINDOW_SECONDS: int(1, 3600).default(30),
   /** Title/genre searches per member per 10 s behind autocomplete; past it, new questions get no choices. */
@@ -164,6 +172,8 @@ export interface Config {
   tfBackend: Settings['TF_BACKEND'];
   hnsw: { m: number; efConstruction: number; ef: number };
   retrainCron: string;
+  /** TRENDING_REFRESH_CRON (null: off) and TRENDING_REFRESH_PAGES. */
+  trendingRefresh: { cron: string | null; pages: number };
   rateLimit: { commands: number; windowSeconds: number; autocomplete: MemberBudget; reactions: MemberBudget };
   reconcileWindowDays: number;
   suggestionRetentionDays: number;
@@ -235,6 +245,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     tfBackend: s.TF_BACKEND,
     hnsw: { m: s.HNSW_M, efConstruction: s.HNSW_EF_CONSTRUCTION, ef: s.HNSW_EF },
     retrainCron: s.RETRAIN_CRON,
+    trendingRefresh: { cron: s.TRENDING_REFRESH_CRON, pages: s.TRENDING_REFRESH_PAGES },
     rateLimit: {
       commands: s.COMMAND_RATE_LIMIT,
       windowSeconds: s.COMMAND_RATE_WINDOW_SECONDS,

@@ -31,6 +31,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const { deserializeModel } = await import('../model/embedding-model.ts');
   const { trainModel } = await import('../model/train.ts');
   const { createTitleEncoder } = await import('../embeddings/encoder.ts');
+  const { createProviders } = await import('../providers/index.ts');
+  const { PostgresResponseCache } = await import('../providers/cache.ts');
   const databaseUrl = requireDatabaseUrl(config);
   const prisma = createPrisma(databaseUrl);
   await prisma.$queryRaw`SELECT 1`.catch(async (error: unknown) => {
@@ -43,6 +45,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     backend: config.tfBackend,
     hnsw: config.hnsw,
     retrainCron: config.retrainCron,
+    providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }),
+    trendingRefreshCron: config.trendingRefresh.cron,
+    trendingRefreshPages: config.trendingRefresh.pages,
     failedJobRetentionDays: config.failedJobRetentionDays,
     retention: { suggestionRetentionDays: config.suggestionRetentionDays, reconcileWindowDays: config.reconcileWindowDays },
     openEncoder: () => createTitleEncoder({ model: config.embeddings.model, modelsDir: config.embeddings.modelsDir, allowRemoteModels: config.embeddings.allowRemoteModels }),

@@ -108,6 +108,7 @@ export function createBot(deps: BotDependencies): Bot {
     closeDelayMs: deps.movieNight?.closeDelayMs,
     rateDelayMs: deps.movieNight?.rateDelayMs,
     reserveScaleReactions: ctx.reserveScaleReactions,
+    catalogue: ctx.catalogue,
   });
   ctx.movieNights = movieNights;
   let movieNightWorker: Worker | undefined;

@@ -8,7 +8,8 @@ import type { MovieNightJob } from '../queue/names.ts';
 import { withQueueTimeout } from '../queue/queues.ts';
 import type { RatingStore } from '../ratings/store.ts';
 import { UserFacingError } from './errors.ts';
-import { clip, displayTitle, LIMITS, quoteUserText, suggestionEmbed } from './messages.ts';
+import type { BotCatalogue, TitleMedia } from './catalogue.ts';
+import { clip, creditLine, displayTitle, LIMITS, quoteUserText, suggestionEmbed } from './messages.ts';
 import { fitLegend } from '../groups/explain.ts';
 import type { GroupMember } from '../groups/rank.ts';
 import type { BotRecommender, GroupSuggestedTitle, TitleSearch } from './ports.ts';
@@ -38,11 +39,18 @@ export interface MovieNightDeps {
   closeDelayMs?: number | undefined;
   rateDelayMs?: number | undefined;
   reserveScaleReactions(channelId: string, messageCount: number): ScaleReservation | undefined;
+  /** Posters, lengths and provider credits for the candidate and winner embeds; without it they show none. */
+  catalogue?: Pick<BotCatalogue, 'media'> | undefined;
 }
 
 /** The Discord side of movie nights: posting, reactions, the scheduled event and the delayed jobs. */
 export function createMovieNights(deps: MovieNightDeps) {
   const { store, logger, client } = deps;
+
+  /** Poster, length and credit of each title; a catalogue failure costs the pictures, never the post. */
+  async function mediaOf(titleIds: readonly number[]): Promise<ReadonlyMap<number, TitleMedia>> {
+    return (await deps.catalogue?.media(titleIds).catch((error: unknown) => void logger.warn({ err: error }, 'could not read title posters'))) ?? new Map();
+  }
 
   /** Display names by Discord id, read from Discord (the tables keep none). */
   async function names(participants: readonly Participant[]): Promise<Map<string, string>> {
@@ -211,13 +219,15 @@ export function createMovieNights(deps: MovieNightDeps) {
     const messages: { message: Message; emoji: string }[] = [];
     const userIds = new Map(participants.map((p) => [p.discordId, p.userId]));
     const members: GroupMember[] = participants.map((p) => ({ id: p.discordId, displayName: memberNames.get(p.discordId) ?? 'someone', vector: null }));
-    for (const [i, title] of titles.slice(0, VOTE_EMOJI.length).entries()) {
+    const posted = titles.slice(0, VOTE_EMOJI.length);
+    const media = await mediaOf(posted.map((t) => t.id));
+    for (const [i, title] of posted.entries()) {
       const { candidate } = title;
       const neutral = new Set(candidate.neutralMembers);
       // The ranking's reason line is already Markdown-safe (it escapes names itself).
-      const embed = suggestionEmbed({ ...title, reason: candidate.reason }, i + 1, titles.length);
+      const embed = suggestionEmbed({ ...title, reason: candidate.reason }, i + 1, titles.length, media.get(title.id));
       embed.fields = [{ name: 'Fit for each of you', value: clip(fitLegend(candidate, members, (text) => quoteUserText(text, 40)) || '—', LIMITS.fieldValue) }];
-      embed.footer = { text: `Vote with ${VOTE_EMOJI[i]} · 🟩 good fit · 🟨 ok · 🟥 poor · ⬜ no ratings yet` };
+      embed.footer = { text: clip(`Vote with ${VOTE_EMOJI[i]} · 🟩 good fit · 🟨 ok · 🟥 poor · ⬜ no ratings yet${creditLine(media.get(title.id))}`, 2048) };
       const message = await interaction.followUp({ embeds: [embed], allowedMentions: NO_MENTIONS });
       const fits = candidate.perMember.flatMap((p) => (userIds.has(p.memberId) ? [{ userId: userIds.get(p.memberId)!, fit: neutral.has(p.memberId) ? 'neutral' : p.fit }] : []));
       await store.addCandidate(night.id, { position: i, messageId: message.id, titleId: title.id, groupScore: candidate.groupScore, reason: candidate.reason, fits });
@@ -233,11 +243,12 @@ export function createMovieNights(deps: MovieNightDeps) {
     const participants = await store.participants(night.id);
     const host = participants[0];
     if (!host) return;
+    const media = (await mediaOf([title.id])).get(title.id);
     const scale = deps.reserveScaleReactions(night.channelId, 1);
     try {
       const message = await channel.send({
         content: clip(`How was movie night? ${participants.map((p) => `<@${p.discordId}>`).join(' ')} — rate it by reacting below; it tunes your suggestions.`, LIMITS.content),
-        embeds: [suggestionEmbed({ ...title, reason: 'the movie night winner' }, 1, 1)],
+        embeds: [suggestionEmbed({ ...title, reason: 'the movie night winner' }, 1, 1, media)],
         allowedMentions: { users: participants.map((p) => p.discordId) },
       });
       await deps.ratings.recordSuggestions({ discordId: host.discordId }, [

@@ -4,6 +4,7 @@
  * costs that title only; credentials refused or a provider down stop the run with what was saved kept.
  */
 import type { PrismaClient } from '../db/client.ts';
+import { InputError } from '../lib/input-error.ts';
 import { ProviderError } from './http.ts';
 import { ExternalIdTakenError, saveProviderTitle } from './save.ts';
 import type { CatalogueProvider, ProviderListName, ProviderTitle, TitleKind } from './types.ts';
@@ -29,7 +30,7 @@ const emptyReport = (): CatalogueJobReport => ({ added: 0, updated: 0, skipped: 
  */
 function stopsTheRun(error: unknown): boolean {
   if (error instanceof ProviderError) return ['rejected', 'rate_limited', 'unavailable', 'timeout'].includes(error.failure);
-  return !(error instanceof ExternalIdTakenError || error instanceof RangeError);
+  return !(error instanceof ExternalIdTakenError || error instanceof InputError);
 }
 
 async function fetchAndSave(
@@ -101,7 +102,7 @@ export async function importProviderList(
   list: ProviderListName,
   options: { kind?: TitleKind; pages?: number; subject?: string; progress?: Progress } = {},
 ): Promise<CatalogueJobReport> {
-  if (!provider.lists.includes(list)) throw new RangeError(`${provider.attribution.label} has no ${list} list; it offers ${provider.lists.join(', ') || 'no lists'}.`);
+  if (!provider.lists.includes(list)) throw new InputError(`${provider.attribution.label} has no ${list} list; it offers ${provider.lists.join(', ') || 'no lists'}.`, 'list');
   return importPages(db, provider, options.pages ?? 1, (page) => provider.list(list, { kind: options.kind, page, subject: options.subject }), options.progress);
 }
 

@@ -5,6 +5,7 @@
  * when a client goes faster. It has no popularity or trending lists. Emulated in src/emulator/providers/musicbrainz.ts.
  */
 import { z } from 'zod';
+import { InputError } from '../lib/input-error.ts';
 import { ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
@@ -69,14 +70,14 @@ export class MusicBrainzProvider implements CatalogueProvider {
   }
 
   async details(ref: { kind: TitleKind; externalId: string }, options: ProviderCallOptions = {}): Promise<ProviderTitle> {
-    if (!MBID.test(ref.externalId)) throw new RangeError(`A MusicBrainz id is a UUID; got "${ref.externalId}".`);
+    if (!MBID.test(ref.externalId)) throw new InputError(`A MusicBrainz id is a UUID; got "${ref.externalId}".`, 'id');
     const query = { fmt: 'json', inc: 'artist-credits+genres+tags' };
     const rg = await this.http.getJson(`release-group/${ref.externalId}`, releaseGroup, { ...options, query, notFound: `release group ${ref.externalId}` });
     return this.titleOf(rg, true);
   }
 
   async list(name: ProviderListName): Promise<ProviderTitle[]> {
-    throw new RangeError(`MusicBrainz has no ${name} list; search it by name instead.`);
+    throw new InputError(`MusicBrainz has no ${name} list; search it by name instead.`, 'list');
   }
 
   private titleOf(rg: z.infer<typeof releaseGroup>, detailed: boolean): ProviderTitle {

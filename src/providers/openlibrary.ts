@@ -5,7 +5,8 @@
  * speaks the same shapes.
  */
 import { z } from 'zod';
-import { ProviderError, ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
+import { InputError } from '../lib/input-error.ts';
+import { ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
   escapeLucene,
@@ -86,7 +87,7 @@ export class OpenLibraryProvider implements CatalogueProvider {
   }
 
   async details(ref: { kind: TitleKind; externalId: string }, options: ProviderCallOptions = {}): Promise<ProviderTitle> {
-    if (!/^OL\d+W$/.test(ref.externalId)) throw new RangeError(`An Open Library work id looks like OL45804W; got "${ref.externalId}".`);
+    if (!/^OL\d+W$/.test(ref.externalId)) throw new InputError(`An Open Library work id looks like OL45804W; got "${ref.externalId}".`, 'id');
     const w = await this.http.getJson(`works/${ref.externalId}.json`, work, { ...options, notFound: `work ${ref.externalId}` });
     // Works hold no author names or page counts; the search index has both for the same key. Quoted: in Solr's
     // syntax an unquoted /.../ is a regular expression.
@@ -109,7 +110,7 @@ export class OpenLibraryProvider implements CatalogueProvider {
       const body = await this.http.getJson('trending/weekly.json', trending, { ...options, query: { page, limit: PAGE_SIZE }, ttlSeconds: 6 * 3600 });
       return body.works.map((d) => this.fromSearch({ subject: [], number_of_pages_median: null, ...d }));
     }
-    if (!options.subject) throw new ProviderError('openlibrary', 'rejected', 'Open Library lists popular books per subject; name one (--subject science_fiction).');
+    if (!options.subject) throw new InputError('Open Library lists popular books per subject; name one (--subject science_fiction).', 'subject');
     const slug = options.subject.trim().toLowerCase().replace(/\s+/g, '_');
     const query = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
     const body = await this.http.getJson(`subjects/${encodeURIComponent(slug)}.json`, subject, { ...options, query, ttlSeconds: 6 * 3600 });

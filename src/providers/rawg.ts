@@ -6,6 +6,7 @@
  * its data is shown. Emulated in src/emulator/providers/rawg.ts.
  */
 import { z } from 'zod';
+import { InputError } from '../lib/input-error.ts';
 import { ProviderHttp, ProviderNotFoundError, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
@@ -65,7 +66,7 @@ export class RawgProvider implements CatalogueProvider {
   }
 
   async details(ref: { kind: TitleKind; externalId: string }, options: ProviderCallOptions = {}): Promise<ProviderTitle> {
-    if (!/^\d+$/.test(ref.externalId)) throw new RangeError(`A RAWG game id is a whole number; got "${ref.externalId}".`);
+    if (!/^\d+$/.test(ref.externalId)) throw new InputError(`A RAWG game id is a whole number; got "${ref.externalId}".`, 'id');
     const g = await this.http.getJson(`games/${ref.externalId}`, details, { ...options, notFound: `game ${ref.externalId}` });
     const original = g.name_original && g.name_original !== g.name ? g.name_original : null;
     return {

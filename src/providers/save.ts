@@ -7,6 +7,7 @@ import { normaliseSearchText } from '../catalog/names.ts';
 import { writeProviderNames, type ProviderNameSource } from '../catalog/title-names.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { ProviderError } from './http.ts';
 import { imageUrlOrNull, type ExternalSource, type ProviderTitle } from './types.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -34,7 +35,8 @@ const nameSourceOf: Record<ExternalSource, ProviderNameSource> = {
  * else as a new title. Nothing is written when any step fails.
  */
 export async function saveProviderTitle(db: PrismaClient, t: ProviderTitle, options: { titleId?: number } = {}): Promise<SavedTitle> {
-  if (!t.name.trim()) throw new RangeError(`${t.source} ${t.externalId} has no name; it was not saved.`);
+  // The provider's answer is at fault, not the caller: counted as malformed, and a bulk import goes on.
+  if (!t.name.trim()) throw new ProviderError(nameSourceOf[t.source], 'malformed', `${t.source} ${t.externalId} has no name; it was not saved.`);
   return db.$transaction(async (tx) => {
     const existing = options.titleId ?? (await findExisting(tx, t));
     const titleId = existing ?? (await createTitle(tx, t));

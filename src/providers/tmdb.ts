@@ -5,6 +5,7 @@
  * src/emulator/providers/tmdb.ts speaks the same ones.
  */
 import { z } from 'zod';
+import { InputError } from '../lib/input-error.ts';
 import { ProviderHttp, type ProviderClientOptions } from './http.ts';
 import {
   emptyTitle,
@@ -102,7 +103,7 @@ export class TmdbProvider implements CatalogueProvider {
 
   async details(ref: { kind: TitleKind; externalId: string }, options: ProviderCallOptions = {}): Promise<ProviderTitle> {
     const media = mediaOf(ref.kind);
-    if (!/^\d+$/.test(ref.externalId)) throw new RangeError(`A TMDB id is a whole number; got "${ref.externalId}".`);
+    if (!/^\d+$/.test(ref.externalId)) throw new InputError(`A TMDB id is a whole number; got "${ref.externalId}".`, 'id');
     const get = { ...options, query: { append_to_response: 'credits,alternative_titles' }, notFound: `${media} ${ref.externalId}` };
     const imageBase = await this.imageBase(options);
     if (media === 'movie') {
@@ -176,7 +177,7 @@ export class TmdbProvider implements CatalogueProvider {
 function mediaOf(kind: TitleKind | undefined): Media {
   if (kind === undefined || kind === 'movie') return 'movie';
   if (kind === 'show') return 'tv';
-  throw new RangeError(`TMDB catalogues movies and shows, not ${kind}s.`);
+  throw new InputError(`TMDB catalogues movies and shows, not ${kind}s.`, 'kind');
 }
 
 function topCast(c: z.infer<typeof credits> | undefined): string[] {

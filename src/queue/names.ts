@@ -18,6 +18,8 @@ export const QUEUE = {
    * Discord connection.
    */
   movieNight: 'movie-night',
+  /** Import what is trending at the catalogue providers (jobs/refresh-trending.ts); payload {@link TrendingRefreshJob}. */
+  trendingRefresh: 'trending-refresh',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -56,6 +58,10 @@ export interface MovieNightJob {
 }
 
 export interface PruneJob {
+  requestedBy: string;
+}
+
+export interface TrendingRefreshJob {
   requestedBy: string;
 }
 

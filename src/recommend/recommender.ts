@@ -1,5 +1,6 @@
 import type { TitleIndex } from '../index/title-index.ts';
 import type { TrainedModel } from '../model/types.ts';
+import { audienceOf, blendWithPopularity, CROSS_KIND_POPULARITY_WEIGHT, type BlendedCandidate, type KindCandidate } from './cross-kind.ts';
 import { DEFAULT_POPULARITY_PRIOR, popularTitles } from './popular.ts';
 import { checkCount, matchGenre } from './request.ts';
 import {
@@ -37,6 +38,8 @@ export interface RecommenderSettings {
   maxCount: number;
   /** A kind/genre filter leaving at most this many titles is answered by an exact scan (default 1000). */
   exactScanLimit: number;
+  /** For a kind the user rated nothing of: the share of popularity-in-kind in the ranking (src/recommend/cross-kind.ts). */
+  crossKindPopularityWeight: number;
 }
 
 export const defaultRecommenderSettings: RecommenderSettings = {
@@ -50,6 +53,7 @@ export const defaultRecommenderSettings: RecommenderSettings = {
   popularityPrior: DEFAULT_POPULARITY_PRIOR,
   maxCount: 100,
   exactScanLimit: 1000,
+  crossKindPopularityWeight: CROSS_KIND_POPULARITY_WEIGHT,
 };
 
 /** What the recommender reads; all of it is in memory except the user source. */
@@ -132,11 +136,14 @@ export class Recommender {
       return { items: popular.slice(0, first), total: popular.length };
     }
 
-    const candidates = this.candidates(vector, Math.max(count * this.settings.overFetch, MIN_CANDIDATES), allowed, subset);
+    const wanted = Math.max(count * this.settings.overFetch, MIN_CANDIDATES);
+    // A kind the user rated nothing of is ranked by their taste in other kinds (through the titles' text-side
+    // vectors) blended with what is popular in that kind.
+    const crossKind = options.kind !== undefined && subset !== undefined && !known.some((r) => this.catalog.get(r.titleId)?.kind === options.kind);
+    const blended = crossKind ? this.crossKindCandidates(vector, subset, allowed, wanted) : undefined;
+    const candidates = blended ?? this.candidates(vector, wanted, allowed, subset);
     const chosen = this.rerank(candidates, Math.min(count, Math.max(0, first)));
-    // A kind the user rated nothing of is ranked by their taste in other kinds, through the titles' text-side vectors.
-    const crossKind = options.kind !== undefined && !known.some((r) => this.catalog.get(r.titleId)?.kind === options.kind);
-    const explain = crossKind ? this.crossKindExplainer(known, options.kind!) : this.explainer(known);
+    const explain = blended ? this.crossKindExplainer(known, options.kind!, blended) : this.explainer(known);
     const items = chosen.map(({ titleId, score }) => {
       const title = this.catalog.get(titleId)!;
       return { ...describe(title), score, ...explain(title) };
@@ -226,6 +233,25 @@ export class Recommender {
     return this.index.search(vector, wanted, allowed);
   }
 
+  /**
+   * Candidates for a kind the user rated nothing of: every allowed title of the subset scored by the model, blended
+   * with popularity in the kind ({@link blendWithPopularity}), the best `wanted`. One pass over the kind's titles
+   * (titles x dimension multiply-adds, not timed here), since popularity can lift titles the index search would not
+   * reach. `score` is then the blended, standardised score, not an inner product.
+   */
+  private crossKindCandidates(vector: Float32Array, subset: readonly number[], allowed: (titleId: number) => boolean, wanted: number): BlendedCandidate[] {
+    const offered: KindCandidate[] = [];
+    for (const titleId of subset) {
+      const title = this.catalog.get(titleId);
+      const titleVector = this.index.vectorOf(titleId);
+      if (!title || !titleVector || !allowed(titleId)) continue;
+      let score = 0;
+      for (let i = 0; i < vector.length; i++) score += vector[i]! * titleVector[i]!;
+      offered.push({ titleId, score, ratingCount: title.ratingCount });
+    }
+    return blendWithPopularity(offered, this.settings.crossKindPopularityWeight).slice(0, wanted);
+  }
+
   /** Maximal marginal relevance: each pick trades model score against likeness to the picks before it. */
   private rerank(candidates: { titleId: number; score: number }[], count: number): { titleId: number; score: number }[] {
     if (candidates.length <= 1) return candidates.slice(0, count);
@@ -298,13 +324,22 @@ export class Recommender {
    * Reasons for a kind the user rated nothing of: they say the pick comes from the user's taste in the kinds they
    * did rate, matched by what the title is about (its text), naming the closest liked title when one is close.
    */
-  private crossKindExplainer(ratings: readonly RatedTitle[], kind: string): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
+  private crossKindExplainer(
+    ratings: readonly RatedTitle[],
+    kind: string,
+    blended: readonly BlendedCandidate[],
+  ): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
     const inner = this.explainer(ratings);
     const rated = [...new Set(ratings.map((r) => this.catalog.get(r.titleId)?.kind).filter((k): k is string => k !== undefined))].sort();
     const taste = `your taste in ${rated.map(pluralKind).join(' and ') || 'what you rated'}`;
+    const why = new Map(blended.map((b) => [b.titleId, b]));
     return (title) => {
       const because = inner(title);
-      const lead = `you have rated no ${pluralKind(kind)} yet: its description fits ${taste}`;
+      // Honest about what put it here: popularity in the kind, closeness to the member's taste, or both.
+      const b = why.get(title.id);
+      const popular = `popular among ${audienceOf(kind)}`;
+      const fit = b?.byPopularity ? (b.closeToTaste ? `${popular} and close to ${taste}` : popular) : `its description fits ${taste}`;
+      const lead = `you have rated no ${pluralKind(kind)} yet: ${fit}`;
       if (because.becauseTitleId === undefined) return { reason: lead };
       return { reason: `${lead} (${because.reason})`, becauseTitleId: because.becauseTitleId };
     };

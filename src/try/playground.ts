@@ -223,6 +223,8 @@ function toView(message: EmulatedMessage): MessageView {
       ...(e.description ? { description: e.description } : {}),
       ...(e.fields ? { fields: e.fields } : {}),
       ...(e.footer ? { footer: { text: e.footer.text } } : {}),
+      ...(e.thumbnail?.url ? { thumbnail: { url: e.thumbnail.url } } : {}),
+      ...(e.image?.url ? { image: { url: e.image.url } } : {}),
     })),
     reactions: message.reactions,
     ephemeral: message.ephemeral,

@@ -18,6 +18,9 @@ export interface EmbedView {
   description?: string;
   fields?: readonly { name: string; value: string; inline?: boolean }[];
   footer?: { text: string };
+  /** Poster or cover: a terminal cannot show it, so its URL gets a line of its own. */
+  thumbnail?: { url: string };
+  image?: { url: string };
 }
 
 export interface RenderOptions {
@@ -53,7 +56,7 @@ export function reactionLine(reactions: MessageView['reactions'], viewerId: stri
 
 /**
  * A message as terminal lines: `[n] author` with markers (only you / edited), the content, each embed
- * as a bar-indented block (title, description, fields, footer) and the reactions with counts.
+ * as a bar-indented block (title, description, fields, image URL, footer) and the reactions with counts.
  */
 export function renderMessage(message: MessageView, number: number, options: RenderOptions): string[] {
   const { colour } = options;
@@ -77,6 +80,7 @@ export function renderMessage(message: MessageView, number: number, options: Ren
       if (value.length === 1) block.push(`${bold(field.name)}: ${value[0]}`);
       else block.push(bold(field.name), ...value.map((l) => `  ${l}`));
     }
+    for (const picture of [embed.thumbnail, embed.image]) if (picture?.url) block.push(dim(`image: ${picture.url}`));
     if (embed.footer?.text) block.push(dim(embed.footer.text));
     lines.push(...block.map((l) => indent + bar + l));
   }

@@ -13,6 +13,8 @@ export interface PlaygroundRunOptions {
   config: Config;
   /** Training settings for the first training and for /admin retrain (fewer epochs keep the playground quick). */
   train: Partial<Omit<TrainOptions, 'backend'>>;
+  /** Start the provider emulators and let the bot search them (`--providers`). */
+  providers?: boolean;
   /** Display name of the member at the keyboard. */
   username: string;
   /** Lines to run instead of an interactive chat; the transcript goes to `out`. */
@@ -62,7 +64,14 @@ export async function runPlayground(options: PlaygroundRunOptions): Promise<numb
     cleanups.push(() => redis.quit());
 
     const embeddingModel = await prepareDeployment({ config: options.config, train: options.train, candidates: movieLensCandidates(options.config), prisma, redis, databaseUrl, reporter, logger, requestedBy: 'tastebud try', allowModelDownload: false });
-    const services = await startServices({ ...options, prisma, databaseUrl, logger, embeddingModel });
+    let providers: import('../providers/index.ts').Providers | undefined;
+    if (options.providers) {
+      const { startPlaygroundProviders } = await import('./providers.ts');
+      const started = await startPlaygroundProviders({ config, prisma, logger, reporter });
+      cleanups.push(() => started.close());
+      providers = started.providers;
+    }
+    const services = await startServices({ ...options, prisma, databaseUrl, logger, embeddingModel, catalogueProviders: providers });
     cleanups.push(() => services.stop());
     reporter.line(`Ready: you are "${options.username}" (a server admin) in #general with the tastebud bot. Logs: ${options.logFile}`);
     return options.script ? await runScript(services.playground(options.out, false), options.script, options.out) : await runInteractive(services, options);
@@ -76,6 +85,8 @@ interface ServiceContext extends PlaygroundRunOptions {
   databaseUrl: string;
   logger: Logger;
   embeddingModel: string;
+  /** The emulated providers of `--providers`; without them the bot answers from the local catalogue only. */
+  catalogueProviders: import('../providers/index.ts').Providers | undefined;
 }
 
 interface Services {
@@ -118,6 +129,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
       prisma,
       ownsPrisma: false,
       logger: botLogger,
+      ...(ctx.catalogueProviders ? { providers: ctx.catalogueProviders } : {}),
       servingPollMs: 1000,
       outboxIntervalMs: 1000,
       // A scripted line after `/admin retrain` waits for the watch, and so for the new version to serve.
@@ -291,6 +303,7 @@ export async function runPlaygroundWorker(options: { config: Config; train: Play
       // /admin retrain queues a job without training options; the playground's own (fewer epochs) apply here.
       train: (dataset, trainOptions, hooks) => trainModel(dataset, { ...trainOptions, ...options.train }, hooks),
       retrainCron: null,
+      trendingRefreshCron: null,
       openEncoder: () => createTitleEncoder({ model: options.embeddingModel, modelsDir: config.embeddings.modelsDir, allowRemoteModels: false }),
     },
   });

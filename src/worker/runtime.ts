@@ -5,6 +5,7 @@ import { runRetrain, type Trainer } from '../../jobs/retrain.ts';
 import { rebuildActiveIndex } from '../../jobs/reindex.ts';
 import { embedChangedTitles } from '../../jobs/title-embeddings.ts';
 import { pruneRetention, type PruneSettings } from '../../jobs/prune.ts';
+import { canRefreshTrending, refreshTrending } from '../../jobs/refresh-trending.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { TitleEncoder } from '../embeddings/encoder.ts';
 import type { TitleIndexOptions } from '../index/title-index.ts';
@@ -12,11 +13,12 @@ import type { Logger } from '../log.ts';
 import type { DeserializeModel } from '../model-store/store.ts';
 import type { BackendPreference } from '../model/backend.ts';
 import { createLoopMetrics, type LoopMetrics } from '../observability/metrics.ts';
-import { QUEUE, type PruneJob, type RetrainJobData, type TitleEmbeddingsJob, type UserEmbeddingJob } from '../queue/names.ts';
+import type { Providers } from '../providers/index.ts';
+import { QUEUE, type PruneJob, type RetrainJobData, type TitleEmbeddingsJob, type TrendingRefreshJob, type UserEmbeddingJob } from '../queue/names.ts';
 import { jobRetention } from '../queue/queues.ts';
 import { publishModelChange } from '../serving/publish.ts';
 import { createServingModel, type ServingModel } from '../serving/serving-model.ts';
-import { PRUNE_SCHEDULER_ID, RETRAIN_SCHEDULER_ID, WORKER_QUEUES, type WorkerQueueName } from './queues.ts';
+import { PRUNE_SCHEDULER_ID, RETRAIN_SCHEDULER_ID, TRENDING_SCHEDULER_ID, WORKER_QUEUES, type WorkerQueueName } from './queues.ts';
 
 /** Lock lifetime of training jobs: an epoch can keep the event loop busy (no lock renewal) for minutes on a busy machine. */
 export const TRAINING_LOCK_MS = 10 * 60_000;
@@ -40,6 +42,12 @@ export interface WorkerRuntimeOptions {
   retention?: PruneSettings;
   /** Period of the scheduled prune (PRUNE_EVERY_MS in production); null or absent leaves the schedule as it is (tests). */
   pruneEveryMs?: number | null;
+  /** The catalogue providers the trending refresh imports from (none: the refresh is off). */
+  providers?: Providers;
+  /** TRENDING_REFRESH_CRON; null or absent leaves the schedule as it is (tests). Off while no provider has a list. */
+  trendingRefreshCron?: string | null;
+  /** TRENDING_REFRESH_PAGES (default 1). */
+  trendingRefreshPages?: number;
   /** Queues this process consumes (default all), so hosts can specialise. */
   queues?: readonly WorkerQueueName[];
   /** Rebuilds of different users run side by side (default 4); retrain and reindex always run one at a time. */
@@ -138,6 +146,10 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     },
     [QUEUE.prune]: async (job: Job<PruneJob>) =>
       pruneRetention({ prisma, logger: jobLogger(logger, job) }, options.retention ?? { suggestionRetentionDays: 180, reconcileWindowDays: 14 }),
+    [QUEUE.trendingRefresh]: async (job: Job<TrendingRefreshJob>) => {
+      if (!options.providers) throw new Error('This worker has no catalogue providers configured; set TMDB_TOKEN (or another provider) for the trending refresh.');
+      return refreshTrending({ prisma, providers: options.providers, logger: jobLogger(logger, job) }, { pages: options.trendingRefreshPages });
+    },
   };
 
   // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
@@ -197,6 +209,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     );
     logger.info({ everyMs: options.pruneEveryMs }, 'prune scheduled');
   }
+  if (options.trendingRefreshCron != null && wanted.has(QUEUE.trendingRefresh)) await scheduleTrendingRefresh(queues.get(QUEUE.trendingRefresh)!, options, logger);
   logger.info({ queues: [...workers.keys()], prefix }, 'worker started');
 
   let closing: Promise<void> | undefined;
@@ -218,6 +231,22 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       return closing;
     },
   };
+}
+
+/** The daily trending refresh as a job scheduler; removed again when no provider it could read is on. */
+async function scheduleTrendingRefresh(queue: Queue, options: WorkerRuntimeOptions, logger: Logger): Promise<void> {
+  if (!canRefreshTrending(options.providers)) {
+    await queue.removeJobScheduler(TRENDING_SCHEDULER_ID);
+    logger.info('trending refresh off: no catalogue provider with a trending or popular list is on');
+    return;
+  }
+  const retention = jobRetention(options.failedJobRetentionDays);
+  await queue.upsertJobScheduler(
+    TRENDING_SCHEDULER_ID,
+    { pattern: options.trendingRefreshCron! },
+    { name: 'trending-refresh', data: { requestedBy: 'cron' } satisfies TrendingRefreshJob, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
+  );
+  logger.info({ cron: options.trendingRefreshCron }, 'trending refresh scheduled');
 }
 
 function jobLogger(logger: Logger, job: Job): Logger {

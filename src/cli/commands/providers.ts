@@ -25,6 +25,7 @@ async function withProviders<T>(run: (db: PrismaClient, provider: (name: Provide
   const { createProviders, requireProvider, ProviderError, ProviderOffError } = await import('../../providers/index.ts');
   const { PostgresResponseCache } = await import('../../providers/cache.ts');
   const { UserError } = await import('../../lib/user-error.ts');
+  const { InputError } = await import('../../lib/input-error.ts');
   const config = loadConfig();
   const databaseUrl = requireDatabaseUrl(config);
   const db = createPrisma(databaseUrl);
@@ -39,7 +40,8 @@ async function withProviders<T>(run: (db: PrismaClient, provider: (name: Provide
     };
     provider(name);
     return await run(db, provider).catch((error: unknown) => {
-      if (error instanceof ProviderError || error instanceof RangeError) throw new UserError(`${error.message} What was saved before stays.`);
+      if (error instanceof InputError) throw new UserError(error.message);
+      if (error instanceof ProviderError) throw new UserError(`${error.message} What was saved before stays.`);
       throw describeConnectionError(error, databaseUrl);
     });
   } finally {
@@ -73,7 +75,10 @@ function importCommand(imports: Command, name: ProviderName, label: string, list
   if (kinds.length > 1) command.addOption(new Option('--kind <kind>', 'which kind').choices(kinds).default(kinds[0]));
   return command.action(async (opts: ImportOptions) => {
     const { UserError } = await import('../../lib/user-error.ts');
-    const chosen = [...lists.filter((l) => opts[l]), ...(opts.search ? ['search'] : [])];
+    // A subject names one of Open Library's popular lists, so `--subject S` alone means `--popular --subject S`.
+    const popular = opts.popular || (opts.subject !== undefined && !opts.trending && !opts.search);
+    const chosen = [...lists.filter((l) => (l === 'popular' ? popular : opts[l])), ...(opts.search ? ['search'] : [])];
+    if (opts.subject !== undefined && chosen[0] !== 'popular') throw new UserError(`--subject picks a popular list; it does not go with --${chosen[0] ?? 'trending'}.`);
     if (chosen.length !== 1) throw new UserError(`Say what to import from ${label}: one of ${[...lists.map((l) => `--${l}`), '--search <text>'].join(', ')}.`);
     await withProviders(async (db, provider) => {
       const jobs = await import('../../providers/catalogue-jobs.ts');
@@ -91,7 +96,7 @@ export function register(program: Command): void {
   const imports = program.commands.find((c) => c.name() === 'import') ?? program.command('import').description('Import catalogue and ratings data');
   importCommand(imports, 'tmdb', 'TMDB', ['popular', 'trending'], ['movie', 'show']);
   importCommand(imports, 'rawg', 'RAWG', ['popular', 'trending'], ['game']);
-  importCommand(imports, 'openlibrary', 'Open Library', ['popular', 'trending'], ['book']).option('--subject <subject>', 'with --popular: the subject, e.g. science_fiction');
+  importCommand(imports, 'openlibrary', 'Open Library', ['popular', 'trending'], ['book']).option('--subject <subject>', 'the subject whose popular books to import, e.g. science_fiction (implies --popular)');
   importCommand(imports, 'musicbrainz', 'MusicBrainz', [], ['music']);
 
   program

@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'cap on training passes for the first model and /admin retrain (default: the production setting)', positiveInt)
     .option('--dimension <n>', 'hidden size of the trained model (default: the production setting, 384)', positiveInt)
     .option('--user <name>', 'your display name in the playground', 'you')
+    .option('--providers', 'start local emulators of TMDB, RAWG, Open Library and MusicBrainz: posters, and titles beyond MovieLens, offline')
     .option('--log-file <path>', 'where the bot and worker write their logs', 'data/try.log')
     // The playground starts its worker as a child process through these; not for people.
     .addOption(new Option('--worker-only', 'run only the playground worker').hideHelp())
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         'without an active model it embeds the titles and trains one first. In the chat: /recommend count:3, /search godfather,\n' +
         '/rate title:heat score:4, /similar title:alien, /profile, /admin retrain, /help; react with "react 2 😍", "+2 👍", "-2 👍"; quit or Ctrl-D.',
     )
-    .action(async (opts: { script?: string; epochs?: number; dimension?: number; user: string; logFile: string; workerOnly?: boolean; embeddingModel?: string }) => {
+    .action(async (opts: { script?: string; epochs?: number; dimension?: number; user: string; logFile: string; providers?: boolean; workerOnly?: boolean; embeddingModel?: string }) => {
       const { loadConfig } = await import('../../config.ts');
       // Only what was asked for: an undefined key would override the production default.
       const train = { ...(opts.epochs ? { epochs: opts.epochs } : {}), ...(opts.dimension ? { dimension: opts.dimension } : {}) };
@@ -63,6 +64,7 @@ export function register(program: Command): void {
           config,
           train,
           username: opts.user,
+          providers: opts.providers === true,
           ...(script ? { script } : {}),
           logFile: opts.logFile,
           out: process.stdout,

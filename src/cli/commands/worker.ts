@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .description('Run the background workers: user vector rebuilds, scheduled retrains, index rebuilds, title embeddings, retention prunes')
     .option('--queues <list>', `comma-separated queues to consume (${QUEUE_NAMES.join(', ')})`, queueList)
     .option('--concurrency <n>', 'user-embedding jobs run side by side', positiveInt, 4)
-    .option('--no-schedule', 'do not register the job schedulers (RETRAIN_CRON retrain, periodic prune)')
+    .option('--no-schedule', 'do not register the job schedulers (RETRAIN_CRON retrain, periodic prune, TRENDING_REFRESH_CRON refresh)')
     .option('--lock-duration-ms <ms>', 'job lock lifetime before a silent worker counts as stalled', positiveInt)
     .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt)
     .action(async (opts: { queues?: (typeof QUEUE_NAMES)[number][]; concurrency: number; schedule: boolean; lockDurationMs?: number; stalledIntervalMs?: number }) => {
@@ -37,6 +37,7 @@ export function register(program: Command): void {
         overrides: {
           retrainCron: opts.schedule ? config.retrainCron : null,
           pruneEveryMs: opts.schedule ? PRUNE_EVERY_MS : null,
+          trendingRefreshCron: opts.schedule ? config.trendingRefresh.cron : null,
           ...(opts.queues ? { queues: opts.queues } : {}),
           userEmbeddingConcurrency: opts.concurrency,
           ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),

@@ -22,6 +22,8 @@ beforeAll(async () => {
     seed: async (prisma) => {
       const { titleIds } = await seedWorldWithModel(prisma);
       actionIds = titleIds.slice(0, 10);
+      // Every other title has a poster and runtime, as TMDB enrichment leaves them.
+      await prisma.$executeRaw`UPDATE titles SET image_url = 'https://image.tmdb.org/t/p/w500/' || id || '.jpg', runtime_minutes = 100 WHERE id % 2 = 0`;
       // ana loves action, bo loves comedy; cy has no ratings (neutral).
       for (const [member, titles] of [[ana, titleIds.slice(1, 6)], [bo, titleIds.slice(11, 16)]] as const) {
         const user = await prisma.user.create({ data: { source: 'discord', externalId: member.id, displayName: member.username } });
@@ -108,6 +110,12 @@ describe('/movienight: a whole night through the real client and the emulator', 
     const proposed = await world.db.prisma.movieNightCandidate.findMany({ where: { night: { announcementId: announcement } }, select: { titleId: true } });
     const rated = await world.db.prisma.rating.findMany({ where: { user: { source: 'discord' } }, select: { titleId: true } });
     expect(proposed.filter((p) => rated.some((r) => r.titleId === p.titleId))).toEqual([]);
+    // Each candidate shows its poster where the title has one, and its runtime.
+    const byPosition = await world.db.prisma.movieNightCandidate.findMany({ where: { night: { announcementId: announcement } }, orderBy: { position: 'asc' }, select: { titleId: true } });
+    const poster = (titleId: number) => (titleId % 2 === 0 ? `https://image.tmdb.org/t/p/w500/${titleId}.jpg` : undefined);
+    expect(candidates.map((id) => world.emu.message(id)!.embeds[0]!.thumbnail?.url)).toEqual(byPosition.map((c) => poster(c.titleId)));
+    expect(byPosition.some((c) => poster(c.titleId)) && byPosition.some((c) => !poster(c.titleId))).toBe(true);
+    for (const [n, c] of byPosition.entries()) if (poster(c.titleId)) expect(world.emu.message(candidates[n]!)!.embeds[0]!.description).toContain('1 h 40 min');
 
     await world.emu.react({ userId: ana.id, messageId: candidates[0]!, emoji: '1️⃣' });
     await world.emu.react({ userId: ana.id, messageId: candidates[1]!, emoji: '2️⃣' });
@@ -127,6 +135,7 @@ describe('/movienight: a whole night through the real client and the emulator', 
 
     await world.emu.waitFor(() => world.emu.messages().some((m) => m.content.startsWith('How was movie night?')), { timeoutMs: 15_000, message: 'rating prompt' });
     const prompt = world.emu.messages().find((m) => m.content.startsWith('How was movie night?'))!;
+    expect(prompt.embeds[0]!.thumbnail?.url).toBe(poster(winner.titleId!));
     await world.emu.waitFor(() => world.emu.message(prompt.id)!.reactions.filter((r) => r.userIds.includes(world.emu.botUserId)).length === 5);
     await world.emu.react({ userId: cy.id, messageId: prompt.id, emoji: '😍' });
     await expect.poll(() => world.db.prisma.rating.findFirst({ where: { titleId: winner.titleId!, user: { externalId: cy.id } }, select: { value: true } })).toEqual({ value: 5 });

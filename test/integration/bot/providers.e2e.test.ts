@@ -138,6 +138,12 @@ describe('members meet the catalogue providers', () => {
     expect(await db.prisma.title.count()).toBe(before);
   });
 
+  it('a pick whose id the provider cannot take gets a clear reply, not an internal error', async () => {
+    const i = await emu.runCommand({ userId: ALICE, name: 'search', options: { query: 'p:tmdb:game:603' } });
+    await i.settled();
+    expect(i.finalContent()).toBe('TMDB catalogues movies and shows, not games.');
+  });
+
   it('/help lists the providers: on with their attribution, off with how to turn them on', async () => {
     const i = await emu.runCommand({ userId: ALICE, name: 'help' });
     await i.settled();

@@ -52,6 +52,19 @@ describe('tastebud import <provider>, enrich tmdb and providers against the emul
     ]);
   });
 
+  it('--subject alone imports that subject\'s popular books (again: updated, not duplicated)', async () => {
+    const sf = await cli(['import', 'openlibrary', '--subject', 'science_fiction']);
+    expect([sf.code, sf.stdout], sf.stderr).toEqual([0, 'Open Library popular (science_fiction): 0 added, 2 updated, 0 skipped, 0 failed\n']);
+    expect(await db.prisma.title.count({ where: { kind: 'book' } })).toBe(2);
+  });
+
+  it('bad options for a provider are one line, exit 1, without a stack', async () => {
+    const noSubject = await cli(['import', 'openlibrary', '--popular']);
+    expect([noSubject.code, noSubject.stderr]).toEqual([1, 'tastebud: Open Library lists popular books per subject; name one (--subject science_fiction).\n']);
+    const both = await cli(['import', 'openlibrary', '--trending', '--subject', 'fantasy']);
+    expect([both.code, both.stderr]).toEqual([1, 'tastebud: --subject picks a popular list; it does not go with --trending.\n']);
+  });
+
   it('imports what a search finds, and enriches nothing when no MovieLens title has a tmdbId', async () => {
     expect((await cli(['import', 'tmdb', '--search', 'godfather'])).stdout).toBe('TMDB search: 1 added, 0 updated, 0 skipped, 0 failed\n');
     expect((await cli(['enrich', 'tmdb'])).stdout).toBe('TMDB enrichment: 0 added, 0 updated, 0 skipped, 0 failed\n');

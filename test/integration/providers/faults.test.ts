@@ -7,6 +7,7 @@ import { startOpenLibraryEmulator } from '../../../src/emulator/providers/openli
 import { RAWG_EMULATOR_KEY, startRawgEmulator } from '../../../src/emulator/providers/rawg.ts';
 import type { ProviderEmulator } from '../../../src/emulator/providers/server.ts';
 import { startTmdbEmulator, TMDB_EMULATOR_TOKEN } from '../../../src/emulator/providers/tmdb.ts';
+import { InputError } from '../../../src/lib/input-error.ts';
 import { ProviderError } from '../../../src/providers/http.ts';
 import { MusicBrainzProvider } from '../../../src/providers/musicbrainz.ts';
 import { OpenLibraryProvider } from '../../../src/providers/openlibrary.ts';
@@ -131,6 +132,14 @@ describe.each(cases)('$name client against its emulator', (c) => {
     fresh();
     await expect(client.details({ kind: c.kind, externalId: c.unknownId })).rejects.toMatchObject({ name: 'ProviderNotFoundError', failure: 'not_found' });
     expect(emu.requests.filter((r) => r.status === 404)).toHaveLength(1);
+  });
+
+  it('an id of the wrong shape is an input error (for the CLI\'s one line and the bot\'s reply), asking nothing', async () => {
+    fresh();
+    const error = await client.details({ kind: c.kind, externalId: 'not an id' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ field: 'id', message: expect.stringContaining('"not an id"') });
+    expect(emu.requests).toHaveLength(0);
   });
 
   it('slow provider: the call fails as a timeout at the client timeout', async () => {

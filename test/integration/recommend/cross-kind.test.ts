@@ -108,4 +108,20 @@ describe('/recommend kind:game for members who rated only movies', () => {
     const [movie] = await recommender.recommend(sciFiFan, { count: 1, kind: 'movie' });
     expect(movie!.reason).not.toMatch(/rated no/);
   });
+
+  it('blends in what is popular among players once games have ratings, and says so', async () => {
+    // An import brought rating counts (as Goodbooks does for books); the model is not retrained.
+    const [horror, sciFi] = [gamesByGenre.get('Horror')![0]!, gamesByGenre.get('Sci-Fi')![1]!];
+    await db.prisma.title.update({ where: { id: horror }, data: { ratingCount: 400, ratingMean: 4 } });
+    await db.prisma.title.update({ where: { id: sciFi }, data: { ratingCount: 50, ratingMean: 4 } });
+    const { recommender } = await loadActiveRecommender(db.prisma, deserializeDae);
+    const picks = await recommender.recommend(sciFiFan, { count: 3, kind: 'game' });
+    expect(picks.slice(0, 2).map((p) => p.titleId)).toEqual([horror, sciFi]);
+    expect(picks[0]!.reason).toMatch(/^you have rated no games yet: popular among players/);
+    // The Sci-Fi one is also the member's taste; the reason says both.
+    expect(picks[1]!.reason).toMatch(/^you have rated no games yet: popular among players and close to your taste in movies/);
+    // Titles nobody rated are there by their description alone.
+    const unrated = picks.slice(2);
+    expect(unrated.every((p) => /^you have rated no games yet: its description fits your taste in movies/.test(p.reason))).toBe(true);
+  });
 });

@@ -1,10 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { writeCatalogueSubset } from './catalogue.ts';
-import { childEnv, dropRedisPrefix, runCli, uniquePrefix } from './support.ts';
+import type { TestDatabase } from '../../support/database.ts';
+import { runPlaygroundScript, type ScriptedRun } from './scripted.ts';
 
 const SCRIPT = `# a first look, as the README shows
 /recommend count:3
@@ -17,35 +15,20 @@ react 42 😍
 /help
 `;
 
+let scripted: ScriptedRun;
 let db: TestDatabase;
 let dir: string;
-let env: NodeJS.ProcessEnv;
-let run: Awaited<ReturnType<typeof runCli>>;
-const prefix = uniquePrefix('script');
+let run: ScriptedRun['result'];
+const answerTo = (line: string) => scripted.answerTo(line);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(join(tmpdir(), 'tastebud-try-'));
-  await writeCatalogueSubset(join(dir, 'movielens'), 150);
-  await writeFile(join(dir, 'script.txt'), SCRIPT);
-  env = childEnv({ databaseUrl: db.url, prefix, movielensDir: join(dir, 'movielens'), modelsDir: join(dir, 'models') });
-  run = await runCli(['try', '--script', join(dir, 'script.txt'), '--epochs', '2', '--dimension', '16', '--log-file', join(dir, 'try.log')], env, 150_000);
+  scripted = await runPlaygroundScript('script', SCRIPT, [], 150_000);
+  ({ db, dir, result: run } = scripted);
 }, 180_000);
 
 afterAll(async () => {
-  await db?.drop();
-  await dropRedisPrefix(prefix);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await scripted?.cleanup();
 });
-
-/** The transcript lines from "> line" up to the next "> ". */
-function answerTo(line: string): string {
-  const all = run.stdout;
-  const start = all.indexOf(`> ${line}\n`);
-  expect(start, `the transcript has "> ${line}"`).toBeGreaterThanOrEqual(0);
-  const end = all.indexOf('\n> ', start + 1);
-  return all.slice(start, end < 0 ? undefined : end + 1);
-}
 
 describe('tastebud try --script', () => {
   it('prepares an empty database: imports MovieLens, makes the embedding model, embeds titles, trains a first version', () => {

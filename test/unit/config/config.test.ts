@@ -34,6 +34,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });
 
+  it('reads the trending refresh schedule: daily by default, "off" for never, a cron expression otherwise', () => {
+    expect(loadConfig({}).trendingRefresh).toEqual({ cron: '30 5 * * *', pages: 1 });
+    expect(loadConfig({ TRENDING_REFRESH_CRON: 'off', TRENDING_REFRESH_PAGES: '3' }).trendingRefresh).toEqual({ cron: null, pages: 3 });
+    expect(() => loadConfig({ TRENDING_REFRESH_CRON: 'daily' })).toThrow(/^Invalid configuration: TRENDING_REFRESH_CRON must be a cron expression/);
+  });
+
   it('reads gateway sharding: none by default, a count or auto, and the ids this process runs', () => {
     expect(loadConfig({}).discord.shards).toBeUndefined();
     expect(loadConfig({ SHARD_COUNT: 'auto' }).discord.shards).toEqual({ count: 'auto', ids: undefined });

@@ -46,6 +46,13 @@ describe('renderMessage', () => {
     expect(loading).toEqual(['[8] tastebud', '    tastebud is thinking…']);
   });
 
+  it('gives a poster or cover its own line (a terminal cannot show it), before the footer', () => {
+    const pictured = { ...suggestion, embeds: [{ ...suggestion.embeds[0]!, thumbnail: { url: 'https://image.tmdb.org/t/p/w500/heat.jpg' } }] };
+    const lines = renderMessage(pictured, 4, { colour: false, viewerId: ME, names });
+    expect(lines.slice(4, 6)).toEqual(['    ┃ image: https://image.tmdb.org/t/p/w500/heat.jpg', '    ┃ 1/3 · 😍 5 · 👍 4']);
+    expect(renderMessage(suggestion, 4, { colour: false, viewerId: ME, names }).some((l) => l.includes('image:'))).toBe(false);
+  });
+
   it('uses ANSI styles only when asked', () => {
     expect(markdown('**bold** and *it*', false)).toBe('bold and it');
     expect(markdown('**bold**', true)).toBe('\x1b[1mbold\x1b[0m');
