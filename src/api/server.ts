@@ -26,7 +26,15 @@ export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInst
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Fastify's own two info lines per request cost a serialised log write each at 200 requests/s; one debug line instead.
+    disableRequestLogging: true,
   });
+  if (deps.logger?.isLevelEnabled('debug')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request answered');
+      done();
+    });
+  }
   installErrorHandling(app);
   await app.register(cors, { origin: deps.settings.corsOrigins.length > 0 ? [...deps.settings.corsOrigins] : false });
   await app.register(swagger, {

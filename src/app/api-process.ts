@@ -1,6 +1,19 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 
+/**
+ * The environment the API process runs best in; docker-compose.yml's api service sets exactly these (checked by
+ * test/integration/deploy/compose.test.ts) and bench/api-load.ts starts the API with them. Measured with that
+ * benchmark (BENCHMARKS.md, HTTP API): without them the process peaked at 466-481 MB RSS, with them at about 300.
+ * - MALLOC_MMAP_THRESHOLD_: glibc otherwise raises its mmap threshold after each large free, so the megabyte-sized
+ *   buffers of module compilation, the model load (artifact slices) and big query results are carved from the heap
+ *   and left there as fragments; a fixed 128 KiB threshold maps and unmaps them whole (about 80 MB less RSS).
+ * - --max-old-space-size=192: the live V8 heap is about 72 MB after a full GC (ml-latest-small), but under load V8
+ *   let the heap grow to 196 MB of mostly garbage before collecting; 192 MB keeps 2.5x the live heap as room (a much
+ *   larger catalogue needs it raised: API_NODE_OPTIONS in compose) while bounding the lag.
+ */
+export const API_PROCESS_ENVIRONMENT = { MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-old-space-size=192' } as const;
+
 export interface ApiProcessOptions {
   config: Config;
   logger: Logger;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { API_PROCESS_ENVIRONMENT } from '../../../src/app/api-process.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -43,6 +44,14 @@ describe('docker-compose.yml', () => {
     expect(ports('bot')).toEqual([]);
     expect(ports('api')).toEqual(['127.0.0.1:8080:8080']);
     expect(service(config, 'api')).toMatch(/command:\s+- api\n/);
+  });
+
+  it('runs the api service with the memory settings of src/app/api-process.ts', () => {
+    const api = service(config, 'api');
+    for (const [name, value] of Object.entries(API_PROCESS_ENVIRONMENT)) {
+      const set = new RegExp(`^\\s+${name}: (.*)$`, 'm').exec(api)?.[1]?.replace(/^'(.*)'$/, '$1');
+      expect(set, name).toBe(value);
+    }
   });
 
   it('builds only stages the Dockerfile defines', () => {
