@@ -26,7 +26,7 @@ import { createLogger } from '../src/log.ts';
 import { percentile } from '../src/online/measures.ts';
 import { PostgresResponseCache } from '../src/providers/cache.ts';
 import { createProviders, type Providers } from '../src/providers/index.ts';
-import { deserializeDae } from '../src/model/dae-model.ts';
+import { deserializeModel } from '../src/model/index.ts';
 import { createQueues } from '../src/queue/queues.ts';
 import { createServingModel } from '../src/serving/serving-model.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
@@ -89,7 +89,7 @@ async function withBot<T>(prisma: PrismaClient, emu: DiscordEmulator, providers:
     logger: createLogger({ logLevel: 'error' }),
     search: catalogTitleSearch(prisma),
     // No model is loaded: autocomplete never asks the recommender.
-    recommender: servingRecommender(prisma, createServingModel({ prisma, deserialize: deserializeDae, logger: createLogger({ logLevel: 'error' }), pollIntervalMs: 0 })),
+    recommender: servingRecommender(prisma, createServingModel({ prisma, deserialize: deserializeModel, logger: createLogger({ logLevel: 'error' }), pollIntervalMs: 0 })),
     ...(providers ? { providers } : {}),
   });
   await bot.start();

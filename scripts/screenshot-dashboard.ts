@@ -20,7 +20,7 @@ import { createServingModel } from '../src/serving/serving-model.ts';
 import { startWorkerRuntime } from '../src/worker/runtime.ts';
 import { createScratchDatabase, dropPrefix, REDIS_URL, testWorkerOptions, uniquePrefix, waitFor } from '../test/integration/worker/support.ts';
 import { launchChromium } from '../test/support/browser.ts';
-import { seedDashboardData, stubOnlineReport } from '../test/support/dashboard-seed.ts';
+import { seedDashboardData } from '../test/support/dashboard-seed.ts';
 
 const ADMIN = 'demo-admin-secret-0123456789abcdefgh';
 const docs = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       redis,
       registry: createLoopMetrics({ defaultMetrics: false }).registry,
       settings: { corsOrigins: [], rateLimit: { max: 10_000, windowSeconds: 60 }, bodyLimitBytes: 65_536, prefix },
-      dashboard: { sessionSecret: 'screenshot-session-secret-0123456789abcdef', sessionHours: 1, onlineReport: defaultOnlineReport ? defaultOnlineReport(prisma) : stubOnlineReport(prisma) },
+      dashboard: { sessionSecret: 'screenshot-session-secret-0123456789abcdef', sessionHours: 1, onlineReport: defaultOnlineReport(prisma) },
     });
   })();
   try {

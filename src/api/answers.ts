@@ -40,8 +40,22 @@ export interface ApiAnswers {
   catalog(): Promise<{ catalog: MemoryCatalog; modelVersion: number | null }>;
 }
 
-/** Ranked lists kept per (user, model version, filters); each is up to {@link RANKED_LIST_LENGTH} titles. */
-export const RANKED_LIST_CACHE = { max: 5_000, ttlMs: 10 * 60_000 } as const;
+/**
+ * Ranked lists kept per (user, model version, filters); each is up to {@link RANKED_LIST_LENGTH} titles. Bounded by
+ * an estimate of their heap bytes as well as by count, so deep pages (100-title lists) cannot grow the API process
+ * past its memory budget: 16 MiB holds about 4,500 first-page lists of 20 titles or 900 whole lists.
+ */
+export const RANKED_LIST_CACHE = { max: 5_000, maxBytes: 16 * 2 ** 20, ttlMs: 10 * 60_000 } as const;
+
+/**
+ * Heap bytes a kept list holds, estimated: measured with Node 20 at about 112 bytes per item besides its reason text
+ * (names and genres are the catalogue's own strings and arrays, shared, not copied), plus the entry itself.
+ */
+export function rankedListBytes(list: { list: readonly Pick<Recommendation, 'reason'>[]; stamp: string }): number {
+  let bytes = 160 + list.stamp.length;
+  for (const item of list.list) bytes += 112 + item.reason.length;
+  return bytes;
+}
 /** A miss ranks at least this much of the list (two pages of 10), so the next page is usually kept too. */
 const MIN_RANKED = 20;
 
@@ -86,7 +100,7 @@ function cacheCounter(registry: Registry): Counter<'result'> {
 export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
-  const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, ttl: RANKED_LIST_CACHE.ttlMs });
+  const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, maxSize: RANKED_LIST_CACHE.maxBytes, sizeCalculation: rankedListBytes, ttl: RANKED_LIST_CACHE.ttlMs });
   const lookups = options.registry ? cacheCounter(options.registry) : undefined;
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));

@@ -1,4 +1,3 @@
-import type { OnlineReport, OnlineReportSource, OnlineRow } from '../../src/api/dashboard/online-source.ts';
 import type { PrismaClient } from '../../src/db/client.ts';
 import { TitleIndex } from '../../src/index/title-index.ts';
 import { seededRandom } from '../../src/lib/random.ts';
@@ -92,43 +91,4 @@ export async function seedDashboardData(prisma: PrismaClient, now = new Date()):
   const versionIds = await seedVersions(prisma, titleIds, random);
   const memberIds = await seedMembersAndSuggestions(prisma, titleIds, versionIds, now, random);
   return { catalogue: { ...catalogue, titleIds }, versionIds, activeVersionId: versionIds[3]!, memberIds };
-}
-
-/**
- * A stand-in for the online report while its real module is not in this branch (see
- * src/api/dashboard/online-source.ts): shown and accepted (rated >= 4 within 7 days) per version and day from
- * the stored suggestions; the other measures are left null.
- */
-export function stubOnlineReport(prisma: PrismaClient): OnlineReportSource {
-  return async ({ since, until }) => {
-    const shown = await prisma.suggestion.findMany({ where: { createdAt: { gte: since, lt: until }, userId: { not: null } }, select: { userId: true, titleId: true, modelVersionId: true, createdAt: true } });
-    const rated = await prisma.rating.findMany({ where: { userId: { in: [...new Set(shown.map((s) => s.userId!))] } }, select: { userId: true, titleId: true, value: true, updatedAt: true } });
-    const byPair = new Map(rated.map((r) => [`${r.userId}:${r.titleId}`, r]));
-    const rows = new Map<string, OnlineRow & { day?: string }>();
-    const row = (key: string, modelVersion: number | null, day?: string) => {
-      const found = rows.get(key) ?? { modelVersion, shown: 0, rated: 0, accepted: 0, acceptance: null, meanRating: null, hideRate: null, reactionRate: null, coverage: null, novelty: null, latencyP50Ms: null, latencyP95Ms: null, ...(day ? { day } : {}) };
-      rows.set(key, found);
-      return found;
-    };
-    for (const s of shown) {
-      const r = byPair.get(`${s.userId}:${s.titleId}`);
-      const inWindow = r && r.updatedAt.getTime() - s.createdAt.getTime() <= 7 * DAY;
-      const day = s.createdAt.toISOString().slice(0, 10);
-      for (const target of [row(`v:${s.modelVersionId}`, s.modelVersionId), row(`d:${day}:${s.modelVersionId}`, s.modelVersionId, day)]) {
-        target.shown++;
-        if (inWindow) target.rated++;
-        if (inWindow && r.value >= 4) target.accepted++;
-      }
-    }
-    for (const r of rows.values()) r.acceptance = r.shown ? r.accepted / r.shown : null;
-    const all = [...rows.entries()];
-    const report: OnlineReport = {
-      since: since.toISOString(),
-      until: until.toISOString(),
-      generatedAt: new Date().toISOString(),
-      byVersion: all.filter(([k]) => k.startsWith('v:')).map(([, r]) => r),
-      byDay: all.filter(([k]) => k.startsWith('d:')).map(([, r]) => r as OnlineRow & { day: string }).sort((a, b) => a.day.localeCompare(b.day)),
-    };
-    return report;
-  };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { loginPage } from './pages.ts';
 import { SESSION_COOKIE } from './session-store.ts';
 

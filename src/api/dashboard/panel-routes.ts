@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminActions } from '../../bot/admin-service.ts';
 import { enqueueRetrain } from '../../queue/queues.ts';
-import type { RouteContext } from '../server.ts';
+import type { DashboardSettings, RouteContext } from '../context.ts';
 import { readCatalogueCounts, readModelHistory, readRatingsPerDay, readRetrainJob } from './data.ts';
-import type { DashboardSettings } from './plugin.ts';
 
 const DAYS = { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 365, default: 30 } }, additionalProperties: false } as const;
 const DAY_MS = 86_400_000;

@@ -7,9 +7,8 @@ import session from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
-import type { RouteContext } from '../server.ts';
+import type { DashboardSettings, RouteContext } from '../context.ts';
 import { registerDashboardAuthRoutes } from './auth-routes.ts';
-import type { OnlineReportSource } from './online-source.ts';
 import { registerDashboardPanelRoutes } from './panel-routes.ts';
 import { RedisSessionStore, SESSION_COOKIE } from './session-store.ts';
 
@@ -22,15 +21,6 @@ declare module 'fastify' {
     /** Dashboard routes that need an admin session: pages redirect to the login, JSON routes answer 401. */
     dashboard?: 'page' | 'api';
   }
-}
-
-/** What the API process gives the dashboard. */
-export interface DashboardSettings {
-  /** Signs the session cookie (DASHBOARD_SESSION_SECRET, or a random one per start); at least 32 characters. */
-  sessionSecret: string;
-  sessionHours: number;
-  /** The online measures; undefined: the panel says they are not available. */
-  onlineReport?: OnlineReportSource;
 }
 
 /** The dashboard's own files (copied to dist by scripts/build.js). */

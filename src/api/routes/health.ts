@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { activeModelVersion } from '../../model-store/store.ts';
 import { runChecks, standardChecks, type ReadinessCheck } from '../../observability/server.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 
 /** GET /healthz, /readyz and /metrics: public, like the bot's and the worker's, and outside the rate limit. */
 export function registerHealthRoutes(app: FastifyInstance, ctx: RouteContext): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { enqueueRetrain } from '../../queue/queues.ts';
 import { keySecurity } from '../auth.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { errorResponses } from '../schemas.ts';
 
 /** GET /api/models and POST /api/models/retrain (admin). */

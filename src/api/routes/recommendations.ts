@@ -4,7 +4,7 @@ import { NotFoundError } from '../../recommend/types.ts';
 import { MAX_PAGE, RANKED_LIST_LENGTH } from '../answers.ts';
 import { keySecurity } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { errorResponses, kind, MAX_DB_ID, modelVersion, recommendationItem, resolveUser, userParam } from '../schemas.ts';
 
 interface RecommendationQuery {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseIsoDate, reportRange } from '../../online/dates.ts';
 import { keySecurity } from '../auth.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { errorResponses } from '../schemas.ts';
 
 const rate = (description: string) => ({ type: ['number', 'null'], description }) as const;

@@ -3,7 +3,7 @@ import { MAX_QUERY_LENGTH, searchTitles, type TitleKind } from '../../catalog/se
 import { MAX_PAGE } from '../answers.ts';
 import { keySecurity } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { errorResponses, kind, modelVersion, titleId, titleSummary } from '../schemas.ts';
 
 const titleParams = { type: 'object', required: ['id'], properties: { id: titleId } } as const;

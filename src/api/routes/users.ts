@@ -3,7 +3,7 @@ import { userProfile } from '../../members/members.ts';
 import { hideTitle, rateTitle, removeRating } from '../../ratings/store.ts';
 import { keySecurity } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import type { RouteContext } from '../server.ts';
+import type { RouteContext } from '../context.ts';
 import { errorResponses, resolveUser, titleId, userParam } from '../schemas.ts';
 import { errorSchema } from '../errors.ts';
 

@@ -7,8 +7,10 @@ export function register(program: Command): void {
     .description('Run the HTTP API on API_PORT (recommendations, titles, ratings, models; docs at /api/docs)')
     .action(async () => {
       const { loadConfig } = await import('../../config.ts');
-      const { startApiProcess } = await import('../../api/process.ts');
-      const running = await startApiProcess(loadConfig());
+      const { createLogger } = await import('../../log.ts');
+      const { startApiProcess } = await import('../../app/api-process.ts');
+      const config = loadConfig();
+      const running = await startApiProcess({ config, logger: createLogger(config, 'tastebud-api') });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

@@ -15,7 +15,7 @@ import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../../src/worker/runtime.ts';
 import { launchChromium } from '../../support/browser.ts';
-import { seedDashboardData, stubOnlineReport, type DashboardSeed } from '../../support/dashboard-seed.ts';
+import { seedDashboardData, type DashboardSeed } from '../../support/dashboard-seed.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { dropPrefix, REDIS_URL, testWorkerOptions, uniquePrefix } from '../worker/support.ts';
 
@@ -54,8 +54,8 @@ beforeAll(async () => {
     redis,
     registry: createLoopMetrics({ defaultMetrics: false }).registry,
     settings: { corsOrigins: [], rateLimit: { max: 10_000, windowSeconds: 60 }, bodyLimitBytes: 65_536, prefix },
-    // The real online report once it is merged (online-source.ts); this branch's stand-in until then.
-    dashboard: { sessionSecret: SESSION_SECRET, sessionHours: 1, onlineReport: defaultOnlineReport ? defaultOnlineReport(db.prisma) : stubOnlineReport(db.prisma) },
+    // The real online measures of src/online over the seeded suggestions and ratings.
+    dashboard: { sessionSecret: SESSION_SECRET, sessionHours: 1, onlineReport: defaultOnlineReport(db.prisma) },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -135,6 +135,10 @@ describe('dashboard panels', () => {
     expect(await versions.count()).toBe(4);
     expect(await page.locator('#versions-table').textContent()).toContain('is below the active version');
     expect(await page.locator('#online-table tbody tr').count()).toBe(2);
+    // Coverage and novelty of what was shown: measures only src/online's report computes.
+    const measures = await page.locator('#online-table tbody tr td:nth-child(7), #online-table tbody tr td:nth-child(8)').allTextContents();
+    expect(measures).toHaveLength(4);
+    for (const text of measures) expect(text).toMatch(/\d/);
     expect(await page.locator('#catalogue-totals').textContent()).toMatch(/172 titles · 8 members/);
   });
 

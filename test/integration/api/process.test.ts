@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startApiProcess } from '../../../src/app/api-process.ts';
 import { main } from '../../../src/cli/main.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { createLogger } from '../../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { freePort, spawnManaged, waitUntil, type ManagedChild } from '../../support/processes/index.ts';
 import { dropPrefix, REDIS_URL, seedCatalogue, uniquePrefix } from '../worker/support.ts';
@@ -113,5 +116,32 @@ describe('tastebud api, the process', () => {
     expect(log).toContain('set DASHBOARD_SESSION_SECRET');
     expect(log).toContain('dashboard login with an unknown key');
     api = undefined;
+  });
+});
+
+describe('startApiProcess (src/app/api-process.ts), in this process', () => {
+  const settings = () => ({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, API_PORT: '0', API_HOST: '127.0.0.1', API_KEYS: `ops:read:${ENV_SECRET}`, DASHBOARD_SESSION_SECRET: 'p'.repeat(40), LOG_LEVEL: 'silent' });
+
+  it('listens on the port the system chose, answers, and closes the port at stop (twice is fine)', async () => {
+    const config = loadConfig(settings(), undefined);
+    const running = await startApiProcess({ config, logger: createLogger(config, 'test-api') });
+    const base = `http://127.0.0.1:${running.port}`;
+    expect(running.port).toBeGreaterThan(0);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const popular = await fetch(`${base}/api/popular?n=2`, { headers: { 'x-api-key': ENV_SECRET } });
+    expect(await popular.json()).toMatchObject({ modelVersion: null });
+    await Promise.all([running.stop(), running.stop()]);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('fails in one line naming the database when it is not there, before opening anything else', async () => {
+    const port = await freePort();
+    const config = loadConfig({ ...settings(), DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/nowhere` }, undefined);
+    const failed = await startApiProcess({ config, logger: createLogger(config, 'test-api') }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failed?.message).toMatch(/database/i);
+    expect(failed?.message.split('\n')).toHaveLength(1);
   });
 });

@@ -14,7 +14,7 @@ describe('tastebud CLI', () => {
   it('runs through the package bin and lists its subcommands', () => {
     const out = execFileSync(process.execPath, ['bin/tastebud.js', '--help'], { cwd: root, encoding: 'utf8' });
     expect(out).toMatch(/^Usage: tastebud /);
-    for (const name of ['db', 'import', 'search', 'eval', 'recommend', 'similar', 'bot', 'worker', 'model']) expect(out).toContain(`  ${name}`);
+    for (const name of ['db', 'import', 'search', 'eval', 'recommend', 'similar', 'bot', 'worker', 'model', 'report', 'api', 'api-key']) expect(out).toContain(`  ${name}`);
   });
 
   it('gives every subcommand a description and its own --help', async () => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { API_PROCESS_ENVIRONMENT } from '../../../src/app/api-process.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -49,6 +50,14 @@ describe('docker-compose.yml', () => {
     expect(service(config, 'migrate')).toContain('MOVIELENS_RELEASE: small');
     const large = composeConfig(['-f', 'docker-compose.yml'], { MOVIELENS_RELEASE: '32m' });
     for (const name of ['migrate', 'bot', 'worker']) expect(service(large, name), name).toContain('MOVIELENS_RELEASE: 32m');
+  });
+
+  it('runs the api service with the memory settings of src/app/api-process.ts', () => {
+    const api = service(config, 'api');
+    for (const [name, value] of Object.entries(API_PROCESS_ENVIRONMENT)) {
+      const set = new RegExp(`^\\s+${name}: (.*)$`, 'm').exec(api)?.[1]?.replace(/^'(.*)'$/, '$1');
+      expect(set, name).toBe(value);
+    }
   });
 
   it('builds only stages the Dockerfile defines', () => {

@@ -114,7 +114,7 @@ describe('/recommend kind:game for members who rated only movies', () => {
     const [horror, sciFi] = [gamesByGenre.get('Horror')![0]!, gamesByGenre.get('Sci-Fi')![1]!];
     await db.prisma.title.update({ where: { id: horror }, data: { ratingCount: 400, ratingMean: 4 } });
     await db.prisma.title.update({ where: { id: sciFi }, data: { ratingCount: 50, ratingMean: 4 } });
-    const { recommender } = await loadActiveRecommender(db.prisma, deserializeDae);
+    const { recommender } = await loadActiveRecommender(db.prisma, deserializeModel);
     const picks = await recommender.recommend(sciFiFan, { count: 3, kind: 'game' });
     expect(picks.slice(0, 2).map((p) => p.titleId)).toEqual([horror, sciFi]);
     expect(picks[0]!.reason).toMatch(/^you have rated no games yet: popular among players/);

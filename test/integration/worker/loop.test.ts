@@ -148,7 +148,7 @@ describe('learning loop worker', () => {
     // queue shows nothing waiting), so wait for the queue to be empty and that event both.
     const drained = async () => {
       const counts = await queues.userEmbedding.getJobCounts('waiting', 'active', 'delayed');
-      return counts.waiting + counts.active + counts.delayed === 0 && (rebuildsByUser.get(userId) ?? 0) >= 1;
+      return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0 && (rebuildsByUser.get(userId) ?? 0) >= 1;
     };
     await waitFor(drained, 'the queue to drain after at least one completed rebuild');
     const runs = rebuildsByUser.get(userId) ?? 0;
