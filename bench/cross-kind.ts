@@ -66,7 +66,12 @@ function bookTasteOf(ratings: readonly Rating[], draws: Draws): Float32Array {
   const mean = ratings.reduce((s, r) => s + r.value, 0) / ratings.length;
   const sum = new Map<string, number>();
   const n = new Map<string, number>();
-  for (const r of ratings) for (const g of genresOf.get(r.titleId) ?? []) (sum.set(g, (sum.get(g) ?? 0) + r.value - mean), n.set(g, (n.get(g) ?? 0) + 1));
+  for (const r of ratings) {
+    for (const g of genresOf.get(r.titleId) ?? []) {
+      sum.set(g, (sum.get(g) ?? 0) + r.value - mean);
+      n.set(g, (n.get(g) ?? 0) + 1);
+    }
+  }
   // Shelves without a movie genre: the mild dislike-with-noise readerTaste gives non-favourites.
   const taste = Float32Array.from(GENRE_SHELVES, () => 0.3 * draws.normal() - 0.4);
   for (const [genre, shelf] of Object.entries(SHELF_OF_GENRE)) {

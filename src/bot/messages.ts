@@ -95,6 +95,7 @@ export function clip(text: string, max: number): string {
  * none already stops pings; this also stops the display).
  */
 export function quoteUserText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
   const flat = clip(text.replace(/[\u0000-\u001f\u007f]/g, ' '), max);
   return escapeMarkdown(flat).replace(/<([@#&])/g, '<\u200b$1').replace(/@(everyone|here)/gi, '@\u200b$1');
 }

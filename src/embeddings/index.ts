@@ -1,4 +1,12 @@
-/** Title text embeddings: what is embedded, the encoder, the project's own model, and storage. */
+/**
+ * Title text embeddings: what is embedded (`title-text.ts`), the transformers.js encoder (`encoder.ts`), the
+ * project's own small text model (`make-model.ts`, `static-model.ts`, `onnx-model.ts`, `word-vectors.ts`) and
+ * stored embeddings (`store.ts`, `vector-bytes.ts`).
+ *
+ * May import `src/lib`, `src/db` and `src/catalog` (title names); never a process or what composes them
+ * (`src/bot`, `src/api`, `src/worker`, `jobs/`, `src/app`, `src/setup`, `src/cli`, `src/try`, `src/emulator`), and
+ * `src/config.ts` only for types. Enforced by `.dependency-cruiser.cjs` (`npm run lint:deps`).
+ */
 export { titleText, textHash, DEFAULT_MAX_TAGS, type TitleTextSource, type TitleTextOptions } from './title-text.ts';
 export {
   createTitleEncoder,

@@ -123,6 +123,7 @@ export async function loadTitleEmbeddings(prisma: PrismaClient, options: { model
     } catch (error) {
       throw new Error(
         `Stored embedding of title ${row.titleId} is corrupt (${(error as Error).message}); delete its row from title_embeddings and run \`tastebud embeddings update\`.`,
+        { cause: error },
       );
     }
   }

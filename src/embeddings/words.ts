@@ -9,7 +9,7 @@ const whitespace = /\s+/u;
 const punctuation = /([\p{P}\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e])/u;
 const combiningMark = /\p{Mn}/gu;
 // BertNormalizer's clean_text drops control characters and the replacement character.
-const controlCharacters = /[\u0000\ufffd\p{Cc}\p{Cf}]/gu;
+const controlCharacters = /[\ufffd\p{Cc}\p{Cf}]/gu;
 
 /** Lower-cases, strips accents and control characters (BertNormalizer with lowercase=true). */
 export function normalizeText(text: string): string {

@@ -1,3 +1,11 @@
+/**
+ * A local Discord (REST and gateway, README.md here) and, in `providers/`, local catalogue providers: for
+ * `tastebud try` and the tests.
+ *
+ * Imports nothing of the project but `src/lib`, since it speaks only the wire protocols; and only `src/try`,
+ * tests and benchmarks import it, never production code. Enforced by `.dependency-cruiser.cjs`
+ * (`npm run lint:deps`).
+ */
 export { DiscordEmulator, startDiscordEmulator } from './emulator.ts';
 export { DiscordApiError } from './errors.ts';
 export { DISCORD_EPOCH, isSnowflake, snowflakeTime } from './snowflake.ts';

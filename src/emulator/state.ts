@@ -158,7 +158,7 @@ export function resolvePermissions(input: PermissionsInput): bigint {
   try {
     return PermissionsBitField.resolve(input as Parameters<typeof PermissionsBitField.resolve>[0]);
   } catch (error) {
-    throw new Error(`Discord emulator: cannot read permissions ${String(input)}: use a bigint, a flag name such as 'ManageGuild', or a decimal string (${(error as Error).message})`);
+    throw new Error(`Discord emulator: cannot read permissions ${String(input)}: use a bigint, a flag name such as 'ManageGuild', or a decimal string (${(error as Error).message})`, { cause: error });
   }
 }
 

@@ -1,3 +1,13 @@
+/**
+ * Online measures: acceptance, mean rating, hides, reactions, coverage, novelty and `/recommend` latency per model
+ * version and day from the stored suggestions (`measures.ts`, `report.ts`, `format.ts`), read from PostgreSQL
+ * (`prisma-source.ts`), and the replay of a stored version on the logged impressions (`replay.ts`,
+ * `replay-source.ts`).
+ *
+ * May import `src/lib`, `src/db`, `src/model-store` and `src/recommend`; never a process or what composes them
+ * (`src/bot`, `src/api`, `src/worker`, `jobs/`, `src/app`, `src/setup`, `src/cli`, `src/try`, `src/emulator`), and
+ * `src/config.ts` only for types. Enforced by `.dependency-cruiser.cjs` (`npm run lint:deps`).
+ */
 import type { PrismaClient } from '../db/client.ts';
 import { reportFrom, type DateRange } from './measures.ts';
 import { prismaOnlineData } from './prisma-source.ts';

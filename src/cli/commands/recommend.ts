@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--genre <genre>', 'only titles of this genre, e.g. Comedy')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts: { user: string; count: number; kind?: string; genre?: string; json?: boolean }) => {
-      const { withRecommender } = await import('../../recommend/cli-support.ts');
+      const { withRecommender } = await import('../recommender-session.ts');
       await withRecommender(async ({ prisma, recommender, versionId, resolveUserRef, toUserError }) => {
         try {
           const userId = await resolveUserRef(prisma, opts.user);

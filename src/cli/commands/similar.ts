@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--count <n>', 'how many titles', count, 10)
     .option('--json', 'print JSON instead of a table')
     .action(async (title: string, opts: { count: number; json?: boolean }) => {
-      const { withRecommender } = await import('../../recommend/cli-support.ts');
+      const { withRecommender } = await import('../recommender-session.ts');
       await withRecommender(async ({ prisma, recommender, catalog, versionId, resolveTitleRef, toUserError }) => {
         try {
           const titleId = await resolveTitleRef(prisma, title);

@@ -245,7 +245,11 @@ async function writeReaders(catalogue: GeneratedShelfCatalogue, users: number, o
       const wanted = readerRatings(catalogue, taste, 1 + Math.floor(draws.exponential(GOODBOOKS_SHAPE.toRead / GOODBOOKS_SHAPE.toReadUsers)), draws);
       const ratedBooks = new Set(rated.map((r) => r.book));
       let list = '';
-      for (const w of wanted) if (!ratedBooks.has(w.book)) (list += `${u + 1},${catalogue.books[w.book]!.bookId}\n`), toRead++;
+      for (const w of wanted) {
+        if (ratedBooks.has(w.book)) continue;
+        list += `${u + 1},${catalogue.books[w.book]!.bookId}\n`;
+        toRead++;
+      }
       outs.to_read.push(list);
     }
     await outs.ratings.flushIfFull();

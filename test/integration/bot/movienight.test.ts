@@ -12,7 +12,6 @@ const dee = { id: '320000000000000004', username: 'dee' };
 const mod = { id: '320000000000000005', username: 'mod', permissions: 'ManageEvents' as const };
 const VOTES = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣'];
 let world: BotWorld;
-let actionIds: number[] = [];
 
 beforeAll(async () => {
   world = await startBotWorld({
@@ -21,7 +20,6 @@ beforeAll(async () => {
     bot: { movieNight: { closeDelayMs: 1_500, rateDelayMs: 1_000 } },
     seed: async (prisma) => {
       const { titleIds } = await seedWorldWithModel(prisma);
-      actionIds = titleIds.slice(0, 10);
       // Every other title has a poster and runtime, as TMDB enrichment leaves them.
       await prisma.$executeRaw`UPDATE titles SET image_url = 'https://image.tmdb.org/t/p/w500/' || id || '.jpg', runtime_minutes = 100 WHERE id % 2 = 0`;
       // ana loves action, bo loves comedy; cy has no ratings (neutral).

@@ -17,7 +17,7 @@ function composeConfig(args: string[], env: Record<string, string> = {}): string
 
 /** One service's block of the resolved file. */
 function service(config: string, name: string): string {
-  return config.split(/\n  (?=[\w-]+:\n)/).find((block) => block.startsWith(`${name}:\n`)) ?? '';
+  return config.split(/\n {2}(?=[\w-]+:\n)/).find((block) => block.startsWith(`${name}:\n`)) ?? '';
 }
 
 describe('docker-compose.yml', () => {

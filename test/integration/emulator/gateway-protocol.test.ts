@@ -8,6 +8,7 @@ interface Payload {
   op: number;
   t?: string | null;
   s?: number | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw gateway JSON, read field by field by the assertions
   d?: any;
 }
 

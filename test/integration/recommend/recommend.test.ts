@@ -40,7 +40,7 @@ function axisModel(titleIds: number[]): TrainedModel {
 const deserialize = (parts: Map<string, Uint8Array>) => axisModel(JSON.parse(new TextDecoder().decode(parts.get('ids.json'))) as number[]);
 
 let db: TestDatabase;
-let titleIds: number[] = [];
+const titleIds: number[] = [];
 let fanId = 0;
 
 beforeAll(async () => {

@@ -2,7 +2,6 @@ import { ApplicationCommandOptionType } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../../src/bot/bot.ts';
 import { INTERNAL_ERROR_TEXT } from '../../../src/bot/listeners/interactions.ts';
-import type { Queues } from '../../../src/queue/queues.ts';
 import type { DiscordEmulator } from '../../support/discord-emulator/index.ts';
 import type { TestDatabase } from '../../support/database.ts';
 import { memberList, recommend } from '../reliability/harness.ts';
@@ -30,13 +29,12 @@ const CUSTOM_EMOJI = { id: '400000000000000001', name: 'thumbsup' };
 let world: BotWorld;
 let db: TestDatabase;
 let emu: DiscordEmulator;
-let queues: Queues;
 let bot: Bot;
 const { logger, lines: logs } = captureLogs('info');
 
 beforeAll(async () => {
   world = await startBotWorld({ emulator: { members: [alice, bob, OTHER_BOT], emojis: [CUSTOM_EMOJI], interactionDeadlineMs: null }, logger });
-  ({ db, emu, queues, bot } = world);
+  ({ db, emu, bot } = world);
 });
 
 afterAll(() => world?.stop());

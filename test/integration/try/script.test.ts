@@ -52,7 +52,7 @@ describe('tastebud try --script', () => {
     const ratings = await db.prisma.rating.findMany({ where: { user: { source: 'discord' } }, select: { value: true, title: { select: { name: true } } } });
     expect(ratings).toHaveLength(1);
     expect(ratings[0]!.value).toBe(4);
-    const first = /\[2\] tastebud\n    ┃ 1\. (.+) \(\d{4}\)/.exec(run.stdout)?.[1];
+    const first = /\[2\] tastebud\n {4}┃ 1\. (.+) \(\d{4}\)/.exec(run.stdout)?.[1];
     expect(first).toBeDefined();
     expect(ratings[0]!.title.name).toBe(first);
   });

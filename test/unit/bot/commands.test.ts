@@ -103,6 +103,7 @@ describe('quoteUserText', () => {
   it('cuts long text and flattens control characters', () => {
     const echoed = quoteUserText(`a\u0000b\nc${'x'.repeat(500)}`, 20);
     expect(echoed.length).toBeLessThanOrEqual(20);
+    // eslint-disable-next-line no-control-regex -- control characters are what the reply must not hold
     expect(echoed).not.toMatch(/[\u0000-\u001f]/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemberQueue } from '../../../src/bot/listeners/reactions.ts';
-import { MemberRateLimiter } from '../../../src/bot/rate-limit.ts';
-import { seededRandom } from '../../../src/lib/random.ts';
+import { MemberQueue } from '../../../../src/bot/listeners/reactions.ts';
+import { MemberRateLimiter } from '../../../../src/bot/rate-limit.ts';
+import { seededRandom } from '../../../../src/lib/random.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,8 @@
 import { PermissionFlagsBits, PermissionsBitField } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { command as admin } from '../../../src/bot/commands/admin.ts';
-import type { BotContext } from '../../../src/bot/context.ts';
-import { createLogger } from '../../../src/log.ts';
+import { command as admin } from '../../../../src/bot/commands/admin.ts';
+import type { BotContext } from '../../../../src/bot/context.ts';
+import { createLogger } from '../../../../src/log.ts';
 
 /** The parts of a ChatInputCommandInteraction /admin touches; permissions come with each interaction, as from Discord. */
 function interaction(permissions: bigint) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactUrl, requireDatabaseUrl, requireDiscord } from '../../../src/config.ts';
-import { scrubSecrets } from '../../../src/log.ts';
+import { ConfigError, loadConfig, redactUrl, requireDatabaseUrl, requireDiscord } from '../../src/config.ts';
+import { scrubSecrets } from '../../src/log.ts';
 
 describe('loadConfig', () => {
   it('fills defaults from an empty environment', () => {

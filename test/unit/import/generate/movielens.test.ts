@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readCsvLines } from '../../../src/import/csv-lines.ts';
-import { generateMovieLens, GenerateError, plantedTaste } from '../../../src/import/generate/movielens.ts';
-import { SHAPES } from '../../../src/import/generate/shapes.ts';
-import { shapeStatistics, type ShapeStatistics } from '../../../src/import/generate/stats.ts';
-import { parseRatingRow } from '../../../src/import/rows.ts';
+import { readCsvLines } from '../../../../src/import/csv-lines.ts';
+import { generateMovieLens, GenerateError, plantedTaste } from '../../../../src/import/generate/movielens.ts';
+import { SHAPES } from '../../../../src/import/generate/shapes.ts';
+import { shapeStatistics, type ShapeStatistics } from '../../../../src/import/generate/stats.ts';
+import { parseRatingRow } from '../../../../src/import/rows.ts';
 
 /** The real ml-latest-small, where the global setup found it. */
 const realSmall = inject('movielensDir');

@@ -4,10 +4,10 @@ import { loadConfig, requireDatabaseUrl } from '../config.ts';
 import { createPrisma, describeConnectionError, type PrismaClient } from '../db/client.ts';
 import { InputError } from '../lib/input-error.ts';
 import { ModelStoreError } from '../model-store/store.ts';
-import type { MemoryCatalog } from './catalog.ts';
-import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from './prisma-sources.ts';
-import type { Recommender } from './recommender.ts';
-import { NotFoundError } from './types.ts';
+import type { MemoryCatalog } from '../recommend/catalog.ts';
+import { loadActiveRecommender, NoActiveModelError, resolveTitleRef, resolveUserRef } from '../recommend/prisma-sources.ts';
+import type { Recommender } from '../recommend/recommender.ts';
+import { NotFoundError } from '../recommend/types.ts';
 
 /** What the recommend/similar commands work with. */
 export interface RecommenderSession {
