@@ -1,6 +1,6 @@
 // Import rules that `npm test` enforces (`npm run lint:deps`). The tiers, from the bottom up:
 //   lib      src/lib: small pure helpers; imports nothing of the project.
-//   domain   src/config.ts, src/log.ts, src/db and the concern folders (catalog, import, embeddings, model, index,
+//   domain   src/config.ts, src/log.ts, src/db and the concern folders (admin, catalog, import, embeddings, model, index,
 //            model-store, recommend, eval, groups, movienight, members, ratings, suggestions, privacy, promotion,
 //            online, serving, queue, observability, providers): import lib and one another, never a process, and
 //            take settings as arguments (only src/log.ts reads src/config.ts at run time).
@@ -12,7 +12,7 @@
 //            and src/emulator (a fake Discord and fake providers, imported only by try, tests and benchmarks).
 // src/generated (Prisma's output) is left out. No import cycle anywhere, type-only imports included.
 const DOMAIN =
-  '^src/(config[.]ts|log[.]ts|db|catalog|import|embeddings|model|index|model-store|recommend|eval|groups|movienight|members|ratings|suggestions|privacy|promotion|online|serving|queue|observability|providers)([/.]|$)';
+  '^src/(config[.]ts|log[.]ts|db|admin|catalog|import|embeddings|model|index|model-store|recommend|eval|groups|movienight|members|ratings|suggestions|privacy|promotion|online|serving|queue|observability|providers)([/.]|$)';
 const PROCESSES = '^(src/(bot|api|worker|app|setup|cli|try|emulator)/|jobs/)';
 
 /** A rule that the files under `from` import nothing matching `to`. */

@@ -1,4 +1,4 @@
-import type { BotAdminActions } from '../bot/admin-service.ts';
+import type { BotAdminActions } from '../admin/admin-service.ts';
 import type { Bot, BotDependencies } from '../bot/bot.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/client.ts';
@@ -54,7 +54,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   const { createQueues } = await import('../queue/queues.ts');
   const { createBot } = await import('../bot/bot.ts');
   const { catalogTitleSearch, servingRecommender } = await import('../bot/adapters.ts');
-  const { createAdminActions } = await import('../bot/admin-service.ts');
+  const { createAdminActions } = await import('../admin/admin-service.ts');
   const { deserializeModel } = await import('../model/embedding-model.ts');
   const { createServingModel } = await import('../serving/serving-model.ts');
   const queues = createQueues(config.redisUrl, config.queuePrefix, { failedJobRetentionDays: config.failedJobRetentionDays });

@@ -8,7 +8,8 @@ import type {
 import type { Logger } from '../log.ts';
 import type { RatingStore } from '../ratings/store.ts';
 import type { BotCatalogue } from './catalogue.ts';
-import type { AdminActions, BotRecommender, TitleSearch } from './ports.ts';
+import type { AdminActions } from '../admin/actions.ts';
+import type { BotRecommender, TitleSearch } from './ports.ts';
 import type { MovieNights } from './movienight.ts';
 import type { ScaleReservation } from './suggest.ts';
 

@@ -1,6 +1,6 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { clip, LIMITS } from './messages.ts';
-import type { ActiveModelStatus, AdminStatus, RecentJob } from './ports.ts';
+import type { ActiveModelStatus, AdminStatus, RecentJob } from '../admin/actions.ts';
 
 /**
  * /admin status for a person: one embed field per question (which model, how good, how and when it was

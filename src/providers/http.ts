@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { MemberRateLimiter } from '../bot/rate-limit.ts';
+import { MemberRateLimiter } from '../lib/member-rate-limiter.ts';
 import type { ProviderName } from './types.ts';
 
 /** Why a provider call failed, for callers that answer from what is local instead. */

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../log.ts';
 import type { ActiveScored } from '../promotion/gate.ts';
 import { withQueueTimeout } from './queues.ts';
+import { bar } from '../lib/progress-bar.ts';
 
 /**
  * The one home of job progress: the shapes the retrain and reindex processors (jobs/) report and return,
@@ -277,4 +278,27 @@ export async function watchJobProgress(options: WatchJobOptions): Promise<void> 
   } catch (error) {
     options.logger?.warn({ err: error }, 'job progress reporting stopped');
   }
+}
+
+/**
+ * A terminal's line for a job's progress (the playground, `tastebud seed`): a retrain's phase, epoch (of `epochs` when known, since the job reports the
+ * total only when its payload set it) and loss, with a bar. Reindex jobs report a bare percentage.
+ */
+export function progressBarLine(progress: unknown, epochs?: number): string {
+  const read = readProgress(progress);
+  if (read.kind === 'none') return 'starting';
+  if (read.kind === 'percent') return bar(read.percent / 100);
+  if (read.kind === 'unknown') return 'waiting for a worker';
+  const p = read.progress;
+  const parts = phaseParts(p, epochs);
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(1)}`);
+  if (p.validationNdcg !== undefined) parts.push(`nDCG@10 ${p.validationNdcg.toFixed(3)}`);
+  return `${bar(retrainPercent(p, epochs) / 100)} ${parts.join(', ')}`;
+}
+
+/** The last line of a finished retrain: promoted or not, and why. */
+export function retrainResultLine(result: unknown): string {
+  const line = describeResult('retrain', result);
+  const promoted = !!result && typeof result === 'object' && (result as { status?: unknown }).status === 'promoted';
+  return promoted ? `${line} Suggestions use it from now on.` : line;
 }

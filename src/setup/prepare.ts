@@ -72,8 +72,6 @@ export async function importCatalogue(client: pg.Client, dir: string, report: Se
   );
 }
 
-// The bar lives in src/lib so try/progress.ts can draw it without importing this module back.
-export { bar };
 
 /** Counts the setup needs to decide what to do. */
 export async function catalogueState(prisma: PrismaClient): Promise<{ titles: number; activeVersionId: number | null; embedded: number }> {
@@ -159,7 +157,7 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
   }
 
   const { runRetrain } = await import('../../jobs/retrain.ts');
-  const { describeProgress, describeRetrainResult } = await import('../try/progress.ts');
+  const { progressBarLine, retrainResultLine } = await import('../queue/job-progress.ts');
   const { trainModel } = await import('../model/train.ts');
   const { deserializeModel } = await import('../model/embedding-model.ts');
   const { publishModelChange } = await import('../serving/publish.ts');
@@ -174,12 +172,12 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
       publish: async (versionId) => {
         await publishModelChange(ctx.redis, config.queuePrefix, versionId, 'promote');
       },
-      progress: async (p) => reporter.status(`  first training ${describeProgress(p, ctx.train?.epochs)}`),
+      progress: async (p) => reporter.status(`  first training ${progressBarLine(p, ctx.train?.epochs)}`),
       logger: ctx.logger,
     },
     { requestedBy: ctx.requestedBy, ...(ctx.train ? { train: ctx.train } : {}) },
   );
-  reporter.line(`  first training ${describeRetrainResult(result)}`);
+  reporter.line(`  first training ${retrainResultLine(result)}`);
   if (result.status === 'skipped') reporter.line('  (suggestions are popular titles until that training ends)');
   return choice.model;
 }

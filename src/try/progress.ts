@@ -1,35 +1,11 @@
 import type { Queue } from 'bullmq';
-import type { AdminActions } from '../bot/ports.ts';
-import { describeJob, describeResult, phaseParts, readJobSnapshot, readProgress, retrainPercent, watchJobProgress, type JobWording } from '../queue/job-progress.ts';
-import { bar } from '../lib/progress-bar.ts';
+import type { AdminActions } from '../admin/actions.ts';
+import { describeJob, describeResult, progressBarLine, readJobSnapshot, retrainResultLine, watchJobProgress, type JobWording } from '../queue/job-progress.ts';
 
 /**
  * The playground's wording of job progress: the shared shapes and words of src/queue/job-progress.ts,
  * with a bar in front and the epoch total the playground's trainer runs.
  */
-
-/**
- * One line for a retrain's progress: phase, epoch (of `epochs` when known, since the job reports the
- * total only when its payload set it) and loss, with a bar. Reindex jobs report a bare percentage.
- */
-export function describeProgress(progress: unknown, epochs?: number): string {
-  const read = readProgress(progress);
-  if (read.kind === 'none') return 'starting';
-  if (read.kind === 'percent') return bar(read.percent / 100);
-  if (read.kind === 'unknown') return 'waiting for a worker';
-  const p = read.progress;
-  const parts = phaseParts(p, epochs);
-  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(1)}`);
-  if (p.validationNdcg !== undefined) parts.push(`nDCG@10 ${p.validationNdcg.toFixed(3)}`);
-  return `${bar(retrainPercent(p, epochs) / 100)} ${parts.join(', ')}`;
-}
-
-/** The last line of a finished retrain: promoted or not, and why. */
-export function describeRetrainResult(result: unknown): string {
-  const line = describeResult('retrain', result);
-  const promoted = !!result && typeof result === 'object' && (result as { status?: unknown }).status === 'promoted';
-  return promoted ? `${line} Suggestions use it from now on.` : line;
-}
 
 export interface JobWatcherOptions {
   queues: { retrain: Queue; reindex: Queue };
@@ -52,8 +28,8 @@ export interface JobWatcherOptions {
 export function withJobWatcher<A extends AdminActions>(admin: A, options: JobWatcherOptions): A & { active(): number } {
   let running = 0;
   const wording: JobWording = {
-    progress: (progress) => describeProgress(progress, options.epochs),
-    result: (queue, result) => (queue === 'retrain' ? describeRetrainResult(result) : describeResult(queue, result)),
+    progress: (progress) => progressBarLine(progress, options.epochs),
+    result: (queue, result) => (queue === 'retrain' ? retrainResultLine(result) : describeResult(queue, result)),
     waiting: 'waiting for a worker',
   };
   return {

@@ -120,7 +120,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     const worker = await startWorkerChild(ctx);
     stops.push(() => worker.stop());
     const botLogger = logger.child({ component: 'bot' });
-    const { createAdminActions } = await import('../bot/admin-service.ts');
+    const { createAdminActions } = await import('../admin/admin-service.ts');
     let watchedJobs = () => 0;
     // The worker child announces promotions on Redis; the 1 s check also catches a version promoted by hand.
     const botProcess = await startBotProcess({

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createAdminActions } from '../../bot/admin-service.ts';
+import { createAdminActions } from '../../admin/admin-service.ts';
 import { enqueueRetrain } from '../../queue/queues.ts';
 import type { DashboardSettings, RouteContext } from '../context.ts';
 import { readCatalogueCounts, readModelHistory, readRatingsPerDay, readRetrainJob } from './data.ts';

@@ -1,7 +1,7 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { AdminActions } from '../ports.ts';
+import type { AdminActions } from '../../admin/actions.ts';
 import { statusEmbed, statusHeadline } from '../status-embed.ts';
-import type { StatusChartSource } from '../admin-service.ts';
+import type { StatusChartSource } from '../../admin/admin-service.ts';
 import type { BotCommand, BotContext } from '../context.ts';
 import { clip, LIMITS } from '../messages.ts';
 

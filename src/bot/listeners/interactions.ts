@@ -6,7 +6,8 @@ import type { BotCommand, BotContext } from '../context.ts';
 import { UserFacingError } from '../errors.ts';
 import { InputError } from '../../lib/input-error.ts';
 import { clip, LIMITS } from '../messages.ts';
-import type { AutocompleteThrottle, MemberRateLimiter } from '../rate-limit.ts';
+import type { MemberRateLimiter } from '../../lib/member-rate-limiter.ts';
+import type { AutocompleteThrottle } from '../rate-limit.ts';
 
 /** What the member sees when something failed on our side; the details go to the log. */
 export const INTERNAL_ERROR_TEXT = 'Something went wrong on tastebud’s side. Try again in a minute; if it keeps failing, tell a server admin.';

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.ts';
 import { normaliseEmoji, reactionMeaning } from '../../ratings/scale.ts';
 import { isDatabaseUnavailable } from '../../db/retry.ts';
 import type { RatingStore } from '../../ratings/store.ts';
-import type { MemberRateLimiter } from '../rate-limit.ts';
+import type { MemberRateLimiter } from '../../lib/member-rate-limiter.ts';
 
 export interface ReactionListenerDeps {
   ratings: RatingStore;

@@ -2,7 +2,7 @@ import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trainer } from '../../../jobs/retrain.ts';
 import type { RetrainResult } from '../../../src/queue/job-progress.ts';
-import { createAdminActions } from '../../../src/bot/admin-service.ts';
+import { createAdminActions } from '../../../src/admin/admin-service.ts';
 import { catalogTitleSearch, servingRecommender } from '../../../src/bot/adapters.ts';
 import { createBot, type Bot } from '../../../src/bot/bot.ts';
 import { createLogger } from '../../../src/log.ts';

@@ -4,7 +4,7 @@ import { checkCount } from '../../../src/bot/commands/recommend.ts';
 import { UnknownTitleError } from '../../../src/bot/errors.ts';
 import { statusEmbed, statusHeadline } from '../../../src/bot/status-embed.ts';
 import { quoteUserText, suggestionEmbed, titleChoices } from '../../../src/bot/messages.ts';
-import { MemberRateLimiter } from '../../../src/bot/rate-limit.ts';
+import { MemberRateLimiter } from '../../../src/lib/member-rate-limiter.ts';
 import { resolveTitle } from '../../../src/bot/titles.ts';
 import type { TitleSearch, TitleSummary } from '../../../src/bot/ports.ts';
 

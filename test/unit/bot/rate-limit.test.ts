@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AutocompleteThrottle, MemberRateLimiter, type AutocompleteChoice } from '../../../src/bot/rate-limit.ts';
+import { MemberRateLimiter } from '../../../src/lib/member-rate-limiter.ts';
+import { AutocompleteThrottle, type AutocompleteChoice } from '../../../src/bot/rate-limit.ts';
 
 describe('MemberRateLimiter.waitMs', () => {
   it('tells the wait without counting an event', () => {

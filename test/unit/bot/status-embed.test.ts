@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { duration, statusEmbed, statusHeadline } from '../../../src/bot/status-embed.ts';
-import type { AdminStatus } from '../../../src/bot/ports.ts';
+import type { AdminStatus } from '../../../src/admin/actions.ts';
 import { readVersionMetrics } from '../../../src/model-store/metrics.ts';
 
 /** A version's metrics JSON as jobs/retrain.ts records it. */

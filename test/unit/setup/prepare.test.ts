@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_FILES } from '../../../src/embeddings/encoder.ts';
-import { bar, chooseEmbeddingModel, findMovieLensDir, missingMovieLens } from '../../../src/setup/prepare.ts';
+import { bar } from '../../../src/lib/progress-bar.ts';
+import { chooseEmbeddingModel, findMovieLensDir, missingMovieLens } from '../../../src/setup/prepare.ts';
 
 let root: string;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth, markdown, reactionLine, renderChoices, renderMessage, rowsOf, type MessageView } from '../../../src/try/render.ts';
-import { describeProgress, describeRetrainResult } from '../../../src/try/progress.ts';
+import { progressBarLine as describeProgress, retrainResultLine as describeRetrainResult } from '../../../src/queue/job-progress.ts';
 
 const BOT = '1';
 const ME = '2';

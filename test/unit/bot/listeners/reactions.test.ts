@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemberQueue } from '../../../../src/bot/listeners/reactions.ts';
-import { MemberRateLimiter } from '../../../../src/bot/rate-limit.ts';
+import { MemberRateLimiter } from '../../../../src/lib/member-rate-limiter.ts';
 import { seededRandom } from '../../../../src/lib/random.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 import { readVersionMetrics } from '../model-store/metrics.ts';
 import { describeJob, readJobSnapshot, watchJobProgress } from '../queue/job-progress.ts';
 import { enqueueReindex, enqueueRetrain, withQueueTimeout, type Queues } from '../queue/queues.ts';
-import type { AdminActions, AdminStatus } from './ports.ts';
+import type { AdminActions, AdminStatus } from './actions.ts';
 
 /** The /admin status chart, when the admin service can draw one (commands/admin.ts attaches it). */
 export interface StatusChartSource {
