@@ -14,6 +14,13 @@ export default defineConfig(
   { languageOptions: { globals: globals.node } },
   { files: ['src/api/dashboard/public/**/*.js'], languageOptions: { globals: globals.browser } },
   {
+    files: ['src/**/*.ts', 'jobs/**/*.ts'],
+    ignores: ['src/config.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'src/config.ts is the only reader of the environment: take the setting as an argument.' }],
+    },
+  },
+  {
     rules: {
       // A signal handler may read a process handle before the start assigns it (`let running; ... running = await start()`).
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
