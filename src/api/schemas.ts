@@ -36,7 +36,7 @@ export const errorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSc
 export const userParam = {
   type: 'object',
   required: ['user'],
-  properties: { user: { type: 'string', minLength: 1, maxLength: 64, description: 'discord:<id>, movielens:<id> or a database id' } },
+  properties: { user: { type: 'string', minLength: 1, maxLength: 64, description: 'discord:<id>, movielens:<id>, goodbooks:<id> or a database id' } },
 } as const;
 
 /** A user reference of a path, resolved to a row id; a malformed or unknown one names the field "user". */

@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('recommend')
     .description('Recommend titles for a user with the active model version')
-    .requiredOption('--user <id>', 'database id, discord:<snowflake> or movielens:<id>')
+    .requiredOption('--user <id>', 'database id, discord:<snowflake>, movielens:<id> or goodbooks:<id>')
     .option('--count <n>', 'how many titles', count, 10)
     .option('--kind <kind>', 'only titles of this kind (movie, show, game, book, music)')
     .option('--genre <genre>', 'only titles of this genre, e.g. Comedy')

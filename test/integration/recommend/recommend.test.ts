@@ -103,6 +103,11 @@ describe('recommend over PostgreSQL', () => {
     await expect(resolveUserRef(db.prisma, 'discord:999999999999999999')).rejects.toThrow('No Discord member discord:999999999999999999 is stored.');
     await expect(resolveUserRef(db.prisma, '987654')).rejects.toThrow(NotFoundError);
     await expect(resolveUserRef(db.prisma, 'bob')).rejects.toThrow(UserRefError);
+    // Goodbooks readers and MovieLens users of the same number are different people.
+    const reader = await db.prisma.user.create({ data: { source: 'dataset', externalId: 'goodbooks:1' } });
+    expect(await resolveUserRef(db.prisma, 'goodbooks:01')).toBe(reader.id);
+    expect(await resolveUserRef(db.prisma, 'movielens:1')).not.toBe(reader.id);
+    await expect(resolveUserRef(db.prisma, 'goodbooks:2')).rejects.toThrow('No Goodbooks-10k reader 2 (goodbooks:2).');
     // A bare snowflake, as Discord's "Copy User ID" gives it, is a Discord id.
     expect(await resolveUserRef(db.prisma, '123456789012345678')).toBe(fanId);
     await expect(resolveUserRef(db.prisma, '1577619967195615237')).rejects.toThrow(
