@@ -16,8 +16,8 @@ import { WarmColumns } from './warm-columns.ts';
  * where V holds the top-d eigenvectors of the Gram matrix X^T X of the training users' histories and s its
  * eigenvalues. That W minimises the autoencoder's squared error plus
  * lambda |W|^2 among rank-d weights, so we compute it instead of approaching it with SGD. The eigenvectors come
- * from a randomised subspace iteration whose passes over the rating matrix are TensorFlow.js matMuls on dense
- * user batches (plain, untransposed products: what the wasm backend runs fast); only the small k x k
+ * from a randomised subspace iteration (src/model/subspace.ts) whose passes over the rating matrix are sparse
+ * products, cost ratings x k; the k x titles products are TensorFlow.js matMuls and the small k x k
  * eigenproblems run in ml-matrix. `epochs` caps the passes (it stops sooner once the eigenvalues settle);
  * lambda is `l2` times the largest eigenvalue, so it scales with the data (a new server's few ratings are not
  * over-shrunk).

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { TrainOptions } from './options.ts';
+import { SparseRowMatrix } from './sparse-rows.ts';
 import { throwIfAborted, type TrainHooks } from './trainer.ts';
 import type { SparseRow } from './types.ts';
 import type { WarmColumns } from './warm-columns.ts';
 
-/** Users per dense batch in a pass over the rating matrix (memory: batch x warm titles floats). */
-const BATCH = 256;
 /** Extra directions carried through the subspace iteration so the d kept ones converge faster. */
 const OVERSAMPLE = 10;
 /** Subspace iteration stops once no kept eigenvalue moves by more than this share of the largest one. */
@@ -26,28 +25,21 @@ export interface Spectrum {
 }
 
 /**
- * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (users' rows X, sessions' rows S)
- * without forming G: each pass computes Z^T = sum over user batches of (X_b Q)^T X_b plus the same for the
- * session rows, then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The Rayleigh-Ritz
- * step on the last basis gives the eigenpairs.
+ * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (users' rows X, the extra session and
+ * window rows S) without forming G: each pass computes Z = G Q as sparse products over the rows (cost ratings x k;
+ * src/model/sparse-rows.ts), then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The
+ * Rayleigh-Ritz step on the last basis gives the eigenpairs. Dense memory is the k x titles basis and Z only.
  */
-export async function decompose(rows: readonly SparseRow[], sessions: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
+export async function decompose(rows: readonly SparseRow[], extra: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
   const m = columns.size;
   const kept = Math.min(d, m);
   const k = Math.min(kept + OVERSAMPLE, m);
-  let traceG = 0;
-  for (const r of [...rows, ...sessions]) for (const w of r.weights) traceG += w * w;
-  const batches: tf.Tensor2D[] = [];
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const part = rows.slice(start, start + BATCH);
-    batches.push(tf.tensor2d(columns.dense(part), [part.length, m]));
-  }
+  const matrix = SparseRowMatrix.from([rows, extra], columns);
+  const traceG = matrix.squaredSum();
   const start = tf.randomNormal([k, m], 0, 1, 'float32', opts.seed >>> 0) as tf.Tensor2D;
   let basis = orthonormalRows(start);
   start.dispose();
-  const lossHistory: number[] = [];
-  const epochSeconds: number[] = [];
-  const epochCpuSeconds: number[] = [];
+  const record: Pick<Spectrum, 'lossHistory' | 'epochSeconds' | 'epochCpuSeconds'> = { lossHistory: [], epochSeconds: [], epochCpuSeconds: [] };
   let ritz: { values: Float64Array; rotation: Matrix } | undefined;
   let previous: Float64Array | undefined;
   try {
@@ -56,24 +48,11 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
       throwIfAborted(hooks);
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
-      const zt = tf.tidy(() => {
-        const q = tf.transpose(basis);
-        let acc = tf.zeros([k, m]) as tf.Tensor2D;
-        for (const xb of batches) acc = tf.add(acc, tf.matMul(tf.transpose(tf.matMul(xb, q)), xb));
-        if (sessions.length === 0) return acc;
-        const sessionPart = tf.tensor2d(sparseGramTimes(sessions, columns, q.dataSync() as Float32Array, k), [m, k]);
-        return tf.add(acc, tf.transpose(sessionPart)) as tf.Tensor2D;
-      });
+      const zt = gramTimesBasis(matrix, basis);
       // Rayleigh quotient of the current basis: Q^T G Q = Q^T Z.
       ritz = symmetricEigen(smallProduct(basis, zt), k);
-      const lambda = opts.l2 * (ritz.values[0] ?? 0);
-      let explained = 0;
-      for (let j = 0; j < kept; j++) {
-        const s = Math.max(0, ritz.values[j]!);
-        explained += (s * s) / (s + lambda || 1);
-      }
-      const loss = (traceG - explained) / Math.max(1, rows.length);
-      lossHistory.push(loss);
+      const loss = ridgeLoss(ritz.values, kept, opts.l2, traceG, rows.length);
+      record.lossHistory.push(loss);
       const converged = previous !== undefined && settled(previous, ritz.values, kept);
       previous = ritz.values;
       const last = converged || pass === passes;
@@ -82,10 +61,10 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
         basis = orthonormalRows(zt);
       }
       zt.dispose();
-      epochSeconds.push((performance.now() - started) / 1000);
+      record.epochSeconds.push((performance.now() - started) / 1000);
       const cpu = process.cpuUsage(cpuStarted);
-      epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
-      await hooks.onEpoch?.(pass, loss, { seconds: epochSeconds.at(-1)! });
+      record.epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
+      await hooks.onEpoch?.(pass, loss, { seconds: record.epochSeconds.at(-1)! });
       await new Promise((resolve) => setImmediate(resolve));
       if (last) break;
     }
@@ -94,35 +73,31 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
     const vectors = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(rotationT.to1DArray()), [kept, k]), basis));
     const values = vectors.dataSync().slice() as Float32Array;
     vectors.dispose();
-    return { columns, values: ritz!.values.slice(0, kept).map((s) => Math.max(0, s)), vectors: values, lossHistory, epochSeconds, epochCpuSeconds };
+    return { columns, values: ritz!.values.slice(0, kept).map((s) => Math.max(0, s)), vectors: values, ...record };
   } finally {
     basis.dispose();
-    for (const b of batches) b.dispose();
   }
 }
 
-/**
- * (S Q)^T S as an m x k matrix (row-major) for sparse rows S and the basis Q given as m x k: session rows hold
- * a dozen titles each, so a plain loop over their entries is thousands of times less work than dense matMuls
- * over thousands of mostly empty rows.
- */
-function sparseGramTimes(rows: readonly SparseRow[], columns: WarmColumns, q: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(columns.size * k);
-  const h = new Float64Array(k);
-  for (const r of rows) {
-    h.fill(0);
-    for (let i = 0; i < r.rows.length; i++) {
-      const base = columns.colOf[r.rows[i]!]! * k;
-      const w = r.weights[i]!;
-      for (let j = 0; j < k; j++) h[j]! += w * q[base + j]!;
-    }
-    for (let i = 0; i < r.rows.length; i++) {
-      const base = columns.colOf[r.rows[i]!]! * k;
-      const w = r.weights[i]!;
-      for (let j = 0; j < k; j++) out[base + j]! += w * h[j]!;
-    }
+/** Z^T = (G Q)^T as a k x titles tensor for the basis rows Q^T (k x titles): one sparse pass over every Gram row. */
+export function gramTimesBasis(matrix: SparseRowMatrix, basis: tf.Tensor2D): tf.Tensor2D {
+  const [k, m] = basis.shape;
+  const q = tf.transpose(basis);
+  const qValues = q.dataSync() as Float32Array;
+  q.dispose();
+  const z = matrix.gramTimes(qValues, k);
+  return tf.tidy(() => tf.transpose(tf.tensor2d(new Float32Array(z), [m, k])) as tf.Tensor2D);
+}
+
+/** The ridge objective at this pass, per user: (trace(G) - sum over kept s of s^2 / (s + lambda)) / users. */
+function ridgeLoss(ritzValues: Float64Array, kept: number, l2: number, traceG: number, users: number): number {
+  const lambda = l2 * (ritzValues[0] ?? 0);
+  let explained = 0;
+  for (let j = 0; j < kept; j++) {
+    const s = Math.max(0, ritzValues[j]!);
+    explained += (s * s) / (s + lambda || 1);
   }
-  return out;
+  return (traceG - explained) / Math.max(1, users);
 }
 
 /** Whether the kept Ritz values moved by less than {@link CONVERGED} of the largest since the last pass. */
