@@ -127,13 +127,56 @@ function symmetricEigen(values: Float64Array, k: number): { values: Float64Array
 }
 
 /**
- * Orthonormal rows spanning the rows of `zt` (k x m): with Z^T Z = R diag(mu) R^T, the rows of
- * diag(mu^-1/2) R^T Z^T are orthonormal. Directions with (numerically) no energy become zero rows; they
- * end with zero eigenvalues, hence zero weight. Consumes nothing: the caller disposes `zt`.
+ * Orthonormal rows spanning the rows of `zt` (k x m), as `mix` x `zt` for a k x k `mix` computed from the small
+ * Z^T Z: by Cholesky-QR when Z^T Z is well conditioned (the usual case: a k x k factorisation, k^3 / 3), else by
+ * its eigen-decomposition, which also copes with directions that have no energy. Consumes nothing: the caller
+ * disposes `zt`.
  */
 function orthonormalRows(zt: tf.Tensor2D): tf.Tensor2D {
   const k = zt.shape[0];
-  const { values, rotation } = symmetricEigen(smallProduct(zt, zt), k);
+  const gram = smallProduct(zt, zt);
+  const mix = choleskyWhitening(gram, k) ?? eigenWhitening(gram, k);
+  return tf.tidy(() => tf.matMul(tf.tensor2d(mix, [k, k]), zt));
+}
+
+/**
+ * With Z^T Z = L L^T (Cholesky), the rows of L^-1 Z^T are orthonormal: returns L^-1 (row-major), or undefined when
+ * a pivot falls below 1e-10 of the largest diagonal entry (a direction with numerically no energy).
+ */
+function choleskyWhitening(gram: Float64Array, k: number): Float32Array | undefined {
+  let top = 0;
+  for (let i = 0; i < k; i++) top = Math.max(top, gram[i * k + i]!);
+  const l = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = (gram[i * k + j]! + gram[j * k + i]!) / 2;
+      for (let p = 0; p < j; p++) sum -= l[i * k + p]! * l[j * k + p]!;
+      if (i === j) {
+        if (!(sum > top * 1e-10)) return undefined;
+        l[i * k + i] = Math.sqrt(sum);
+      } else {
+        l[i * k + j] = sum / l[j * k + j]!;
+      }
+    }
+  }
+  // L^-1 by forward substitution, one column of the identity at a time (lower triangular like L).
+  const inverse = new Float64Array(k * k);
+  for (let c = 0; c < k; c++) {
+    for (let i = c; i < k; i++) {
+      let sum = i === c ? 1 : 0;
+      for (let p = c; p < i; p++) sum -= l[i * k + p]! * inverse[p * k + c]!;
+      inverse[i * k + c] = sum / l[i * k + i]!;
+    }
+  }
+  return Float32Array.from(inverse);
+}
+
+/**
+ * With Z^T Z = R diag(mu) R^T, the rows of diag(mu^-1/2) R^T Z^T are orthonormal: returns that mix. Directions
+ * with (numerically) no energy become zero rows; they end with zero eigenvalues, hence zero weight.
+ */
+function eigenWhitening(gram: Float64Array, k: number): Float32Array {
+  const { values, rotation } = symmetricEigen(gram, k);
   const top = values[0] ?? 0;
   const mix = new Float32Array(k * k);
   for (let i = 0; i < k; i++) {
@@ -141,5 +184,5 @@ function orthonormalRows(zt: tf.Tensor2D): tf.Tensor2D {
     const scale = mu > top * 1e-10 && mu > 0 ? 1 / Math.sqrt(mu) : 0;
     for (let j = 0; j < k; j++) mix[i * k + j] = rotation.get(j, i) * scale;
   }
-  return tf.tidy(() => tf.matMul(tf.tensor2d(mix, [k, k]), zt));
+  return mix;
 }
