@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { TrainOptions } from './options.ts';
-import { SparseRowMatrix } from './sparse-rows.ts';
+import type { SparseRowMatrix } from './sparse-rows.ts';
 import { throwIfAborted, type TrainHooks } from './trainer.ts';
-import type { SparseRow } from './types.ts';
 import type { WarmColumns } from './warm-columns.ts';
 
 /** Extra directions carried through the subspace iteration so the d kept ones converge faster. */
@@ -25,16 +24,15 @@ export interface Spectrum {
 }
 
 /**
- * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (users' rows X, the extra session and
- * window rows S) without forming G: each pass computes Z = G Q as sparse products over the rows (cost ratings x k;
+ * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (`matrix`: the first `users` rows are
+ * the users' X, the rest the session and window rows S) without forming G: each pass computes Z = G Q as sparse products over the rows (cost ratings x k;
  * src/model/sparse-rows.ts), then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The
  * Rayleigh-Ritz step on the last basis gives the eigenpairs. Dense memory is the k x titles basis and Z only.
  */
-export async function decompose(rows: readonly SparseRow[], extra: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
+export async function decompose(matrix: SparseRowMatrix, users: number, columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
   const m = columns.size;
   const kept = Math.min(d, m);
   const k = Math.min(kept + OVERSAMPLE, m);
-  const matrix = SparseRowMatrix.from([rows, extra], columns);
   const traceG = matrix.squaredSum();
   const start = tf.randomNormal([k, m], 0, 1, 'float32', opts.seed >>> 0) as tf.Tensor2D;
   let basis = orthonormalRows(start);
@@ -51,7 +49,7 @@ export async function decompose(rows: readonly SparseRow[], extra: readonly Spar
       const zt = gramTimesBasis(matrix, basis);
       // Rayleigh quotient of the current basis: Q^T G Q = Q^T Z.
       ritz = symmetricEigen(smallProduct(basis, zt), k);
-      const loss = ridgeLoss(ritz.values, kept, opts.l2, traceG, rows.length);
+      const loss = ridgeLoss(ritz.values, kept, opts.l2, traceG, users);
       record.lossHistory.push(loss);
       const converged = previous !== undefined && settled(previous, ritz.values, kept);
       previous = ritz.values;
