@@ -35,11 +35,7 @@ async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, { rowOf,
   const trainable = [u, vt, bias];
   const snapshot = () => trainable.map((t) => t.dataSync().slice() as Float32Array);
   try {
-    const record = await runEpochs({
-      opts,
-      data: carved,
-      random,
-      hooks,
+    const record = await runEpochs({ opts, data: carved, random, hooks }, {
       step: (batch) => step(weights, optimizer, columns.dense(batch), batch.length, opts.l2 * (batch.length / users)),
       epochLoss: (sum) => sum / users,
       validationNdcg: () =>

@@ -153,11 +153,7 @@ async function trainMultDae(dataset: RatingsDataset, opts: TrainOptions, { rowOf
   const optimizer = tf.train.adam(opts.learningRate);
   let steps = 0;
   try {
-    const record = await runEpochs({
-      opts,
-      data: carved,
-      random,
-      hooks,
+    const record = await runEpochs({ opts, data: carved, random, hooks }, {
       step: async (batch) => (await step(net, optimizer, batch, n, opts, seedOf(opts, 1000 + steps++))) ?? 0,
       epochLoss: (sum, batches) => sum / Math.max(1, batches),
       validationNdcg: () => validationNdcg(net, validation, n, opts.validationK),

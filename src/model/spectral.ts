@@ -4,10 +4,11 @@ import { fillColdTitles } from './cold-titles.ts';
 import { EmbeddingModel, SPECTRAL_ARCHITECTURE } from './embedding-model.ts';
 import { resolveTrainOptions, type TrainOptions } from './options.ts';
 import { sessionRows, windowRows } from './sessions.ts';
+import { SparseRowMatrix } from './sparse-rows.ts';
 import { decompose, type Spectrum } from './subspace.ts';
 import { commonWeights, type TrainContext, type TrainHooks, type Trainer } from './trainer.ts';
 import { carveTraining, textMatrix, validate } from './training-data.ts';
-import type { RatingsDataset, SparseRow } from './types.ts';
+import type { RatingsDataset } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
 
 /**
@@ -16,8 +17,8 @@ import { WarmColumns } from './warm-columns.ts';
  * where V holds the top-d eigenvectors of the Gram matrix X^T X of the training users' histories and s its
  * eigenvalues. That W minimises the autoencoder's squared error plus
  * lambda |W|^2 among rank-d weights, so we compute it instead of approaching it with SGD. The eigenvectors come
- * from a randomised subspace iteration whose passes over the rating matrix are TensorFlow.js matMuls on dense
- * user batches (plain, untransposed products: what the wasm backend runs fast); only the small k x k
+ * from a randomised subspace iteration (src/model/subspace.ts) whose passes over the rating matrix are sparse
+ * products, cost ratings x k; the k x titles products are TensorFlow.js matMuls and the small k x k
  * eigenproblems run in ml-matrix. `epochs` caps the passes (it stops sooner once the eigenvalues settle);
  * lambda is `l2` times the largest eigenvalue, so it scales with the data (a new server's few ratings are not
  * over-shrunk).
@@ -56,27 +57,46 @@ async function trainSpectralVariants(
   variants: readonly { l2: number; dimension: number }[],
 ): Promise<EmbeddingModel[]> {
   const widest = Math.max(...variants.map((v) => Math.round(v.dimension)));
-  // No validation carve: the hyperparameters are chosen by bench/tune.ts on carves of the tuning seeds' training data.
-  const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
-  // Session and window rows both join the Gram matrix as extra sparse rows (src/model/sessions.ts).
-  const sessions = sessionRows(dataset.ratings, rowOf, opts);
-  const windows = windowRows(dataset.ratings, rowOf, opts);
-  const spectrum = await decompose(full.train, [...sessions, ...windows], new WarmColumns(full.ratedCount), widest, opts, hooks);
+  const rows = gramRows(dataset, rowOf, opts);
+  const spectrum = await decompose(rows.matrix, rows.users, rows.columns, widest, opts, hooks);
   return variants.map((variant) => {
     const d = Math.round(variant.dimension);
     const kept = Math.min(d, spectrum.values.length);
     const m = spectrum.columns.size;
     const truncated = { ...spectrum, values: spectrum.values.slice(0, kept), vectors: spectrum.vectors.slice(0, kept * m) };
-    return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, full, { sessions: sessions.length, windows: windows.length }, truncated, backend);
+    return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, rows, truncated, backend);
   });
+}
+
+/** Every row of the Gram matrix in one sparse matrix, and what the training record says about them. */
+interface GramRows {
+  matrix: SparseRowMatrix;
+  columns: WarmColumns;
+  ratedCount: Int32Array;
+  users: number;
+  sessions: number;
+  windows: number;
+}
+
+/**
+ * The users' rows, then their session and window rows (src/model/sessions.ts), packed into one sparse matrix.
+ * The per-row arrays are garbage once this returns: at ml-32m's shape they are millions of small typed arrays.
+ */
+function gramRows(dataset: RatingsDataset, rowOf: ReadonlyMap<number, number>, opts: TrainOptions): GramRows {
+  // No validation carve: the hyperparameters are chosen by bench/tune.ts on carves of the tuning seeds' training data.
+  const full = carveTraining(dataset, rowOf, { ...opts, validationFraction: 0 }, seededRandom(opts.seed));
+  const sessions = sessionRows(dataset.ratings, rowOf, opts);
+  const windows = windowRows(dataset.ratings, rowOf, opts);
+  const columns = new WarmColumns(full.ratedCount);
+  const matrix = SparseRowMatrix.from([full.train, sessions, windows], columns);
+  return { matrix, columns, ratedCount: full.ratedCount, users: full.train.length, sessions: sessions.length, windows: windows.length };
 }
 
 /** The served model from a spectrum: shrunk rows for the warm titles, text-mapped rows for the cold ones. */
 function assemble(
   dataset: RatingsDataset,
   opts: TrainOptions,
-  full: { train: readonly SparseRow[]; ratedCount: Int32Array },
-  context: { sessions: number; windows: number },
+  gram: GramRows,
   spectrum: Spectrum,
   backend: string,
 ): EmbeddingModel {
@@ -96,7 +116,7 @@ function assemble(
       encoderRows[row * d + j] = rows[j * m + col]!;
     }
   });
-  const cold = fillColdTitles(textMatrix(dataset), full.ratedCount, titleVectors, encoderRows, d, 'rare-titles');
+  const cold = fillColdTitles(textMatrix(dataset), gram.ratedCount, titleVectors, encoderRows, d, 'rare-titles');
   return new EmbeddingModel({
     ...commonWeights(dataset, opts, backend),
     titleVectors,
@@ -106,8 +126,9 @@ function assemble(
     architecture: SPECTRAL_ARCHITECTURE,
     training: {
       options: { ...opts },
-      users: full.train.length,
-      ...context,
+      users: gram.users,
+      sessions: gram.sessions,
+      windows: gram.windows,
       ratings: dataset.ratings.length,
       trainedTitles: m,
       coldTitles: cold,

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { TrainOptions } from './options.ts';
+import type { SparseRowMatrix } from './sparse-rows.ts';
 import { throwIfAborted, type TrainHooks } from './trainer.ts';
-import type { SparseRow } from './types.ts';
 import type { WarmColumns } from './warm-columns.ts';
 
-/** Users per dense batch in a pass over the rating matrix (memory: batch x warm titles floats). */
-const BATCH = 256;
 /** Extra directions carried through the subspace iteration so the d kept ones converge faster. */
 const OVERSAMPLE = 10;
 /** Subspace iteration stops once no kept eigenvalue moves by more than this share of the largest one. */
@@ -26,28 +24,20 @@ export interface Spectrum {
 }
 
 /**
- * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (users' rows X, sessions' rows S)
- * without forming G: each pass computes Z^T = sum over user batches of (X_b Q)^T X_b plus the same for the
- * session rows, then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The Rayleigh-Ritz
- * step on the last basis gives the eigenpairs.
+ * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (`matrix`: the first `users` rows are
+ * the users' X, the rest the session and window rows S) without forming G: each pass computes Z = G Q as sparse products over the rows (cost ratings x k;
+ * src/model/sparse-rows.ts), then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The
+ * Rayleigh-Ritz step on the last basis gives the eigenpairs. Dense memory is the k x titles basis and Z only.
  */
-export async function decompose(rows: readonly SparseRow[], sessions: readonly SparseRow[], columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
+export async function decompose(matrix: SparseRowMatrix, users: number, columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
   const m = columns.size;
   const kept = Math.min(d, m);
   const k = Math.min(kept + OVERSAMPLE, m);
-  let traceG = 0;
-  for (const r of [...rows, ...sessions]) for (const w of r.weights) traceG += w * w;
-  const batches: tf.Tensor2D[] = [];
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const part = rows.slice(start, start + BATCH);
-    batches.push(tf.tensor2d(columns.dense(part), [part.length, m]));
-  }
+  const traceG = matrix.squaredSum();
   const start = tf.randomNormal([k, m], 0, 1, 'float32', opts.seed >>> 0) as tf.Tensor2D;
   let basis = orthonormalRows(start);
   start.dispose();
-  const lossHistory: number[] = [];
-  const epochSeconds: number[] = [];
-  const epochCpuSeconds: number[] = [];
+  const record: Pick<Spectrum, 'lossHistory' | 'epochSeconds' | 'epochCpuSeconds'> = { lossHistory: [], epochSeconds: [], epochCpuSeconds: [] };
   let ritz: { values: Float64Array; rotation: Matrix } | undefined;
   let previous: Float64Array | undefined;
   try {
@@ -56,24 +46,11 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
       throwIfAborted(hooks);
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
-      const zt = tf.tidy(() => {
-        const q = tf.transpose(basis);
-        let acc = tf.zeros([k, m]) as tf.Tensor2D;
-        for (const xb of batches) acc = tf.add(acc, tf.matMul(tf.transpose(tf.matMul(xb, q)), xb));
-        if (sessions.length === 0) return acc;
-        const sessionPart = tf.tensor2d(sparseGramTimes(sessions, columns, q.dataSync() as Float32Array, k), [m, k]);
-        return tf.add(acc, tf.transpose(sessionPart)) as tf.Tensor2D;
-      });
+      const zt = gramTimesBasis(matrix, basis);
       // Rayleigh quotient of the current basis: Q^T G Q = Q^T Z.
       ritz = symmetricEigen(smallProduct(basis, zt), k);
-      const lambda = opts.l2 * (ritz.values[0] ?? 0);
-      let explained = 0;
-      for (let j = 0; j < kept; j++) {
-        const s = Math.max(0, ritz.values[j]!);
-        explained += (s * s) / (s + lambda || 1);
-      }
-      const loss = (traceG - explained) / Math.max(1, rows.length);
-      lossHistory.push(loss);
+      const loss = ridgeLoss(ritz.values, kept, opts.l2, traceG, users);
+      record.lossHistory.push(loss);
       const converged = previous !== undefined && settled(previous, ritz.values, kept);
       previous = ritz.values;
       const last = converged || pass === passes;
@@ -82,10 +59,10 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
         basis = orthonormalRows(zt);
       }
       zt.dispose();
-      epochSeconds.push((performance.now() - started) / 1000);
+      record.epochSeconds.push((performance.now() - started) / 1000);
       const cpu = process.cpuUsage(cpuStarted);
-      epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
-      await hooks.onEpoch?.(pass, loss, { seconds: epochSeconds.at(-1)! });
+      record.epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
+      await hooks.onEpoch?.(pass, loss, { seconds: record.epochSeconds.at(-1)! });
       await new Promise((resolve) => setImmediate(resolve));
       if (last) break;
     }
@@ -94,35 +71,31 @@ export async function decompose(rows: readonly SparseRow[], sessions: readonly S
     const vectors = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(rotationT.to1DArray()), [kept, k]), basis));
     const values = vectors.dataSync().slice() as Float32Array;
     vectors.dispose();
-    return { columns, values: ritz!.values.slice(0, kept).map((s) => Math.max(0, s)), vectors: values, lossHistory, epochSeconds, epochCpuSeconds };
+    return { columns, values: ritz!.values.slice(0, kept).map((s) => Math.max(0, s)), vectors: values, ...record };
   } finally {
     basis.dispose();
-    for (const b of batches) b.dispose();
   }
 }
 
-/**
- * (S Q)^T S as an m x k matrix (row-major) for sparse rows S and the basis Q given as m x k: session rows hold
- * a dozen titles each, so a plain loop over their entries is thousands of times less work than dense matMuls
- * over thousands of mostly empty rows.
- */
-function sparseGramTimes(rows: readonly SparseRow[], columns: WarmColumns, q: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(columns.size * k);
-  const h = new Float64Array(k);
-  for (const r of rows) {
-    h.fill(0);
-    for (let i = 0; i < r.rows.length; i++) {
-      const base = columns.colOf[r.rows[i]!]! * k;
-      const w = r.weights[i]!;
-      for (let j = 0; j < k; j++) h[j]! += w * q[base + j]!;
-    }
-    for (let i = 0; i < r.rows.length; i++) {
-      const base = columns.colOf[r.rows[i]!]! * k;
-      const w = r.weights[i]!;
-      for (let j = 0; j < k; j++) out[base + j]! += w * h[j]!;
-    }
+/** Z^T = (G Q)^T as a k x titles tensor for the basis rows Q^T (k x titles): one sparse pass over every Gram row. */
+export function gramTimesBasis(matrix: SparseRowMatrix, basis: tf.Tensor2D): tf.Tensor2D {
+  const [k, m] = basis.shape;
+  const q = tf.transpose(basis);
+  const qValues = q.dataSync() as Float32Array;
+  q.dispose();
+  const z = matrix.gramTimes(qValues, k);
+  return tf.tidy(() => tf.transpose(tf.tensor2d(new Float32Array(z), [m, k])) as tf.Tensor2D);
+}
+
+/** The ridge objective at this pass, per user: (trace(G) - sum over kept s of s^2 / (s + lambda)) / users. */
+function ridgeLoss(ritzValues: Float64Array, kept: number, l2: number, traceG: number, users: number): number {
+  const lambda = l2 * (ritzValues[0] ?? 0);
+  let explained = 0;
+  for (let j = 0; j < kept; j++) {
+    const s = Math.max(0, ritzValues[j]!);
+    explained += (s * s) / (s + lambda || 1);
   }
-  return out;
+  return (traceG - explained) / Math.max(1, users);
 }
 
 /** Whether the kept Ritz values moved by less than {@link CONVERGED} of the largest since the last pass. */
@@ -152,13 +125,56 @@ function symmetricEigen(values: Float64Array, k: number): { values: Float64Array
 }
 
 /**
- * Orthonormal rows spanning the rows of `zt` (k x m): with Z^T Z = R diag(mu) R^T, the rows of
- * diag(mu^-1/2) R^T Z^T are orthonormal. Directions with (numerically) no energy become zero rows; they
- * end with zero eigenvalues, hence zero weight. Consumes nothing: the caller disposes `zt`.
+ * Orthonormal rows spanning the rows of `zt` (k x m), as `mix` x `zt` for a k x k `mix` computed from the small
+ * Z^T Z: by Cholesky-QR when Z^T Z is well conditioned (the usual case: a k x k factorisation, k^3 / 3), else by
+ * its eigen-decomposition, which also copes with directions that have no energy. Consumes nothing: the caller
+ * disposes `zt`.
  */
 function orthonormalRows(zt: tf.Tensor2D): tf.Tensor2D {
   const k = zt.shape[0];
-  const { values, rotation } = symmetricEigen(smallProduct(zt, zt), k);
+  const gram = smallProduct(zt, zt);
+  const mix = choleskyWhitening(gram, k) ?? eigenWhitening(gram, k);
+  return tf.tidy(() => tf.matMul(tf.tensor2d(mix, [k, k]), zt));
+}
+
+/**
+ * With Z^T Z = L L^T (Cholesky), the rows of L^-1 Z^T are orthonormal: returns L^-1 (row-major), or undefined when
+ * a pivot falls below 1e-10 of the largest diagonal entry (a direction with numerically no energy).
+ */
+function choleskyWhitening(gram: Float64Array, k: number): Float32Array | undefined {
+  let top = 0;
+  for (let i = 0; i < k; i++) top = Math.max(top, gram[i * k + i]!);
+  const l = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = (gram[i * k + j]! + gram[j * k + i]!) / 2;
+      for (let p = 0; p < j; p++) sum -= l[i * k + p]! * l[j * k + p]!;
+      if (i === j) {
+        if (!(sum > top * 1e-10)) return undefined;
+        l[i * k + i] = Math.sqrt(sum);
+      } else {
+        l[i * k + j] = sum / l[j * k + j]!;
+      }
+    }
+  }
+  // L^-1 by forward substitution, one column of the identity at a time (lower triangular like L).
+  const inverse = new Float64Array(k * k);
+  for (let c = 0; c < k; c++) {
+    for (let i = c; i < k; i++) {
+      let sum = i === c ? 1 : 0;
+      for (let p = c; p < i; p++) sum -= l[i * k + p]! * inverse[p * k + c]!;
+      inverse[i * k + c] = sum / l[i * k + i]!;
+    }
+  }
+  return Float32Array.from(inverse);
+}
+
+/**
+ * With Z^T Z = R diag(mu) R^T, the rows of diag(mu^-1/2) R^T Z^T are orthonormal: returns that mix. Directions
+ * with (numerically) no energy become zero rows; they end with zero eigenvalues, hence zero weight.
+ */
+function eigenWhitening(gram: Float64Array, k: number): Float32Array {
+  const { values, rotation } = symmetricEigen(gram, k);
   const top = values[0] ?? 0;
   const mix = new Float32Array(k * k);
   for (let i = 0; i < k; i++) {
@@ -166,5 +182,5 @@ function orthonormalRows(zt: tf.Tensor2D): tf.Tensor2D {
     const scale = mu > top * 1e-10 && mu > 0 ? 1 / Math.sqrt(mu) : 0;
     for (let j = 0; j < k; j++) mix[i * k + j] = rotation.get(j, i) * scale;
   }
-  return tf.tidy(() => tf.matMul(tf.tensor2d(mix, [k, k]), zt));
+  return mix;
 }
