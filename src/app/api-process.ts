@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 /**
  * The environment the API process runs best in; docker-compose.yml's api service sets exactly these (checked by
  * test/integration/deploy/compose.test.ts) and bench/api-load.ts starts the API with them. Measured with that
- * benchmark (BENCHMARKS.md, HTTP API): without them the process peaked at 466-481 MB RSS, with them at about 300.
+ * benchmark (BENCHMARKS.md, HTTP API memory): without them the process peaked at 524 MB RSS, with them at 305.
  * - MALLOC_MMAP_THRESHOLD_: glibc otherwise raises its mmap threshold after each large free, so the megabyte-sized
  *   buffers of module compilation, the model load (artifact slices) and big query results are carved from the heap
  *   and left there as fragments; a fixed 128 KiB threshold maps and unmaps them whole (about 80 MB less RSS).
