@@ -63,7 +63,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
 async function startServing(options: ApiProcessOptions, prisma: import('../db/client.ts').PrismaClient, opened: { name: string; close: () => Promise<unknown> }[]): Promise<number> {
   const { config, logger } = options;
   const { Redis } = await import('ioredis');
-  const { deserializeModel } = await import('../model/index.ts');
+  const { deserializeModel } = await import('../model/embedding-model.ts'); // not model/index.ts: it pulls in TensorFlow.js (~46 MB) for training only
   const { createLoopMetrics } = await import('../observability/metrics.ts');
   const { OutboxDispatcher, queueSink } = await import('../queue/outbox.ts');
   const { createQueues } = await import('../queue/queues.ts');
