@@ -9,7 +9,7 @@ import { QUEUE } from '../queue/names.ts';
 import { OutboxDispatcher, queueSink } from '../queue/outbox.ts';
 import { withQueueTimeout, type Queues } from '../queue/queues.ts';
 import type { RetryPolicy } from '../db/retry.ts';
-import { prismaRatingStore } from '../ratings/store.ts';
+import { prismaRatingStore, type RatingStore } from '../ratings/store.ts';
 import { createAdminActions } from '../admin/admin-service.ts';
 import { createBotCatalogue } from './catalogue.ts';
 import type { Providers } from '../providers/index.ts';
@@ -17,7 +17,7 @@ import { COMMANDS } from './commands/index.ts';
 import type { BotContext } from './context.ts';
 import { createInteractionListener } from './listeners/interactions.ts';
 import { createReactionListener, MemberQueue } from './listeners/reactions.ts';
-import { createMovieNights, isMovieNightEmoji } from './movienight.ts';
+import { createMovieNights, isMovieNightEmoji, type MovieNights } from './movienight.ts';
 import type { AdminActions } from '../admin/actions.ts';
 import type { BotRecommender, TitleSearch } from './ports.ts';
 import { MemberRateLimiter } from '../lib/member-rate-limiter.ts';
@@ -65,9 +65,50 @@ export interface Bot {
 /** Builds the bot from its dependencies; nothing global, so tests can run several side by side. */
 export function createBot(deps: BotDependencies): Bot {
   const { config, logger } = deps;
-  const shards = config.discord.shards;
-  const client = new Client({
-    ...shardingOptions(shards),
+  const client = createDiscordClient(config.discord);
+  const ratings = prismaRatingStore(deps.prisma, {
+    ...(deps.databaseRetry ? { retry: deps.databaseRetry } : {}),
+    onRetry: (attempt, delayMs, error) => logger.warn({ err: error, attempt, delayMs }, 'database unavailable; retrying the write'),
+  });
+  const dispatcher = new OutboxDispatcher({ prisma: deps.prisma, sink: queueSink(deps.queues), logger, intervalMs: deps.outboxIntervalMs });
+  const ctx = createBotContext(deps, ratings, dispatcher);
+  const movieNights = createBotMovieNights(deps, client, ctx);
+  ctx.movieNights = movieNights;
+  const reactionBudget = config.rateLimit.reactions ?? { limit: THROTTLE_DEFAULTS.reactions, windowSeconds: THROTTLE_DEFAULTS.windowSeconds };
+  const bot: BotParts = {
+    client,
+    config,
+    logger,
+    dispatcher,
+    reconciler: createBotReconciler(deps, client, ratings, dispatcher),
+    memberQueue: new MemberQueue({ limiter: memberBudget(reactionBudget), maxWaiting: deps.reactionWaitingPerMember }),
+    handlers: trackHandlers(logger),
+    movieNights,
+    movieNightQueue: deps.queues.movieNight,
+  };
+  listen(bot, ctx, ratings);
+  return { client, reconciler: bot.reconciler, start: () => startBot(bot), stop: () => stopBot(bot) };
+}
+
+/** What the bot's listeners, start and stop share. */
+interface BotParts {
+  client: Client;
+  config: BotDependencies['config'];
+  logger: Logger;
+  dispatcher: OutboxDispatcher;
+  reconciler: Reconciler;
+  /** Each member's reaction events, in order and within their budget. */
+  memberQueue: MemberQueue;
+  handlers: TrackedHandlers;
+  movieNights: MovieNights;
+  movieNightQueue: Queues['movieNight'];
+  /** The movie night job worker and its connection, while the bot runs. */
+  movieNightWorker?: { worker: Worker; connection: Redis };
+}
+
+function createDiscordClient(discord: Config['discord']): Client {
+  return new Client({
+    ...shardingOptions(discord.shards),
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Message, Partials.Reaction, Partials.User],
     allowedMentions: { parse: [] },
@@ -79,16 +120,15 @@ export function createBot(deps: BotDependencies): Bot {
       // Every interaction token gets its own REST queue, kept until swept (hourly by default): at a few
       // commands a second that is tens of thousands of idle queues. Sweep idle ones every minute.
       handlerSweepInterval: 60_000,
-      ...(config.discord.apiUrl ? { api: config.discord.apiUrl } : {}),
+      ...(discord.apiUrl ? { api: discord.apiUrl } : {}),
     },
   });
-  const ratings = prismaRatingStore(deps.prisma, {
-    ...(deps.databaseRetry ? { retry: deps.databaseRetry } : {}),
-    onRetry: (attempt, delayMs, error) => logger.warn({ err: error, attempt, delayMs }, 'database unavailable; retrying the write'),
-  });
+}
+
+function createBotContext(deps: BotDependencies, ratings: RatingStore, dispatcher: OutboxDispatcher): BotContext {
+  const { logger } = deps;
   const scaleBacklog = new ScaleReactionBacklog(deps.scaleReactionBacklog ?? 100);
-  const dispatcher = new OutboxDispatcher({ prisma: deps.prisma, sink: queueSink(deps.queues), logger, intervalMs: deps.outboxIntervalMs });
-  const ctx: BotContext = {
+  return {
     ratings,
     search: deps.search,
     recommender: deps.recommender,
@@ -98,55 +138,76 @@ export function createBot(deps: BotDependencies): Bot {
     ratingsChanged: () => dispatcher.kick(),
     reserveScaleReactions: (channelId, messageCount) => reserveScaleReactions(scaleBacklog, logger, channelId, messageCount),
   };
-  const movieNights = createMovieNights({
+}
+
+function createBotMovieNights(deps: BotDependencies, client: Client, ctx: BotContext): MovieNights {
+  return createMovieNights({
     store: prismaMovieNightStore(deps.prisma),
-    ratings,
+    ratings: ctx.ratings,
     recommender: deps.recommender,
     search: deps.search,
-    logger,
+    logger: deps.logger,
     client,
     queue: deps.queues.movieNight,
-    timezone: config.timezone ?? 'UTC',
+    timezone: deps.config.timezone ?? 'UTC',
     closeDelayMs: deps.movieNight?.closeDelayMs,
     rateDelayMs: deps.movieNight?.rateDelayMs,
     reserveScaleReactions: ctx.reserveScaleReactions,
     catalogue: ctx.catalogue,
   });
-  ctx.movieNights = movieNights;
-  let movieNightWorker: Worker | undefined;
-  let movieNightConnection: Redis | undefined;
-  const budget = (b: MemberBudget) => new MemberRateLimiter(b.limit, b.windowSeconds * 1000);
-  const limits = {
-    commands: new MemberRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000),
-    autocomplete: new AutocompleteThrottle(budget(config.rateLimit.autocomplete ?? { limit: THROTTLE_DEFAULTS.autocomplete, windowSeconds: THROTTLE_DEFAULTS.windowSeconds })),
-  };
-  const memberQueue = new MemberQueue({
-    limiter: budget(config.rateLimit.reactions ?? { limit: THROTTLE_DEFAULTS.reactions, windowSeconds: THROTTLE_DEFAULTS.windowSeconds }),
-    maxWaiting: deps.reactionWaitingPerMember,
-  });
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <A extends unknown[]>(handler: (...args: A) => Promise<void>) => (...args: A) => {
-    const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
-    inFlight.add(running);
-    void running.finally(() => inFlight.delete(running));
-  };
+}
 
-  const onInteraction = track(createInteractionListener(COMMANDS, ctx, limits));
-  const reconciler = new Reconciler({
+function createBotReconciler(deps: BotDependencies, client: Client, ratings: RatingStore, dispatcher: OutboxDispatcher): Reconciler {
+  const shards = deps.config.discord.shards;
+  return new Reconciler({
     discord: restReconcileDiscord(client.rest),
     // A shard process catches up only on the servers its shards serve; the others do their own.
     store: prismaReconcileStore(deps.prisma, shards ? { servesGuild: (guildId) => (guildId === null ? runsShardZero(shards) : client.guilds.cache.has(guildId)) } : {}),
     ratings,
-    logger,
+    logger: deps.logger,
     botUserId: () => client.user?.id,
     ratingsChanged: () => dispatcher.kick(),
     ...(deps.reconcileRetryMs ? { retryMs: deps.reconcileRetryMs } : {}),
   });
+}
+
+function memberBudget(budget: MemberBudget): MemberRateLimiter {
+  return new MemberRateLimiter(budget.limit, budget.windowSeconds * 1000);
+}
+
+interface TrackedHandlers {
+  /** Wraps an event handler so its failure is logged and stop() can wait for it. */
+  track<A extends unknown[]>(handler: (...args: A) => Promise<void>): (...args: A) => void;
+  /** Settles when every handler running now has. */
+  settled(): Promise<unknown>;
+}
+
+function trackHandlers(logger: Logger): TrackedHandlers {
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    track: (handler) => (...args) => {
+      const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
+      inFlight.add(running);
+      void running.finally(() => inFlight.delete(running));
+    },
+    settled: () => Promise.allSettled([...inFlight]),
+  };
+}
+
+/** Subscribes the bot to the gateway events it answers. */
+function listen(bot: BotParts, ctx: BotContext, ratings: RatingStore): void {
+  const { client, config, logger, reconciler, memberQueue, movieNights } = bot;
+  const { track } = bot.handlers;
+  const limits = {
+    commands: new MemberRateLimiter(config.rateLimit.commands, config.rateLimit.windowSeconds * 1000),
+    autocomplete: new AutocompleteThrottle(memberBudget(config.rateLimit.autocomplete ?? { limit: THROTTLE_DEFAULTS.autocomplete, windowSeconds: THROTTLE_DEFAULTS.windowSeconds })),
+  };
+  const onInteraction = track(createInteractionListener(COMMANDS, ctx, limits));
   const reactionDeps = {
     ratings,
     logger,
     botUserId: () => client.user?.id,
-    ratingsChanged: () => dispatcher.kick(),
+    ratingsChanged: () => bot.dispatcher.kick(),
     noteLive: (messageId: string) => reconciler.noteLive(messageId),
     unstored: (messageId: string) => reconciler.markUnstored(messageId),
     backlog: () => reconciler.hasBacklog(),
@@ -169,55 +230,57 @@ export function createBot(deps: BotDependencies): Bot {
   // a RESUME replays them, so only READY needs reconciling.
   client.on(Events.ShardReady, () => void reconciler.schedule(config.reconcileWindowDays ?? 14));
   client.on(Events.ShardReady, track(() => movieNights.reconcile()));
+}
 
-  return {
-    client,
-    reconciler,
-    async start() {
-      const { token, applicationId, guildId, apiUrl } = config.discord;
-      if (!token) throw new Error('DISCORD_TOKEN is not set; the bot cannot log in.');
-      // Commands are the application's, not a shard's: one process registers them (the one running shard 0).
-      if (guildId && (!shards || runsShardZero(shards))) {
-        if (!applicationId) throw new Error('DISCORD_APPLICATION_ID is not set; it is needed to register guild commands.');
-        const count = await registerCommands({ token, applicationId, guildId, apiUrl });
-        logger.info({ guildId, count }, 'registered guild commands');
-      }
-      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-      await client.login(token);
-      await ready;
-      dispatcher.start();
-      // Its own blocking connection, as BullMQ workers need (no retry limit, commands queue while reconnecting).
-      const queue = deps.queues.movieNight;
-      const connection = (queue.opts.connection as Redis).duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-      connection.on('error', () => {});
-      movieNightConnection = connection;
-      movieNightWorker = new Worker(QUEUE.movieNight, (job) => movieNights.runJob(job.data), { connection, prefix: queue.opts.prefix });
-      movieNightWorker.on('failed', (job, error) => logger.error({ err: error, jobId: job?.id }, 'movie night job failed'));
-      movieNightWorker.on('error', (error) => logger.warn({ err: error }, 'movie night worker error'));
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, shardCount: client.options.shardCount }, 'bot ready');
-    },
-    async stop() {
-      client.removeAllListeners(Events.InteractionCreate);
-      client.removeAllListeners(Events.MessageReactionAdd);
-      client.removeAllListeners(Events.MessageReactionRemove);
-      client.removeAllListeners(Events.ShardReady);
-      // Reactions waiting for their member's budget are stored now rather than lost.
-      await memberQueue.flush();
-      await Promise.allSettled([...inFlight]);
-      // Worker.close() can wait forever for a blocking connection that keeps reconnecting to a Redis that is down
-      // (taskforcesh/bullmq#4656): wait a bounded time, then cut the connection.
-      if (movieNightWorker) {
-        await withQueueTimeout('closing the movie-night worker', movieNightWorker.close(), 5_000).catch((error: unknown) =>
-          logger.warn({ err: error }, 'movie-night worker did not close in time; disconnecting it'),
-        );
-      }
-      movieNightConnection?.disconnect();
-      await reconciler.stop();
-      await dispatcher.stop();
-      await dispatcher.drain().catch(() => 0);
-      await client.destroy();
-    },
-  };
+async function startBot(bot: BotParts): Promise<void> {
+  const { client, logger } = bot;
+  const { token, applicationId, guildId, apiUrl, shards } = bot.config.discord;
+  if (!token) throw new Error('DISCORD_TOKEN is not set; the bot cannot log in.');
+  // Commands are the application's, not a shard's: one process registers them (the one running shard 0).
+  if (guildId && (!shards || runsShardZero(shards))) {
+    if (!applicationId) throw new Error('DISCORD_APPLICATION_ID is not set; it is needed to register guild commands.');
+    const count = await registerCommands({ token, applicationId, guildId, apiUrl });
+    logger.info({ guildId, count }, 'registered guild commands');
+  }
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(token);
+  await ready;
+  bot.dispatcher.start();
+  bot.movieNightWorker = startMovieNightWorker(bot);
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, shardCount: client.options.shardCount }, 'bot ready');
+}
+
+function startMovieNightWorker({ movieNightQueue: queue, movieNights, logger }: BotParts): { worker: Worker; connection: Redis } {
+  // Its own blocking connection, as BullMQ workers need (no retry limit, commands queue while reconnecting).
+  const connection = (queue.opts.connection as Redis).duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  connection.on('error', () => {});
+  const worker = new Worker(QUEUE.movieNight, (job) => movieNights.runJob(job.data), { connection, prefix: queue.opts.prefix });
+  worker.on('failed', (job, error) => logger.error({ err: error, jobId: job?.id }, 'movie night job failed'));
+  worker.on('error', (error) => logger.warn({ err: error }, 'movie night worker error'));
+  return { worker, connection };
+}
+
+async function stopBot(bot: BotParts): Promise<void> {
+  const { client, logger } = bot;
+  client.removeAllListeners(Events.InteractionCreate);
+  client.removeAllListeners(Events.MessageReactionAdd);
+  client.removeAllListeners(Events.MessageReactionRemove);
+  client.removeAllListeners(Events.ShardReady);
+  // Reactions waiting for their member's budget are stored now rather than lost.
+  await bot.memberQueue.flush();
+  await bot.handlers.settled();
+  // Worker.close() can wait forever for a blocking connection that keeps reconnecting to a Redis that is down
+  // (taskforcesh/bullmq#4656): wait a bounded time, then cut the connection.
+  if (bot.movieNightWorker) {
+    await withQueueTimeout('closing the movie-night worker', bot.movieNightWorker.worker.close(), 5_000).catch((error: unknown) =>
+      logger.warn({ err: error }, 'movie-night worker did not close in time; disconnecting it'),
+    );
+  }
+  bot.movieNightWorker?.connection.disconnect();
+  await bot.reconciler.stop();
+  await bot.dispatcher.stop();
+  await bot.dispatcher.drain().catch(() => 0);
+  await client.destroy();
 }
 
 type Sharding = NonNullable<Config['discord']['shards']>;

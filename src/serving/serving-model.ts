@@ -68,7 +68,7 @@ export interface ServingModel {
  * assignment, so requests already running keep the old model, index and recommender.
  */
 export function createServingModel(options: ServingModelOptions): ServingModel {
-  const { prisma, deserialize, logger } = options;
+  const { prisma, logger } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 60_000;
   let snapshot: ServingSnapshot | undefined;
   let subscriber: Redis | undefined;
@@ -82,29 +82,18 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
     if (!active) return snapshot;
     if (!force && snapshot?.versionId === active.id) return snapshot;
     const started = performance.now();
-    const [{ version, model, index }, catalog] = await Promise.all([
-      loadModelVersion(prisma, active.id, deserialize, options.ef === undefined ? {} : { ef: options.ef }),
-      loadCatalog(prisma),
-    ]);
-    const recommender = new Recommender({
-      model,
-      index,
-      catalog,
-      users: new PrismaUserSource(prisma),
-      versionId: version.id,
-      ...(options.recommenderSettings ? { settings: options.recommenderSettings } : {}),
-    });
+    const loaded = await loadSnapshot(options, active.id);
     const previous = snapshot?.versionId;
-    snapshot = { versionId: version.id, version, model, index, catalog, recommender, loadedAt: new Date() };
-    logger?.info({ versionId: version.id, previousVersionId: previous, loadMs: Math.round(performance.now() - started) }, 'model version loaded');
+    snapshot = loaded;
+    logger?.info({ versionId: loaded.versionId, previousVersionId: previous, loadMs: Math.round(performance.now() - started) }, 'model version loaded');
     for (const listener of listeners) {
       try {
-        listener(snapshot);
+        listener(loaded);
       } catch (error) {
         logger?.warn({ err: error }, 'model swap listener failed');
       }
     }
-    return snapshot;
+    return loaded;
   };
 
   const refresh = (force = false): Promise<ServingSnapshot | undefined> => {
@@ -125,17 +114,7 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
     return current;
   };
 
-  const onMessage = (channel: string, message: string) => {
-    if (options.prefix === undefined || channel !== modelChannel(options.prefix)) return;
-    const change: ModelChange | undefined = parseModelChange(message);
-    if (!change) {
-      logger?.warn({ message }, 'ignoring a malformed model change message');
-      return;
-    }
-    logger?.info({ versionId: change.versionId, kind: change.kind }, 'model change announced');
-    const force = change.kind === 'reindex' && change.versionId === snapshot?.versionId;
-    refresh(force).catch((error: unknown) => logger?.error({ err: error, versionId: change.versionId }, 'loading the announced model version failed; keeping the current one'));
-  };
+  const onMessage = modelChangeListener(options, () => snapshot, refresh);
 
   return {
     current: () => snapshot,
@@ -169,6 +148,44 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
     onSwap(listener) {
       listeners.push(listener);
     },
+  };
+}
+
+/** Loads one model version with its index and the catalogue, and builds the recommender over them. */
+async function loadSnapshot(options: ServingModelOptions, versionId: number): Promise<ServingSnapshot> {
+  const { prisma } = options;
+  const [{ version, model, index }, catalog] = await Promise.all([
+    loadModelVersion(prisma, versionId, options.deserialize, options.ef === undefined ? {} : { ef: options.ef }),
+    loadCatalog(prisma),
+  ]);
+  const recommender = new Recommender({
+    model,
+    index,
+    catalog,
+    users: new PrismaUserSource(prisma),
+    versionId: version.id,
+    ...(options.recommenderSettings ? { settings: options.recommenderSettings } : {}),
+  });
+  return { versionId: version.id, version, model, index, catalog, recommender, loadedAt: new Date() };
+}
+
+/** Handles a message on the change channel: a promotion loads the new version, a reindex of the served one reloads it. */
+function modelChangeListener(
+  options: ServingModelOptions,
+  current: () => ServingSnapshot | undefined,
+  refresh: (force: boolean) => Promise<unknown>,
+): (channel: string, message: string) => void {
+  const { logger } = options;
+  return (channel, message) => {
+    if (options.prefix === undefined || channel !== modelChannel(options.prefix)) return;
+    const change: ModelChange | undefined = parseModelChange(message);
+    if (!change) {
+      logger?.warn({ message }, 'ignoring a malformed model change message');
+      return;
+    }
+    logger?.info({ versionId: change.versionId, kind: change.kind }, 'model change announced');
+    const force = change.kind === 'reindex' && change.versionId === current()?.versionId;
+    refresh(force).catch((error: unknown) => logger?.error({ err: error, versionId: change.versionId }, 'loading the announced model version failed; keeping the current one'));
   };
 }
 

@@ -100,21 +100,61 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     options.serving ??
     createServingModel({ prisma, redisUrl: options.redisUrl, prefix, deserialize: options.deserialize, logger: logger.child({ component: 'serving' }), ef: options.hnsw.ef ?? 100 });
   serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
-  const publish = async (versionId: number, kind: 'promote' | 'reindex') => {
-    const receivers = await publishModelChange(redis, prefix, versionId, kind);
-    logger.info({ versionId, kind, receivers }, 'model change published');
-  };
-  const retention = jobRetention(options.failedJobRetentionDays);
+  const queues = openQueues(redis, prefix, logger);
+  metrics.watchQueues([...queues.values()]);
+  const processors = jobProcessors(options, serving, redis);
 
+  // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
+  await serving.start();
+  const loaded = serving.current();
+  if (loaded) metrics.activeModelVersion.set(loaded.versionId);
+
+  const workers = new Map<WorkerQueueName, Worker>();
+  for (const name of WORKER_QUEUES) if (wanted.has(name)) workers.set(name, startWorker(name, processors[name], redis, metrics, options));
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  await registerSchedulers(queues, wanted, options);
+  logger.info({ queues: [...workers.keys()], prefix }, 'worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    queues,
+    serving,
+    metrics,
+    redis,
+    close(force = false) {
+      closing ??= (async () => {
+        logger.info({ force }, 'worker stopping');
+        await Promise.all([...workers.values()].map((w) => w.close(force)));
+        await Promise.all([...queues.values()].map((q) => q.close()));
+        if (ownsServing) await serving.stop();
+        await redis.quit().catch(() => redis.disconnect());
+        logger.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Producer handles of every worker queue, this process consuming them or not (depth metrics, the schedule). */
+function openQueues(redis: Redis, prefix: string, logger: Logger): Map<WorkerQueueName, Queue> {
   const queues = new Map<WorkerQueueName, Queue>();
   for (const name of WORKER_QUEUES) {
     const queue = new Queue(name, { connection: redis, prefix });
     queue.on('error', (error: Error) => logger.warn({ err: error, queue: name }, 'queue error'));
     queues.set(name, queue);
   }
-  metrics.watchQueues([...queues.values()]);
+  return queues;
+}
 
-  const processors: Record<WorkerQueueName, Processor> = {
+/** What each queue's jobs do: the jobs/ entry points, given this process's database, model and logger. */
+function jobProcessors(options: WorkerRuntimeOptions, serving: ServingModel, redis: Redis): Record<WorkerQueueName, Processor> {
+  const { prisma, logger, prefix } = options;
+  const publish = async (versionId: number, kind: 'promote' | 'reindex') => {
+    const receivers = await publishModelChange(redis, prefix, versionId, kind);
+    logger.info({ versionId, kind, receivers }, 'model change published');
+  };
+  return {
     [QUEUE.userEmbedding]: async (job: Job<UserEmbeddingJob>) => rebuildUserVector({ prisma, serving, logger: jobLogger(logger, job) }, job.data.userId),
     [QUEUE.retrain]: async (job: Job<RetrainJobData>) =>
       runRetrain(
@@ -151,48 +191,47 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       return refreshTrending({ prisma, providers: options.providers, logger: jobLogger(logger, job) }, { pages: options.trendingRefreshPages });
     },
   };
+}
 
-  // Load the model before taking user-embedding jobs, so the first ones do not skip for lack of it.
-  await serving.start();
-  const loaded = serving.current();
-  if (loaded) metrics.activeModelVersion.set(loaded.versionId);
+/** A BullMQ worker for one queue, its jobs counted in the metrics and logged. */
+function startWorker(name: WorkerQueueName, processor: Processor, redis: Redis, metrics: LoopMetrics, options: WorkerRuntimeOptions): Worker {
+  const { logger } = options;
+  const retention = jobRetention(options.failedJobRetentionDays);
+  const worker = new Worker(
+    name,
+    async (job: Job) => {
+      const done = metrics.startJob(name);
+      jobLogger(logger, job).info({ data: job.data }, 'job started');
+      try {
+        const result: unknown = await processor(job);
+        done('completed');
+        return result;
+      } catch (error) {
+        done('failed');
+        throw error;
+      }
+    },
+    {
+      connection: redis,
+      prefix: options.prefix,
+      concurrency: name === QUEUE.userEmbedding ? (options.userEmbeddingConcurrency ?? 4) : 1,
+      removeOnComplete: retention.removeOnComplete,
+      removeOnFail: retention.removeOnFail,
+      lockDuration: options.lockDurationMs ?? (name === QUEUE.userEmbedding ? 30_000 : TRAINING_LOCK_MS),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+    },
+  );
+  worker.on('completed', (job, result) => jobLogger(logger, job).info({ result }, 'job completed'));
+  worker.on('failed', (job, error) => (job ? jobLogger(logger, job) : logger).error({ err: error, attemptsMade: job?.attemptsMade }, 'job failed'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId, queue: name }, 'job stalled (its worker died or blocked); it will be retried or failed'));
+  worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
+  return worker;
+}
 
-  const workers = new Map<WorkerQueueName, Worker>();
-  for (const name of WORKER_QUEUES) {
-    if (!wanted.has(name)) continue;
-    const processor = processors[name];
-    const worker = new Worker(
-      name,
-      async (job: Job) => {
-        const done = metrics.startJob(name);
-        jobLogger(logger, job).info({ data: job.data }, 'job started');
-        try {
-          const result: unknown = await processor(job);
-          done('completed');
-          return result;
-        } catch (error) {
-          done('failed');
-          throw error;
-        }
-      },
-      {
-        connection: redis,
-        prefix,
-        concurrency: name === QUEUE.userEmbedding ? (options.userEmbeddingConcurrency ?? 4) : 1,
-        removeOnComplete: retention.removeOnComplete,
-        removeOnFail: retention.removeOnFail,
-        lockDuration: options.lockDurationMs ?? (name === QUEUE.userEmbedding ? 30_000 : TRAINING_LOCK_MS),
-        ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
-      },
-    );
-    worker.on('completed', (job, result) => jobLogger(logger, job).info({ result }, 'job completed'));
-    worker.on('failed', (job, error) => (job ? jobLogger(logger, job) : logger).error({ err: error, attemptsMade: job?.attemptsMade }, 'job failed'));
-    worker.on('stalled', (jobId) => logger.warn({ jobId, queue: name }, 'job stalled (its worker died or blocked); it will be retried or failed'));
-    worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
-    workers.set(name, worker);
-  }
-  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
-
+/** The nightly retrain, the periodic prune and the trending refresh as BullMQ job schedulers, for the queues this process consumes. */
+async function registerSchedulers(queues: ReadonlyMap<WorkerQueueName, Queue>, wanted: ReadonlySet<WorkerQueueName>, options: WorkerRuntimeOptions): Promise<void> {
+  const { logger } = options;
+  const retention = jobRetention(options.failedJobRetentionDays);
   if (options.retrainCron !== null && wanted.has(QUEUE.retrain)) {
     await queues.get(QUEUE.retrain)!.upsertJobScheduler(
       RETRAIN_SCHEDULER_ID,
@@ -210,27 +249,6 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     logger.info({ everyMs: options.pruneEveryMs }, 'prune scheduled');
   }
   if (options.trendingRefreshCron != null && wanted.has(QUEUE.trendingRefresh)) await scheduleTrendingRefresh(queues.get(QUEUE.trendingRefresh)!, options, logger);
-  logger.info({ queues: [...workers.keys()], prefix }, 'worker started');
-
-  let closing: Promise<void> | undefined;
-  return {
-    workers,
-    queues,
-    serving,
-    metrics,
-    redis,
-    close(force = false) {
-      closing ??= (async () => {
-        logger.info({ force }, 'worker stopping');
-        await Promise.all([...workers.values()].map((w) => w.close(force)));
-        await Promise.all([...queues.values()].map((q) => q.close()));
-        if (ownsServing) await serving.stop();
-        await redis.quit().catch(() => redis.disconnect());
-        logger.info('worker stopped');
-      })();
-      return closing;
-    },
-  };
 }
 
 /** The daily trending refresh as a job scheduler; removed again when no provider it could read is on. */

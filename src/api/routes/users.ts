@@ -14,6 +14,24 @@ const ratingAnswer = {
   properties: { userId: { type: 'integer' }, titleId: { type: 'integer' }, value: { type: ['number', 'null'] }, previous: { type: ['number', 'null'] } },
 } as const;
 
+const profileAnswer = {
+  type: 'object',
+  properties: {
+    userId: { type: 'integer' },
+    source: { type: 'string' },
+    externalId: { type: 'string' },
+    displayName: { type: ['string', 'null'] },
+    profilePublic: { type: 'boolean' },
+    ratingCount: { type: 'integer' },
+    hiddenCount: { type: 'integer' },
+    favouriteGenres: { type: 'array', items: { type: 'object', properties: { genre: { type: 'string' }, count: { type: 'integer' } } } },
+    recent: {
+      type: 'array',
+      items: { type: 'object', properties: { titleId: { type: 'integer' }, name: { type: 'string' }, year: { type: ['integer', 'null'] }, value: { type: 'number' }, ratedAt: { type: 'string', format: 'date-time' } } },
+    },
+  },
+} as const;
+
 /** A writable user: a Discord member (ratings of imported dataset users are the dataset's, not editable). */
 async function writableMember(ctx: RouteContext, ref: string): Promise<{ userId: number; discordId: string }> {
   const userId = await resolveUser(ctx.prisma, ref);
@@ -29,6 +47,12 @@ async function requireTitle(ctx: RouteContext, id: number): Promise<void> {
 
 /** GET /api/users/{user}, PUT and DELETE /api/users/{user}/ratings/{title}, POST /api/users/{user}/hidden. */
 export function registerUserRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  registerProfileRoute(app, ctx);
+  registerRatingRoutes(app, ctx);
+  registerHiddenRoute(app, ctx);
+}
+
+function registerProfileRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.get<{ Params: { user: string } }>('/api/users/:user', {
     config: { scope: 'read' },
     schema: {
@@ -37,23 +61,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: RouteContext): voi
       security: keySecurity,
       params: userParam,
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            userId: { type: 'integer' },
-            source: { type: 'string' },
-            externalId: { type: 'string' },
-            displayName: { type: ['string', 'null'] },
-            profilePublic: { type: 'boolean' },
-            ratingCount: { type: 'integer' },
-            hiddenCount: { type: 'integer' },
-            favouriteGenres: { type: 'array', items: { type: 'object', properties: { genre: { type: 'string' }, count: { type: 'integer' } } } },
-            recent: {
-              type: 'array',
-              items: { type: 'object', properties: { titleId: { type: 'integer' }, name: { type: 'string' }, year: { type: ['integer', 'null'] }, value: { type: 'number' }, ratedAt: { type: 'string', format: 'date-time' } } },
-            },
-          },
-        },
+        200: profileAnswer,
         ...errorResponses,
       },
     },
@@ -68,7 +76,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: RouteContext): voi
       return { userId, ...user, ...profile, recent: profile.recent.map((r) => ({ ...r, ratedAt: r.ratedAt.toISOString() })) };
     },
   });
+}
 
+function registerRatingRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.put<{ Params: { user: string; title: number }; Body: { value: number } }>('/api/users/:user/ratings/:title', {
     config: { scope: 'write' },
     schema: {
@@ -100,7 +110,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: RouteContext): voi
       return { userId: member.userId, titleId: request.params.title, value: null, previous };
     },
   });
+}
 
+function registerHiddenRoute(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Params: { user: string }; Body: { titleId: number } }>('/api/users/:user/hidden', {
     config: { scope: 'write' },
     schema: {
