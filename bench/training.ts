@@ -1,7 +1,8 @@
 // Training time on MovieLens ml-latest-small (all ratings, production options): seconds per epoch (wall and
 // process CPU, which is less disturbed by other jobs on a shared machine) and total time per training run.
 // Usage: npx tsx bench/training.ts [--backend auto|wasm|cpu] [--architecture spectral|linear|mult-dae] [--epochs N] [--runs 3]
-//   [--window-weight w] (0: the model before sequence windows, for a before/after comparison)
+//   [--window-weight w] (0: the model before sequence windows, for a before/after comparison) [--dimension d] (384: the
+//   default before the content term). No title text is given, so the content term (which needs it) is not timed here.
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     runs: { type: 'string', default: '3' },
     'window-weight': { type: 'string' },
+    dimension: { type: 'string' },
   },
 });
 // Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
@@ -36,6 +38,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   // With --epochs, run exactly that many (no early stop) to time epochs; without, the production run with early stopping.
   if (values.epochs) Object.assign(options, { epochs: Number(values.epochs), patience: 1000 });
   if (values['window-weight'] !== undefined) Object.assign(options, { windowWeight: Number(values['window-weight']) });
+  if (values.dimension !== undefined) Object.assign(options, { dimension: Number(values.dimension) });
   const wallStarted = performance.now();
   const cpuStarted = process.cpuUsage();
   let epochCpuStarted = process.cpuUsage();

@@ -15,9 +15,11 @@ import { readMoviesCsv, readRatingsCsv } from '../src/eval/movielens.ts';
 import { groupByUser, modelRecommender } from '../src/eval/protocol.ts';
 import type { Split } from '../src/eval/split.ts';
 import { genreVectors } from '../src/eval/title-features.ts';
+import { withContentTerm } from '../src/model/content-term.ts';
+import { EmbeddingModel } from '../src/model/embedding-model.ts';
 import { defaultTrainOptions, type TrainOptions } from '../src/model/options.ts';
 import { trainSpectralModels } from '../src/model/spectral.ts';
-import type { Rating } from '../src/model/types.ts';
+import type { Rating, RatingsDataset } from '../src/model/types.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
 import { easeLists, TUNING_SEEDS, validationCarve } from './reference.ts';
 
@@ -25,6 +27,8 @@ const { values } = parseArgs({
   options: {
     dir: { type: 'string' },
     'skip-ease': { type: 'boolean', default: false },
+    // Only l2 x d x content weight at the current session and window defaults (one decomposition per seed).
+    'content-only': { type: 'boolean', default: false },
   },
 });
 const K = 10;
@@ -34,6 +38,7 @@ const ratings = await readRatingsCsv(join(values.dir, 'ratings.csv'));
 const movies = await readMoviesCsv(join(values.dir, 'movies.csv'));
 const titleIds = movies.map((m) => m.movieId).sort((a, b) => a - b);
 const titleText = genreVectors(movies);
+const rowOf = new Map(titleIds.map((id, row) => [id, row]));
 const carves = new Map(TUNING_SEEDS.map((seed) => [seed, validationCarve(ratings, seed)]));
 
 function relevantOf(split: Split): Map<number, Set<number>> {
@@ -52,6 +57,8 @@ function listsOf(recommend: (history: readonly Rating[]) => number[], train: rea
 /** l2 and d are searched on a full grid: one decomposition at the largest d serves every pair (trainSpectralModels). */
 const L2 = [0.08, 0.12, 0.16];
 const DIMENSIONS = [384, 512];
+/** The content term's weight is searched with l2 and d: it is added to each decomposition's models afterwards. */
+const CONTENT_WEIGHTS = [0, 0.2, 0.35, 0.5];
 /** Session and window settings are searched one at a time from the current defaults (each needs its own decomposition). */
 const SESSION_GRID: { [P in keyof Sessions]: number[] } = {
   windowWeight: [0, 1, 2],
@@ -60,7 +67,7 @@ const SESSION_GRID: { [P in keyof Sessions]: number[] } = {
   sessionGapMinutes: [5, 15],
 };
 type Sessions = Pick<TrainOptions, 'windowWeight' | 'windowLength' | 'sessionWeight' | 'sessionGapMinutes'>;
-type Variant = { l2: number; dimension: number };
+type Variant = { l2: number; dimension: number; contentWeight: number };
 const cache = new Map<string, { best: Variant; ndcg: number }>();
 
 /** Validation nDCG of every (l2, d) under one session setting, mean over the tuning seeds; the best pair. */
@@ -69,12 +76,15 @@ async function validate(sessions: Sessions): Promise<{ best: Variant; ndcg: numb
   const known = cache.get(key);
   if (known) return known;
   const t = performance.now();
-  const variants = L2.flatMap((l2) => DIMENSIONS.map((dimension) => ({ l2, dimension })));
+  const pairs = L2.flatMap((l2) => DIMENSIONS.map((dimension) => ({ l2, dimension })));
+  const variants = pairs.flatMap((pair) => CONTENT_WEIGHTS.map((contentWeight) => ({ ...pair, contentWeight })));
   const perVariant = variants.map(() => [] as number[]);
   for (const [seed, carve] of carves) {
-    const models = await trainSpectralModels({ ratings: carve.train, titleIds, titleText }, { ...sessions, seed }, variants);
-    models.forEach((model, i) => {
-      const recommender = modelRecommender(model);
+    const dataset = { ratings: carve.train, titleIds, titleText };
+    const models = await trainSpectralModels(dataset, { ...sessions, seed, contentWeight: 0 }, pairs);
+    const warm = [...new Set(carve.train.map((r) => rowOf.get(r.titleId)!))].sort((a, b) => a - b);
+    variants.forEach((variant, i) => {
+      const recommender = modelRecommender(withContent(models[pairs.findIndex((p) => p.l2 === variant.l2 && p.dimension === variant.dimension)]!, dataset, warm, variant.contentWeight));
       perVariant[i]!.push(score(listsOf((h) => recommender.recommend(h, K), carve.train), carve));
     });
   }
@@ -89,10 +99,18 @@ async function validate(sessions: Sessions): Promise<{ best: Variant; ndcg: numb
   return result;
 }
 
+/** A trained model with the content term added at `contentWeight` (src/model/content-term.ts). */
+function withContent(model: EmbeddingModel, dataset: RatingsDataset, warm: readonly number[], contentWeight: number): EmbeddingModel {
+  const { weights } = model;
+  const parts = withContentTerm({ titleVectors: weights.titleVectors, encoderRows: weights.encoderRows, d: weights.hidden }, dataset, warm, contentWeight);
+  return new EmbeddingModel({ ...weights, ...parts, encoderBias: new Float32Array(parts.hidden) });
+}
+
 async function tuneModel(): Promise<{ chosen: Partial<TrainOptions>; ndcg: number }> {
   const { windowWeight, windowLength, sessionWeight, sessionGapMinutes } = defaultTrainOptions;
   const sessions: Sessions = { windowWeight, windowLength, sessionWeight, sessionGapMinutes };
   let best = await validate(sessions);
+  if (values['content-only']) return { chosen: { ...sessions, ...best.best }, ndcg: best.ndcg };
   for (const [name, candidates] of Object.entries(SESSION_GRID) as [keyof Sessions, number[]][]) {
     for (const value of candidates) {
       const trial = { ...sessions, [name]: value };

@@ -48,6 +48,12 @@ export interface TrainOptions extends SessionOptions {
    * get their vectors from the text map fitted after training either way.
    */
   textProjection: boolean;
+  /**
+   * `spectral` only: weight of the content term (src/model/content-term.ts), relative to the warm titles' mean
+   * self-score. Scores gain this x (the member's titles' standardised text) . (the title's): titles that read like
+   * the member's rise. 0: no content term, vectors of d + 1 components.
+   */
+  contentWeight: number;
 }
 
 /**
@@ -65,7 +71,9 @@ export const defaultTrainOptions: TrainOptions = {
   seed: 42,
   // l2, dimension, sessionGapMinutes, sessionWeight, windowLength and windowWeight: chosen by `npx tsx bench/tune.ts`
   // on a validation carve of tuning seed 101's training split (validation nDCG@10 0.2021; BENCHMARKS.md, "Quality"),
-  // never on a test split.
+  // never on a test split. The content term that search found (`--content-only`: contentWeight 0.35 at d 512, 0.2084)
+  // is off by default: it makes lists markedly less varied and vectors 38 % longer, and every serving figure was
+  // measured without it (src/model/README.md, BENCHMARKS.md "Quality").
   l2: 0.12,
   validationFraction: 0.1,
   patience: 6,
@@ -79,6 +87,7 @@ export const defaultTrainOptions: TrainOptions = {
   sessionWeight: 2,
   windowLength: 20,
   windowWeight: 1,
+  contentWeight: 0,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -121,6 +130,9 @@ export function validateOptions(options: TrainOptions): void {
   }
   if (!(options.windowWeight >= 0 && Number.isFinite(options.windowWeight))) {
     throw new TrainingInputError(`Training option windowWeight must be 0 (windows off) or a positive number (got ${String(options.windowWeight)}).`);
+  }
+  if (!(options.contentWeight >= 0 && Number.isFinite(options.contentWeight))) {
+    throw new TrainingInputError(`Training option contentWeight must be 0 (no content term) or a positive number (got ${String(options.contentWeight)}).`);
   }
   if (!(options.validationFraction >= 0 && options.validationFraction < 0.5)) {
     throw new TrainingInputError(`Training option validationFraction must be in [0, 0.5) (got ${options.validationFraction}).`);

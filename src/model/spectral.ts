@@ -1,5 +1,6 @@
 import { seededRandom } from '../lib/random.ts';
 import { initBackend } from './backend.ts';
+import { withContentTerm } from './content-term.ts';
 import { fillColdTitles } from './cold-titles.ts';
 import { EmbeddingModel, SPECTRAL_ARCHITECTURE } from './embedding-model.ts';
 import { resolveTrainOptions, type TrainOptions } from './options.ts';
@@ -117,11 +118,14 @@ function assemble(
     }
   });
   const cold = fillColdTitles(textMatrix(dataset), gram.ratedCount, titleVectors, encoderRows, d, 'rare-titles');
+  // After the cold fill: a cold title's content rows are its own text, not a prediction from it.
+  const parts = withContentTerm({ titleVectors, encoderRows, d }, dataset, warm, opts.contentWeight);
   return new EmbeddingModel({
     ...commonWeights(dataset, opts, backend),
-    titleVectors,
-    encoderRows,
-    encoderBias: new Float32Array(d),
+    hidden: parts.hidden,
+    titleVectors: parts.titleVectors,
+    encoderRows: parts.encoderRows,
+    encoderBias: new Float32Array(parts.hidden),
     encoding: 'linear',
     architecture: SPECTRAL_ARCHITECTURE,
     training: {
@@ -132,6 +136,7 @@ function assemble(
       ratings: dataset.ratings.length,
       trainedTitles: m,
       coldTitles: cold,
+      contentDimensions: parts.contentDimensions,
       lossHistory: spectrum.lossHistory,
       bestEpoch: spectrum.lossHistory.length,
       epochSeconds: spectrum.epochSeconds,
