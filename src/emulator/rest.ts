@@ -539,20 +539,9 @@ export class RestApi {
         this.#dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
         break;
       }
-      case InteractionResponseType.ApplicationCommandAutocompleteResult: {
-        const choices = (data.choices ?? []) as Json[];
-        if (!Array.isArray(choices) || choices.length > 25) throw invalidFormBody('data.choices', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
-        choices.forEach((choice, index) => {
-          const name = choice.name;
-          if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
-            throw invalidFormBody(`data.choices.${index}.name`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-          }
-          if (typeof choice.value === 'string' && choice.value.length > 100) {
-            throw invalidFormBody(`data.choices.${index}.value`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-          }
-        });
+      case InteractionResponseType.ApplicationCommandAutocompleteResult:
+        checkAutocompleteChoices(data);
         break;
-      }
       case InteractionResponseType.Modal: {
         if (typeof data.custom_id !== 'string' || typeof data.title !== 'string' || !Array.isArray(data.components) || data.components.length === 0) {
           throw invalidFormBody('data', 'MODAL_INVALID', 'A modal needs custom_id, title and 1-5 components');
@@ -563,22 +552,24 @@ export class RestApi {
     interaction.callbackType = type;
     this.#respond(interaction, { kind: 'callback', type, data: payload.data });
     if (query.get('with_response') !== 'true') return { status: 204 };
+    return { status: 200, body: this.#callbackResponse(interaction, type, message) };
+  }
+
+  /** The body of a callback with `with_response=true`: the interaction and the message it made or updated. */
+  #callbackResponse(interaction: StoredInteraction, type: number, message: StoredMessage | null): Json {
     return {
-      status: 200,
-      body: {
-        interaction: {
-          id: interaction.id,
-          type: interaction.type,
-          ...(message
-            ? {
-                response_message_id: message.id,
-                response_message_loading: (message.flags & MessageFlags.Loading) !== 0,
-                response_message_ephemeral: (message.flags & MessageFlags.Ephemeral) !== 0,
-              }
-            : {}),
-        },
-        resource: { type, ...(message && type !== InteractionResponseType.DeferredMessageUpdate ? { message: state.messageJson(message) } : {}) },
+      interaction: {
+        id: interaction.id,
+        type: interaction.type,
+        ...(message
+          ? {
+              response_message_id: message.id,
+              response_message_loading: (message.flags & MessageFlags.Loading) !== 0,
+              response_message_ephemeral: (message.flags & MessageFlags.Ephemeral) !== 0,
+            }
+          : {}),
       },
+      resource: { type, ...(message && type !== InteractionResponseType.DeferredMessageUpdate ? { message: this.core.state.messageJson(message) } : {}) },
     };
   }
 
@@ -742,4 +733,19 @@ async function readBody(request: IncomingMessage): Promise<{ body: unknown; file
   } catch {
     throw new DiscordApiError(400, 50109, 'The request body contains invalid JSON.');
   }
+}
+
+/** Discord's limits on autocomplete choices: at most 25, names of 1-100 characters, string values of at most 100. */
+function checkAutocompleteChoices(data: Json): void {
+  const choices = (data.choices ?? []) as Json[];
+  if (!Array.isArray(choices) || choices.length > 25) throw invalidFormBody('data.choices', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+  choices.forEach((choice, index) => {
+    const name = choice.name;
+    if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
+      throw invalidFormBody(`data.choices.${index}.name`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    }
+    if (typeof choice.value === 'string' && choice.value.length > 100) {
+      throw invalidFormBody(`data.choices.${index}.value`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    }
+  });
 }
