@@ -2,7 +2,7 @@ import { searchTitles } from '../catalog/search.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { bytesToVector } from '../embeddings/vector-bytes.ts';
 import { MAX_DATABASE_ID, parseUserRef, userNotFoundMessage, userWhere } from '../lib/user-ref.ts';
-import { activeModelVersion, loadModelVersion, type DeserializeModel } from '../model-store/store.ts';
+import { activeModelVersion, loadModelVersion, type DeserializeModel, type LoadedModelVersion } from '../model-store/store.ts';
 import { MemoryCatalog } from './catalog.ts';
 import { Recommender, type RecommenderSettings } from './recommender.ts';
 import { NotFoundError, type UserHistory, type UserSource } from './types.ts';
@@ -73,22 +73,33 @@ export async function loadActiveRecommender(
 ): Promise<LoadedRecommender> {
   const active = await activeModelVersion(prisma);
   if (!active) throw new NoActiveModelError('No model version is active yet; train one and promote it first.');
-  const [{ model, index }, catalog] = await Promise.all([
-    loadModelVersion(prisma, active.id, deserializeModel, {
+  const { recommender, versionId, catalog } = await loadVersionRecommender(prisma, active.id, deserializeModel, options);
+  return { recommender, versionId, catalog };
+}
+
+/** Loads one model version (artifacts verified) and the catalogue, and builds a {@link Recommender} over them. */
+export async function loadVersionRecommender(
+  prisma: PrismaClient,
+  versionId: number,
+  deserializeModel: DeserializeModel,
+  options: { ef?: number; graph?: boolean; settings?: Partial<RecommenderSettings> } = {},
+): Promise<LoadedRecommender & LoadedModelVersion> {
+  const [loaded, catalog] = await Promise.all([
+    loadModelVersion(prisma, versionId, deserializeModel, {
       ...(options.ef === undefined ? {} : { ef: options.ef }),
       ...(options.graph === undefined ? {} : { graph: options.graph }),
     }),
     loadCatalog(prisma),
   ]);
   const recommender = new Recommender({
-    model,
-    index,
+    model: loaded.model,
+    index: loaded.index,
     catalog,
     users: new PrismaUserSource(prisma),
-    versionId: active.id,
+    versionId: loaded.version.id,
     ...(options.settings ? { settings: options.settings } : {}),
   });
-  return { recommender, versionId: active.id, catalog };
+  return { ...loaded, recommender, versionId: loaded.version.id, catalog };
 }
 
 /** Nothing to recommend with: no model version has been promoted. */

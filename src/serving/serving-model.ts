@@ -2,11 +2,11 @@ import { Redis } from 'ioredis';
 import type { PrismaClient } from '../db/client.ts';
 import type { TitleIndex } from '../index/title-index.ts';
 import type { Logger } from '../log.ts';
-import { activeModelVersion, loadModelVersion, type DeserializeModel, type ModelVersion } from '../model-store/store.ts';
+import { activeModelVersion, type DeserializeModel, type ModelVersion } from '../model-store/store.ts';
 import type { TrainedModel } from '../model/types.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
-import { loadCatalog, NoActiveModelError, PrismaUserSource } from '../recommend/prisma-sources.ts';
-import { Recommender, type RecommenderSettings } from '../recommend/recommender.ts';
+import { loadVersionRecommender, NoActiveModelError } from '../recommend/prisma-sources.ts';
+import type { Recommender, RecommenderSettings } from '../recommend/recommender.ts';
 import { modelChannel, parseModelChange, type ModelChange } from './publish.ts';
 
 /** One loaded model version with everything a request needs. Immutable: a swap replaces the whole snapshot. */
@@ -153,17 +153,8 @@ export function createServingModel(options: ServingModelOptions): ServingModel {
 
 /** Loads one model version with its index and the catalogue, and builds the recommender over them. */
 async function loadSnapshot(options: ServingModelOptions, versionId: number): Promise<ServingSnapshot> {
-  const { prisma } = options;
-  const [{ version, model, index }, catalog] = await Promise.all([
-    loadModelVersion(prisma, versionId, options.deserialize, options.ef === undefined ? {} : { ef: options.ef }),
-    loadCatalog(prisma),
-  ]);
-  const recommender = new Recommender({
-    model,
-    index,
-    catalog,
-    users: new PrismaUserSource(prisma),
-    versionId: version.id,
+  const { version, model, index, catalog, recommender } = await loadVersionRecommender(options.prisma, versionId, options.deserialize, {
+    ...(options.ef === undefined ? {} : { ef: options.ef }),
     ...(options.recommenderSettings ? { settings: options.recommenderSettings } : {}),
   });
   return { versionId: version.id, version, model, index, catalog, recommender, loadedAt: new Date() };
