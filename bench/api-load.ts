@@ -67,7 +67,10 @@ const cpuSeconds = (pid: number) => {
 };
 const statusMb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** The API's process.memoryUsage() right after a forced full GC, through its inspector (Chrome DevTools Protocol). */
 async function memoryAfterGc(inspectorUrl: string): Promise<NodeJS.MemoryUsage> {
@@ -138,7 +141,9 @@ async function calibrate(base: string, connections: number, when: string): Promi
   if (seconds <= 0) return undefined;
   const floor = await autocannon({ url: `${base}/healthz`, connections, overallRate: rate, duration: seconds, timeout: 10 });
   const f = floor.latency;
-  console.log(`calibration ${when}, GET /healthz at ${rate}/s for ${seconds} s: ${floor.requests.total} answered (${(floor.requests.total / floor.duration).toFixed(1)}/s), latency ms p50 ${f.p50}, p90 ${f.p90}, p99 ${f.p99}, max ${f.max}; load ${load()}`);
+  console.log(
+    `calibration ${when}, GET /healthz at ${rate}/s for ${seconds} s: ${floor.requests.total} answered (${(floor.requests.total / floor.duration).toFixed(1)}/s), latency ms p50 ${f.p50}, p90 ${f.p90}, p99 ${f.p99}, max ${f.max}; load ${load()}`,
+  );
   return { p50: f.p50, p99: f.p99, load: loadavg()[0]! };
 }
 
@@ -151,10 +156,13 @@ async function coldPass(base: string, path: (i: number) => string, users: number
     const t0 = performance.now();
     const body = (await (await fetch(`${base}${path(i)}`, { headers })).json()) as { personal: boolean; modelVersion: number | null; items: unknown[] };
     cold.push(performance.now() - t0);
-    if (!body.personal || body.modelVersion !== versionId || body.items.length !== Number(args.n)) throw new Error(`not a personal answer of version ${versionId}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (!body.personal || body.modelVersion !== versionId || body.items.length !== Number(args.n))
+      throw new Error(`not a personal answer of version ${versionId}: ${JSON.stringify(body).slice(0, 300)}`);
   }
   const c = percentiles(cold);
-  console.log(`cold pass (one request at a time, every user once, all personal): n ${c.n}, p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)}, p99 ${c.p99.toFixed(1)}, max ${c.max.toFixed(1)}; API RSS ${rssBefore.toFixed(0)} -> ${rssMb(pid).toFixed(0)} MB`);
+  console.log(
+    `cold pass (one request at a time, every user once, all personal): n ${c.n}, p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)}, p99 ${c.p99.toFixed(1)}, max ${c.max.toFixed(1)}; API RSS ${rssBefore.toFixed(0)} -> ${rssMb(pid).toFixed(0)} MB`,
+  );
   return c;
 }
 
@@ -185,7 +193,9 @@ async function timedRun(base: string, path: (i: number) => string, pid: number) 
   const misses = after.miss - before.miss;
   const cpuMsPerRequest = (1000 * cpu) / Math.max(1, result.requests.total);
   console.log(`load: ${rate}/s for ${durationS} s over ${options.connections} connections, n=${args.n}`);
-  console.log(`requests: ${result.requests.total} answered (${(result.requests.total / result.duration).toFixed(1)}/s), 2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
+  console.log(
+    `requests: ${result.requests.total} answered (${(result.requests.total / result.duration).toFixed(1)}/s), 2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
+  );
   console.log(`latency ms: p50 ${l.p50}, p90 ${l.p90}, p97.5 ${l.p97_5}, p99 ${l.p99}, p99.9 ${l.p99_9}, max ${l.max}, mean ${l.average.toFixed(2)}`);
   console.log(`API CPU during the run: ${cpu.toFixed(1)} s = ${cpuMsPerRequest.toFixed(2)} ms per answered request`);
   console.log(`ranked-list cache during the run: ${hits} hits, ${misses} misses (${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)}% hits)`);
@@ -208,8 +218,18 @@ async function main(): Promise<void> {
     const active = await activeModelVersion(prisma);
     if (!active) throw new Error('no active model version in the database');
     console.log(`model: active version ${active.id} (${active.architecture}, d ${active.dimension}, ${active.trainingTitles} titles, ${active.trainingRatings} ratings), trained by tastebud seed`);
-    const users = (await prisma.user.findMany({ where: { source: 'dataset' }, select: { externalId: true }, orderBy: { id: 'asc' }, take: Number(args.users) })).map((u) => `movielens:${u.externalId}`);
-    console.log(`API environment: LOG_LEVEL=${args['log-level']}${args.untuned ? ', untuned (no API_PROCESS_ENVIRONMENT)' : `, ${Object.entries(API_PROCESS_ENVIRONMENT).map(([k, v]) => `${k}=${v}`).join(' ')}`}; ${users.length} users`);
+    const users = (await prisma.user.findMany({ where: { source: 'dataset' }, select: { externalId: true }, orderBy: { id: 'asc' }, take: Number(args.users) })).map(
+      (u) => `movielens:${u.externalId}`,
+    );
+    console.log(
+      `API environment: LOG_LEVEL=${args['log-level']}${
+        args.untuned
+          ? ', untuned (no API_PROCESS_ENVIRONMENT)'
+          : `, ${Object.entries(API_PROCESS_ENVIRONMENT)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+      }; ${users.length} users`,
+    );
     const started = await startApi(db.url, prefix, modelsDir);
     api = started.child;
     const pid = api.process.pid!;
@@ -224,11 +244,17 @@ async function main(): Promise<void> {
     const gc = await memoryAfterGc(started.inspectorUrl);
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     const peakMb = Math.round(statusMb(pid, 'VmHWM'));
-    console.log(`API after a forced full GC: RSS ${mb(gc.rss)} MB, heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)} MB, external ${mb(gc.external)} MB, array buffers ${mb(gc.arrayBuffers)} MB; peak RSS of the whole process (VmHWM, start and model load included) ${peakMb} MB`);
+    console.log(
+      `API after a forced full GC: RSS ${mb(gc.rss)} MB, heap used ${mb(gc.heapUsed)} of ${mb(gc.heapTotal)} MB, external ${mb(gc.external)} MB, array buffers ${mb(gc.arrayBuffers)} MB; peak RSS of the whole process (VmHWM, start and model load included) ${peakMb} MB`,
+    );
     const l = run.result.latency;
     const floor = (c: Calibration | undefined) => (c ? `p50 ${c.p50} / p99 ${c.p99} ms` : 'not run');
-    console.log(`summary: recommendations p50 ${l.p50} / p99 ${l.p99} ms, ${run.result.errors + run.result.non2xx + run.result.timeouts} failed; /healthz floor before ${floor(floorBefore)}, after ${floor(floorAfter)}; load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}; RSS peak ${peakMb} MB (${run.rssMaxMb} during the run)`);
-    console.log(`JSON ${JSON.stringify({ rate, durationS, connections, untuned: args.untuned, logLevel: args['log-level'], total: run.result.requests.total, non2xx: run.result.non2xx, errors: run.result.errors, timeouts: run.result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, healthzBefore: floorBefore, healthzAfter: floorAfter, load: { before: loadBefore, after: loadAfter }, rssMaxMb: run.rssMaxMb, rssPeakMb: peakMb, cold, hits: run.hits, misses: run.misses, cpuMsPerRequest: run.cpuMsPerRequest })}`);
+    console.log(
+      `summary: recommendations p50 ${l.p50} / p99 ${l.p99} ms, ${run.result.errors + run.result.non2xx + run.result.timeouts} failed; /healthz floor before ${floor(floorBefore)}, after ${floor(floorAfter)}; load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}; RSS peak ${peakMb} MB (${run.rssMaxMb} during the run)`,
+    );
+    console.log(
+      `JSON ${JSON.stringify({ rate, durationS, connections, untuned: args.untuned, logLevel: args['log-level'], total: run.result.requests.total, non2xx: run.result.non2xx, errors: run.result.errors, timeouts: run.result.timeouts, latency: { p50: l.p50, p90: l.p90, p99: l.p99, max: l.max }, healthzBefore: floorBefore, healthzAfter: floorAfter, load: { before: loadBefore, after: loadAfter }, rssMaxMb: run.rssMaxMb, rssPeakMb: peakMb, cold, hits: run.hits, misses: run.misses, cpuMsPerRequest: run.cpuMsPerRequest })}`,
+    );
   } finally {
     await api?.stop();
     await prisma.$disconnect();

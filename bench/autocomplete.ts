@@ -133,8 +133,14 @@ try {
   } finally {
     await prisma.$disconnect();
   }
-  console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}; load at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`data: ml-latest-small, ${imported.totals.titles} titles; providers on: ${values.providers} (emulators, local); budget ${AUTOCOMPLETE_BUDGET_MS} ms; ${rounds} rounds of ${STRONG.length} queries per row, one at a time, each from a new member`);
+  console.log(
+    `machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}; load at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `data: ml-latest-small, ${imported.totals.titles} titles; providers on: ${values.providers} (emulators, local); budget ${AUTOCOMPLETE_BUDGET_MS} ms; ${rounds} rounds of ${STRONG.length} queries per row, one at a time, each from a new member`,
+  );
   console.log(`${'scenario'.padEnd(50)}${'n'.padStart(5)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'max ms'.padStart(10)}`);
   for (const { scenario, ms } of rows) {
     const sorted = [...ms].sort((a, b) => a - b);

@@ -218,9 +218,13 @@ try {
   console.log(
     `sent ${planned} events from ${userCount} members in ${sendSeconds.toFixed(1)} s (${(planned / sendSeconds).toFixed(0)}/s achieved, target ${rate}/s); committed ${committed}, failed ${failed}, rating changes ${changes}, max in flight ${maxInFlight}`,
   );
-  console.log(`store call: p50 ${lat.p50.toFixed(1)} ms, p95 ${lat.p95.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; start behind schedule p50 ${late.p50.toFixed(0)} ms, p95 ${late.p95.toFixed(0)} ms, max ${late.max.toFixed(0)} ms`);
+  console.log(
+    `store call: p50 ${lat.p50.toFixed(1)} ms, p95 ${lat.p95.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; start behind schedule p50 ${late.p50.toFixed(0)} ms, p95 ${late.p95.toFixed(0)} ms, max ${late.max.toFixed(0)} ms`,
+  );
   const share = (cpuSeconds: number) => `${((cpuSeconds * 1000) / planned).toFixed(2)} ms per event (${((cpuSeconds / sendSeconds) * 100).toFixed(0)} % of a core)`;
-  console.log(`CPU during the burst: bot side (this process: store calls + outbox dispatcher) ${share((cpu.user + cpu.system) / 1e6)}; PostgreSQL backends of this database ${share(postgresCpu)}; worker ${share(workerCpu)}`);
+  console.log(
+    `CPU during the burst: bot side (this process: store calls + outbox dispatcher) ${share((cpu.user + cpu.system) / 1e6)}; PostgreSQL backends of this database ${share(postgresCpu)}; worker ${share(workerCpu)}`,
+  );
 
   // The ratings each member must end with: for reactions, the value of the newest emoji still held on each suggestion.
   const expected = members.map((_, u) => {

@@ -53,8 +53,19 @@ const READER_ID = 100_000;
 
 /** MovieLens genre → the generator's genre shelf, where a book genre means the same. */
 const SHELF_OF_GENRE: Record<string, string> = {
-  'Sci-Fi': 'science-fiction', Fantasy: 'fantasy', Romance: 'romance', Mystery: 'mystery', Thriller: 'thriller', Horror: 'horror', Crime: 'crime',
-  Comedy: 'humor', Children: 'childrens', Adventure: 'adventure', War: 'war', Documentary: 'non-fiction', Animation: 'graphic-novels',
+  'Sci-Fi': 'science-fiction',
+  Fantasy: 'fantasy',
+  Romance: 'romance',
+  Mystery: 'mystery',
+  Thriller: 'thriller',
+  Horror: 'horror',
+  Crime: 'crime',
+  Comedy: 'humor',
+  Children: 'childrens',
+  Adventure: 'adventure',
+  War: 'war',
+  Documentary: 'non-fiction',
+  Animation: 'graphic-novels',
 };
 
 const movieRatings = await readRatingsCsv(join(values.dir, 'ratings.csv'));
@@ -97,7 +108,14 @@ interface Setup {
 
 function makeSetup(seed: number): Setup {
   const books = makeBooks(Number(values.books), seed);
-  const bookRecords = books.books.map((b) => ({ movieId: BOOK_ID + b.bookId, title: `book ${b.bookId}`, genres: shelvesToGenresAndTags(b.genres.map((g) => GENRE_SHELVES[g]!), 0).genres }));
+  const bookRecords = books.books.map((b) => ({
+    movieId: BOOK_ID + b.bookId,
+    title: `book ${b.bookId}`,
+    genres: shelvesToGenresAndTags(
+      b.genres.map((g) => GENRE_SHELVES[g]!),
+      0,
+    ).genres,
+  }));
   const background: Rating[] = [];
   for (let r = 0; r < Number(values.readers); r++) {
     const draws = new Draws(seedFor(seed, 40, r));
@@ -116,7 +134,10 @@ function makeSetup(seed: number): Setup {
     const taste = bookTasteOf(ratings, draws);
     favourites.set(userId, new Set([...taste.keys()].sort((a, b) => taste[b]! - taste[a]!).slice(0, 3)));
     const rated = readerRatings(books, taste, 20 + draws.int(41), draws);
-    bothKinds.set(userId, rated.map((x, j) => ({ userId, titleId: BOOK_ID + books.books[x.book]!.bookId, value: x.stars, ratedAt: last + (j + 1) * 60_000 })));
+    bothKinds.set(
+      userId,
+      rated.map((x, j) => ({ userId, titleId: BOOK_ID + books.books[x.book]!.bookId, value: x.stars, ratedAt: last + (j + 1) * 60_000 })),
+    );
   }
   const ids = [...bothKinds.keys()];
   for (let i = ids.length - 1; i > 0; i--) {
@@ -134,7 +155,10 @@ function splitB(setup: Setup, seed: number): { kept: Rating[]; held: Map<number,
   for (const userId of setup.groupB) {
     const list = [...setup.bothKinds.get(userId)!];
     const draws = new Draws(seedFor(seed, 43, userId));
-    const order = list.map((r) => ({ r, key: draws.uniform() })).sort((a, b) => a.key - b.key).map((x) => x.r);
+    const order = list
+      .map((r) => ({ r, key: draws.uniform() }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.r);
     const cut = Math.max(1, Math.round(order.length * 0.25));
     held.set(userId, order.slice(0, cut));
     kept.push(...order.slice(cut));
@@ -168,7 +192,9 @@ function modelBooks(model: TrainedModel, bookRows: number[], history: readonly R
 function blendedBooks(model: TrainedModel, bookRows: number[], history: readonly Rating[], counts: ReadonlyMap<number, number>, weight: number): number[] {
   const { scores, excluded } = bookScores(model, bookRows, history);
   const offered = bookRows.flatMap((row, i) => (excluded.has(i) ? [] : [{ titleId: model.titleIds[row]!, score: scores[i]!, ratingCount: counts.get(model.titleIds[row]!) ?? 0 }]));
-  return blendWithPopularity(offered, weight).slice(0, k).map((c) => c.titleId);
+  return blendWithPopularity(offered, weight)
+    .slice(0, k)
+    .map((c) => c.titleId);
 }
 
 interface Scores {
@@ -230,7 +256,12 @@ for (const seed of seeds) {
     note(`${scenario} | A (no book ratings) | model`, modelA);
     const random: Scores = { all: [], liked: [], fit: [] };
     const draws = new Draws(seedFor(seed, 44, 0));
-    for (const userId of setup.groupA) score(random, Array.from({ length: k }, () => bookIds[draws.int(bookIds.length)]!), setup.bothKinds.get(userId)!);
+    for (const userId of setup.groupA)
+      score(
+        random,
+        Array.from({ length: k }, () => bookIds[draws.int(bookIds.length)]!),
+        setup.bothKinds.get(userId)!,
+      );
     note(`${scenario} | A (no book ratings) | random book`, random);
     if (scenario === 'co-rated') {
       const counts = new Map<number, number>();
@@ -261,9 +292,15 @@ for (const seed of seeds) {
   }
 }
 
-console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}; load at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}; load at end ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`data per seed: ${sizes}`);
-console.log(`model: default trainer options (chosen by bench/tune.ts on validation carves of seed ${TUNING_SEEDS.join(',')}; none chosen here), seed = data seed; training ${median(timings).toFixed(1)} s median`);
+console.log(
+  `model: default trainer options (chosen by bench/tune.ts on validation carves of seed ${TUNING_SEEDS.join(',')}; none chosen here), seed = data seed; training ${median(timings).toFixed(1)} s median`,
+);
 console.log(`seeds ${seeds.join(',')}; nDCG@${k} over books only, mean over users per seed, median over seeds [min-max]`);
 console.log(`${'scenario | users | ranking'.padEnd(62)}${'all held-out'.padStart(24)}${'liked (>= 4)'.padStart(24)}${'genre fit of top 10'.padStart(24)}`);
 const cell = (xs: number[]) => `${median(xs).toFixed(4)} [${Math.min(...xs).toFixed(4)}-${Math.max(...xs).toFixed(4)}]`.padStart(24);

@@ -112,7 +112,9 @@ async function benchDatabase(serverUrl: string, modelDir: string, titles: Return
     }
     const f = summary(full);
     const s = summary(skip);
-    console.log(`updateTitleEmbeddings into PostgreSQL, all ${titles.length} titles: median ${(f.median / 1000).toFixed(2)} s (${(titles.length / (f.median / 1000)).toFixed(0)} titles/s), p95 ${(f.p95 / 1000).toFixed(2)} s`);
+    console.log(
+      `updateTitleEmbeddings into PostgreSQL, all ${titles.length} titles: median ${(f.median / 1000).toFixed(2)} s (${(titles.length / (f.median / 1000)).toFixed(0)} titles/s), p95 ${(f.p95 / 1000).toFixed(2)} s`,
+    );
     console.log(`updateTitleEmbeddings with nothing changed: median ${(s.median / 1000).toFixed(2)} s, p95 ${(s.p95 / 1000).toFixed(2)} s`);
   } finally {
     await encoder.dispose();

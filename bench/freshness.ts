@@ -60,7 +60,9 @@ try {
     const p = percentiles(xs);
     console.log(`${label.padEnd(34)} n=${p.n}  p50 ${p.p50.toFixed(1)} ms  p95 ${p.p95.toFixed(1)} ms  p99 ${p.p99.toFixed(1)} ms  max ${p.max.toFixed(1)} ms`);
   };
-  console.log(`catalogue ${loop.catalogue.titleIds.length} titles, model dimension ${loop.model.dimension}, 1 worker (concurrency 4), this process: rating store + outbox dispatcher + serving model; every list from the personal path`);
+  console.log(
+    `catalogue ${loop.catalogue.titleIds.length} titles, model dimension ${loop.model.dimension}, 1 worker (concurrency 4), this process: rating store + outbox dispatcher + serving model; every list from the personal path`,
+  );
   fmt('rating committed (+outbox row)', toCommit);
   fmt('rebuilt vector stored', toVector);
   fmt('next recommendation served', total);

@@ -180,7 +180,14 @@ async function realVectors(): Promise<RealVectors> {
     for (const r of ratings) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r]);
     const queries = [...byUser.values()].map((history) => model.userVector(history));
     const rated = [...byUser.values()].map((history) => new Set(history.map((r) => r.titleId)));
-    return { ids: [...model.titleIds], vectors: model.titleVectors, dimension: model.dimension, queries, rated, source: `${model.architecture} trained ${args.epochs} epochs on ml-latest-small (${model.backend}), queries = its ${queries.length} users` };
+    return {
+      ids: [...model.titleIds],
+      vectors: model.titleVectors,
+      dimension: model.dimension,
+      queries,
+      rated,
+      source: `${model.architecture} trained ${args.epochs} epochs on ml-latest-small (${model.backend}), queries = its ${queries.length} users`,
+    };
   } catch (error) {
     console.log(`  (no trained model: ${(error as Error).message.split('\n')[0]}; using generated vectors of the same shape)`);
     const ids = Array.from({ length: 9_742 }, (_, i) => i + 1);

@@ -82,7 +82,9 @@ const median = (xs: number[]) => {
 };
 const metrics = ['ndcg', 'precision', 'recall', 'map', 'mrr', 'hitRate', 'coverage', 'diversity', 'seconds'] as const;
 console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}`);
-console.log(`protocol: every choice (model defaults, EASE lambda ${EASE_LAMBDA}, item-kNN ${KNN_NEIGHBOURS} neighbours) made by bench/tune.ts on validation carves of the training part of tuning seeds ${TUNING_SEEDS.join(',')}; reported seeds ${seeds.join(',')} took part in none`);
+console.log(
+  `protocol: every choice (model defaults, EASE lambda ${EASE_LAMBDA}, item-kNN ${KNN_NEIGHBOURS} neighbours) made by bench/tune.ts on validation carves of the training part of tuning seeds ${TUNING_SEEDS.join(',')}; reported seeds ${seeds.join(',')} took part in none`,
+);
 console.log(`split ${values.split}, k=${k}, training options ${JSON.stringify(trainOptions)}; medians over seeds (min-max of nDCG in brackets); diversity = intra-list diversity on genre vectors`);
 console.log(['model', ...metrics].map((m) => m.padStart(12)).join(''));
 for (const [name, row] of rows) {

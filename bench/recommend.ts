@@ -169,10 +169,13 @@ const genres = ['Comedy', 'Drama', 'Action', 'Horror', 'Documentary'];
 
 for (const [id, check] of [
   [TOY_STORY, (list: number[]) => `Toy Story 2 ${list.includes(TOY_STORY_2) ? `at rank ${list.indexOf(TOY_STORY_2) + 1}` : 'NOT in the top 10'}`],
-  [COLD_FILM, (list: number[]) => {
-    const own = new Set(catalogTitle(COLD_FILM).genres);
-    return `${list.filter((t) => catalogTitle(t).genres.some((g) => own.has(g))).length}/10 share a genre with it (a film nobody rated in training)`;
-  }],
+  [
+    COLD_FILM,
+    (list: number[]) => {
+      const own = new Set(catalogTitle(COLD_FILM).genres);
+      return `${list.filter((t) => catalogTitle(t).genres.some((g) => own.has(g))).length}/10 share a genre with it (a film nobody rated in training)`;
+    },
+  ],
 ] as const) {
   const list = recommender.similar(id, 10).map((t) => t.titleId);
   console.log(`similar("${catalogTitle(id).name} (${catalogTitle(id).year})"): ${check(list)}\n  ${list.map((t) => catalogTitle(t).name).join(' | ')}`);
@@ -181,9 +184,7 @@ for (const [id, check] of [
 // recommendFor is what recommend() runs after the (here in-memory) user lookup; timing it synchronously
 // keeps the event loop's scheduling out of the figures. The async path is timed separately below.
 timeIt('recommend, 10 titles', requests, (i) => recommender.recommendFor(histories.get(userIds[i % userIds.length]!)!, { count: 10 }));
-timeIt('recommend, 10 titles, genre filter', requests, (i) =>
-  recommender.recommendFor(histories.get(userIds[i % userIds.length]!)!, { count: 10, genre: genres[i % genres.length]! }),
-);
+timeIt('recommend, 10 titles, genre filter', requests, (i) => recommender.recommendFor(histories.get(userIds[i % userIds.length]!)!, { count: 10, genre: genres[i % genres.length]! }));
 timeIt('recommend, user without ratings', requests, () => recommender.recommendFor(histories.get(0)!, { count: 10 }));
 timeIt('similar, 10 titles', requests, (i) => recommender.similar(model.titleIds[(i * 7919) % model.titleIds.length]!, 10));
 
@@ -194,7 +195,9 @@ for (let i = 0; i < requests; i++) {
   asyncTimes.push(performance.now() - t0);
 }
 asyncTimes.sort((a, b) => a - b);
-console.log(`${'recommend() (async, in-memory users)'.padEnd(40)} n=${requests}  wall p50 ${percentile(asyncTimes, 50).toFixed(3)} ms  p95 ${percentile(asyncTimes, 95).toFixed(3)} p99 ${percentile(asyncTimes, 99).toFixed(3)} ms`);
+console.log(
+  `${'recommend() (async, in-memory users)'.padEnd(40)} n=${requests}  wall p50 ${percentile(asyncTimes, 50).toFixed(3)} ms  p95 ${percentile(asyncTimes, 95).toFixed(3)} p99 ${percentile(asyncTimes, 99).toFixed(3)} ms`,
+);
 
 const sample = recommender.recommendFor(histories.get(userIds[0]!)!, { count: 5 });
 console.log(`\nsample for MovieLens user ${userIds[0]}:`);

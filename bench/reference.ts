@@ -33,11 +33,7 @@ export function validationCarve(ratings: readonly Rating[], seed: number): Split
 }
 
 /** Top-k lists of EASE (bench/ease.py, numpy) for every user of `train`, per lambda, with its seconds. */
-export async function easeLists(
-  train: readonly Rating[],
-  lambdas: readonly number[],
-  k: number,
-): Promise<Map<number, { lists: Map<number, number[]>; seconds: number }>> {
+export async function easeLists(train: readonly Rating[], lambdas: readonly number[], k: number): Promise<Map<number, { lists: Map<number, number[]>; seconds: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'tastebud-ease-'));
   try {
     const file = join(dir, 'train.csv');

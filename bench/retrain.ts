@@ -86,9 +86,7 @@ async function addDiscordMembers(prisma: PrismaClient, members: number, seed: nu
       .map(({ titleId, value }) => {
         const noisy = value + (random() + random() - 1);
         const byReaction = random() < 0.85;
-        const rated = byReaction
-          ? reactionScale.reduce((best, v) => (Math.abs(v - noisy) < Math.abs(best - noisy) ? v : best))
-          : Math.min(5, Math.max(0.5, Math.round(noisy * 2) / 2));
+        const rated = byReaction ? reactionScale.reduce((best, v) => (Math.abs(v - noisy) < Math.abs(best - noisy) ? v : best)) : Math.min(5, Math.max(0.5, Math.round(noisy * 2) / 2));
         const at = new Date(now - random() * 30 * 86_400_000);
         return { userId, titleId, value: rated, source: byReaction ? ('reaction' as const) : ('command' as const), createdAt: at, updatedAt: at };
       });
@@ -167,7 +165,8 @@ try {
           published = { versionId, at, receivers: await publishModelChange(publisher, prefix, versionId, 'promote') };
         },
         progress: async (p) => {
-          if ((p.phase === 'train' || p.phase === 'refit') && p.epoch) console.log(`  ${p.phase === 'train' ? 'gate fit' : 'refit'} epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
+          if ((p.phase === 'train' || p.phase === 'refit') && p.epoch)
+            console.log(`  ${p.phase === 'train' ? 'gate fit' : 'refit'} epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}: loss ${p.loss?.toFixed(2)}`);
         },
       },
       { requestedBy: 'bench', ...(Object.keys(overrides).length === 0 ? {} : { train: overrides }) },
@@ -178,7 +177,9 @@ try {
     console.log(
       `run ${run}: ${result.status} version ${result.versionId} (${version.architecture}) on ${version.backend}, served model trained on ${version.trainingRatings} ratings; ` +
         `gate fit on ${result.gate.trainingRatings}, nDCG@10 ${result.gate.holdoutNdcg.toFixed(4)} on ${result.gate.holdoutRatings} held-out ratings` +
-        (result.activeValidationNdcg === null ? '' : `; ${result.validationNdcg.toFixed(4)} vs active ${result.activeValidationNdcg.toFixed(4)} (its ${result.gate.activeScored}) on ${result.gate.comparedRatings}`),
+        (result.activeValidationNdcg === null
+          ? ''
+          : `; ${result.validationNdcg.toFixed(4)} vs active ${result.activeValidationNdcg.toFixed(4)} (its ${result.gate.activeScored}) on ${result.gate.comparedRatings}`),
     );
 
     let hotSwap: { ms: number; toSwap: number; toAnswer: number; overlap: number; total: number } | undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 /** Deterministic pseudo-random numbers, so every run builds the same catalogue. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Words kept as they are when a real title is copied into a generated one: they give names their shape. */
@@ -50,4 +50,3 @@ export async function scaledCatalogue(dir: string, total: number): Promise<strin
   await symlink(join(dir, 'ratings.csv'), join(out, 'ratings.csv'));
   return out;
 }
-

@@ -38,9 +38,33 @@ values.dir ??= await movieLensOrStop();
 
 /** Bad input the search must answer with an empty list or a short error, never slowly. */
 export const BAD_INPUT: readonly string[] = [
-  '!!!', '?', '***', '--', "'; --", '1', '42', '0000', '123456789', '2001', 'a', 'x'.repeat(200), 'godfather '.repeat(100),
-  'godfather '.repeat(20).trim(), 'the', 'of the', 'Тот самый Münchhausen ゴジラ', 'amélie 東京 物語', '🎬🍿', '🎬 matrix', 'matrix 🎬🍿 1999',
-  "' OR 1=1 --", "godfather'; DROP TABLE titles; --", 'toy%story', 'toy_story', '\\', 'SELECT * FROM titles',
+  '!!!',
+  '?',
+  '***',
+  '--',
+  "'; --",
+  '1',
+  '42',
+  '0000',
+  '123456789',
+  '2001',
+  'a',
+  'x'.repeat(200),
+  'godfather '.repeat(100),
+  'godfather '.repeat(20).trim(),
+  'the',
+  'of the',
+  'Тот самый Münchhausen ゴジラ',
+  'amélie 東京 物語',
+  '🎬🍿',
+  '🎬 matrix',
+  'matrix 🎬🍿 1999',
+  "' OR 1=1 --",
+  "godfather'; DROP TABLE titles; --",
+  'toy%story',
+  'toy_story',
+  '\\',
+  'SELECT * FROM titles',
 ];
 
 function serverUrl(database: string): string {
@@ -69,7 +93,10 @@ async function runSet(prisma: PrismaClient, set: readonly RelevanceQuery[], titl
       const started = performance.now();
       const results = await searchTitles(prisma, run.query.query, { limit: 10 });
       run.ms.push(performance.now() - started);
-      run.rank = rankOf(results.map((r) => r.id), titleIds.get(run.query.movielensId) ?? -1);
+      run.rank = rankOf(
+        results.map((r) => r.id),
+        titleIds.get(run.query.movielensId) ?? -1,
+      );
     }
   }
   return runs;
@@ -92,9 +119,23 @@ function report(runs: readonly Run[], label: string): void {
     console.log(`  ${kind.padEnd(13)} ${cell(of('tune'))}   ${cell(of('held-out'))}   ${cell(of('all'))}`);
   }
   console.log(`${label}: latency per kind (limit 10)`);
-  for (const kind of kinds) console.log(latencyLine(kind, runs.filter((r) => r.query.kind === kind).flatMap((r) => r.ms)));
-  console.log(latencyLine('all', runs.flatMap((r) => r.ms)));
-  const slowest = runs.map((r) => ({ q: r.query.query, ms: Math.max(...r.ms) })).sort((a, b) => b.ms - a.ms).slice(0, 6);
+  for (const kind of kinds)
+    console.log(
+      latencyLine(
+        kind,
+        runs.filter((r) => r.query.kind === kind).flatMap((r) => r.ms),
+      ),
+    );
+  console.log(
+    latencyLine(
+      'all',
+      runs.flatMap((r) => r.ms),
+    ),
+  );
+  const slowest = runs
+    .map((r) => ({ q: r.query.query, ms: Math.max(...r.ms) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 6);
   console.log(`  slowest: ${slowest.map((s) => `${JSON.stringify(s.q)} ${s.ms.toFixed(1)} ms`).join(', ')}`);
   if (!values.misses) return;
   for (const r of runs.filter((x) => x.query.split === 'tune' && x.rank !== 1)) console.log(`  miss [${r.query.kind}] ${JSON.stringify(r.query.query)} -> ${r.query.title}: rank ${r.rank ?? '>10'}`);
@@ -155,7 +196,11 @@ async function measureCatalogue(dir: string, label: string, set: readonly Releva
 
 const set = await loadRelevanceSet();
 const rounds = Number(values.rounds);
-console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${type()}, node ${process.version}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 await measureCatalogue(values.dir!, 'ml-latest-small', set, rounds);
 const total = Number(values.titles);
 if (total > 0) {
@@ -166,4 +211,8 @@ if (total > 0) {
     await rm(scaled, { recursive: true, force: true });
   }
 }
-console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -88,7 +88,11 @@ const flooder = { id: '500000000000900002', username: 'flooder' };
 const RATING_EMOJI = ['😍', '👍', '😐', '👎'];
 const WORDS = ['the', 'star', 'love', 'night', 'war', 'man', 'toy', 'ti', 'dark', 'x', 'story', 'blue', 'a', 'lo', 'se', 'godf', 'matrix', 'alien'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** A minimal Chrome DevTools Protocol client for the bot's inspector (forced GC, memory, heap snapshots). */
 class Inspector {
@@ -219,7 +223,10 @@ async function seed(services: Services): Promise<void> {
   const child = spawnManaged(process.execPath, [BIN, 'seed'], { env: appEnv(services), cwd: ROOT });
   const code = await child.exited;
   if (code !== 0) throw new Error(`tastebud seed exited with ${code}:\n${child.output().slice(-3000)}`);
-  const lines = child.output().split('\n').filter((l) => /imported|made a|embedded|first training|Ready/.test(l));
+  const lines = child
+    .output()
+    .split('\n')
+    .filter((l) => /imported|made a|embedded|first training|Ready/.test(l));
   console.log(`seed (${((performance.now() - t0) / 1000).toFixed(0)} s): ${lines.map((l) => l.trim()).join(' | ')}`);
 }
 
@@ -245,8 +252,7 @@ async function personalise(emu: DiscordEmulator, db: pg.Pool, raters: readonly {
     }),
   );
   const ids = raters.map((m) => m.id);
-  const vectors = async () =>
-    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM user_vectors v JOIN users u ON u.id = v.user_id WHERE u.external_id = ANY($1)', [ids])).rows[0]!.n);
+  const vectors = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM user_vectors v JOIN users u ON u.id = v.user_id WHERE u.external_id = ANY($1)', [ids])).rows[0]!.n);
   await waitUntil(async () => (await vectors()) === ids.length, 'every member vector built by the worker', 300_000, 500);
   console.log(`personalised: ${ids.length} members rated ${jobs.length} titles with /rate; ${await vectors()} member vectors built (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
@@ -341,7 +347,10 @@ async function flood(emu: DiscordEmulator, messageIds: readonly string[], until:
 /** The flooder's ratings as the database holds them vs as "latest held reaction per title" decides them. */
 async function floodRatings(db: pg.Pool, state: Flood): Promise<{ titles: number; wrong: number }> {
   const titleOf = new Map(
-    (await db.query<{ message_id: string; title_id: number }>('SELECT message_id, title_id FROM suggestions WHERE message_id = ANY($1)', [[...state.held.keys()]])).rows.map((r) => [r.message_id, r.title_id]),
+    (await db.query<{ message_id: string; title_id: number }>('SELECT message_id, title_id FROM suggestions WHERE message_id = ANY($1)', [[...state.held.keys()]])).rows.map((r) => [
+      r.message_id,
+      r.title_id,
+    ]),
   );
   const expected = new Map<number, { value: number; seq: number }>();
   for (const [messageId, { emoji, seq }] of state.held) {
@@ -351,7 +360,10 @@ async function floodRatings(db: pg.Pool, state: Flood): Promise<{ titles: number
     if ((expected.get(titleId)?.seq ?? -1) < seq) expected.set(titleId, { value: meaning.value, seq });
   }
   const stored = new Map(
-    (await db.query<{ title_id: number; value: number }>('SELECT r.title_id, r.value FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.external_id = $1', [flooder.id])).rows.map((r) => [r.title_id, r.value]),
+    (await db.query<{ title_id: number; value: number }>('SELECT r.title_id, r.value FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.external_id = $1', [flooder.id])).rows.map((r) => [
+      r.title_id,
+      r.value,
+    ]),
   );
   let wrong = 0;
   for (const [titleId, { value }] of expected) if (stored.get(titleId) !== value) wrong++;
@@ -360,7 +372,9 @@ async function floodRatings(db: pg.Pool, state: Flood): Promise<{ titles: number
 }
 async function main() {
   console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`);
-  console.log(`soak: ${durationMs / 1000} s, ${memberCount} members, ${concurrency} concurrent drivers; hostile members: ${hostile ? `a key holder at ${keyRate} keystrokes/s, a flooder at ${floodRate} reaction events/s` : 'none'}`);
+  console.log(
+    `soak: ${durationMs / 1000} s, ${memberCount} members, ${concurrency} concurrent drivers; hostile members: ${hostile ? `a key holder at ${keyRate} keystrokes/s, a flooder at ${floodRate} reaction events/s` : 'none'}`,
+  );
   console.log(
     throttled
       ? `throttles (production defaults): autocomplete ${THROTTLE_DEFAULTS.autocomplete} searches and reactions ${THROTTLE_DEFAULTS.reactions} writes per member per ${THROTTLE_DEFAULTS.windowSeconds} s`
@@ -426,7 +440,11 @@ async function main() {
   );
 
   const rowVisible = async (messageId: string, discordId: string, emoji: string) => {
-    const r = await db.query('SELECT 1 FROM suggestion_reactions sr JOIN users u ON u.id = sr.user_id WHERE sr.message_id = $1 AND u.external_id = $2 AND sr.emoji = $3', [messageId, discordId, emoji]);
+    const r = await db.query('SELECT 1 FROM suggestion_reactions sr JOIN users u ON u.id = sr.user_id WHERE sr.message_id = $1 AND u.external_id = $2 AND sr.emoji = $3', [
+      messageId,
+      discordId,
+      emoji,
+    ]);
     return (r.rowCount ?? 0) > 0;
   };
 
@@ -555,9 +573,7 @@ async function main() {
   const adds = scaleAdds();
   const scaled = recommends.filter((r) => !isShed(r));
   const shed = recommends.length - scaled.length;
-  const rateableAfter = scaled
-    .map((r) => Math.max(...r.it.followUps().map((m) => Math.max(...(adds.get(m.id) ?? [Infinity])))) - r.at)
-    .sort((a, b) => a - b);
+  const rateableAfter = scaled.map((r) => Math.max(...r.it.followUps().map((m) => Math.max(...(adds.get(m.id) ?? [Infinity])))) - r.at).sort((a, b) => a - b);
   const expected = expectedHeld();
   const actual = await storedHeld();
   const missing = [...expected].filter((k) => !actual.has(k)).length;
@@ -580,7 +596,10 @@ async function main() {
   if (hostile) {
     const windows = elapsedS / THROTTLE_DEFAULTS.windowSeconds;
     console.log(
-      `key holder: ${keys.sent} keystrokes (${(keys.sent / elapsedS).toFixed(1)}/s); answered with choices ${keys.withChoices}, of them new questions (searches) ${keys.searched} = ${(keys.searched / windows).toFixed(1)} per ${THROTTLE_DEFAULTS.windowSeconds} s (budget ${throttled ? THROTTLE_DEFAULTS.autocomplete : 1000}), the rest from the cache; with no choices ${keys.empty}; failed ${keys.failed}; answer p50 ${percentile([...keys.latency].sort((a, b) => a - b), 50).toFixed(1)} ms`,
+      `key holder: ${keys.sent} keystrokes (${(keys.sent / elapsedS).toFixed(1)}/s); answered with choices ${keys.withChoices}, of them new questions (searches) ${keys.searched} = ${(keys.searched / windows).toFixed(1)} per ${THROTTLE_DEFAULTS.windowSeconds} s (budget ${throttled ? THROTTLE_DEFAULTS.autocomplete : 1000}), the rest from the cache; with no choices ${keys.empty}; failed ${keys.failed}; answer p50 ${percentile(
+        [...keys.latency].sort((a, b) => a - b),
+        50,
+      ).toFixed(1)} ms`,
     );
     console.log(
       `flooder: ${flooded.sent} reaction events (${(flooded.sent / elapsedS).toFixed(1)}/s, budget ${(throttled ? THROTTLE_DEFAULTS.reactions : 1000) / THROTTLE_DEFAULTS.windowSeconds}/s); database held every reaction ${drainedS.toFixed(1)} s after the load stopped; ratings of ${floodCheck.titles} titles, ${floodCheck.wrong} not the latest held reaction`,

@@ -148,11 +148,39 @@ async function main(): Promise<void> {
     const scratch = await createScratchDatabase(`scale_${size}`);
     try {
       console.log(`${size}: generating and importing (scale ${scale.toFixed(4)} of ml-32m) ...`);
-      const setup = await child<{ counts: { ratings: number; users: number; movies: number }; importMs: number }>(['--child', 'setup', '--scale', String(scale), '--dir', dir, '--url', scratch.url, '--seed', values.seed]);
+      const setup = await child<{ counts: { ratings: number; users: number; movies: number }; importMs: number }>([
+        '--child',
+        'setup',
+        '--scale',
+        String(scale),
+        '--dir',
+        dir,
+        '--url',
+        scratch.url,
+        '--seed',
+        values.seed,
+      ]);
       console.log(`${size}: retraining ...`);
-      const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>(['--child', 'retrain', '--url', scratch.url, ...(values.backend ? ['--backend', values.backend] : [])]);
+      const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>([
+        '--child',
+        'retrain',
+        '--url',
+        scratch.url,
+        ...(values.backend ? ['--backend', values.backend] : []),
+      ]);
       const phasesS = Object.fromEntries(Object.entries(retrain.phaseMs).map(([phase, ms]) => [phase, ms / 1000]));
-      rows.push({ size, ratings: setup.counts.ratings, users: setup.counts.users, titles: setup.counts.movies, importS: setup.importMs / 1000, retrainS: retrain.wallMs / 1000, retrainCpuS: retrain.cpuS, phasesS, peakRssMb: retrain.peakRssMb, ndcg: retrain.ndcg });
+      rows.push({
+        size,
+        ratings: setup.counts.ratings,
+        users: setup.counts.users,
+        titles: setup.counts.movies,
+        importS: setup.importMs / 1000,
+        retrainS: retrain.wallMs / 1000,
+        retrainCpuS: retrain.cpuS,
+        phasesS,
+        peakRssMb: retrain.peakRssMb,
+        ndcg: retrain.ndcg,
+      });
       console.log(`${size}: retrain ${(retrain.wallMs / 1000).toFixed(1)} s (CPU ${retrain.cpuS.toFixed(1)} s), peak RSS ${retrain.peakRssMb.toFixed(0)} MB`);
     } finally {
       await scratch.drop();

@@ -63,7 +63,11 @@ const pct = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}`);
-console.log(`backend ${backend}, architecture ${values.architecture}; ${ratings.length} ratings, ${titleIds.length} titles; ${epochWall.length} epochs over ${values.runs} runs (epochs per run: ${runEpochs.join(', ')})`);
+console.log(
+  `backend ${backend}, architecture ${values.architecture}; ${ratings.length} ratings, ${titleIds.length} titles; ${epochWall.length} epochs over ${values.runs} runs (epochs per run: ${runEpochs.join(', ')})`,
+);
 console.log(`seconds per epoch (incl. validation), wall: median ${pct(epochWall, 50).toFixed(2)}, p95 ${pct(epochWall, 95).toFixed(2)}, p99 ${pct(epochWall, 99).toFixed(2)}`);
 console.log(`seconds per epoch, process CPU: median ${pct(epochCpu, 50).toFixed(2)}, p95 ${pct(epochCpu, 95).toFixed(2)}, p99 ${pct(epochCpu, 99).toFixed(2)}`);
-console.log(`seconds per training run: wall median ${pct(runWall, 50).toFixed(1)} (max ${Math.max(...runWall).toFixed(1)}), CPU median ${pct(runCpu, 50).toFixed(1)} (max ${Math.max(...runCpu).toFixed(1)})`);
+console.log(
+  `seconds per training run: wall median ${pct(runWall, 50).toFixed(1)} (max ${Math.max(...runWall).toFixed(1)}), CPU median ${pct(runCpu, 50).toFixed(1)} (max ${Math.max(...runCpu).toFixed(1)})`,
+);

@@ -85,7 +85,12 @@ async function validate(sessions: Sessions): Promise<{ best: Variant; ndcg: numb
     const warm = [...new Set(carve.train.map((r) => rowOf.get(r.titleId)!))].sort((a, b) => a - b);
     variants.forEach((variant, i) => {
       const recommender = modelRecommender(withContent(models[pairs.findIndex((p) => p.l2 === variant.l2 && p.dimension === variant.dimension)]!, dataset, warm, variant.contentWeight));
-      perVariant[i]!.push(score(listsOf((h) => recommender.recommend(h, K), carve.train), carve));
+      perVariant[i]!.push(
+        score(
+          listsOf((h) => recommender.recommend(h, K), carve.train),
+          carve,
+        ),
+      );
     });
   }
   let result = { best: variants[0]!, ndcg: -1 };
@@ -145,7 +150,10 @@ function tuneKnn(): { neighbours: number; ndcg: number } {
   for (const neighbours of [50, 100, 200, 400]) {
     const xs = [...carves.values()].map((carve) => {
       const knn = itemKnnRecommender(carve.train, titleIds, { neighbours });
-      return score(listsOf((h) => knn.recommend(h, K), carve.train), carve);
+      return score(
+        listsOf((h) => knn.recommend(h, K), carve.train),
+        carve,
+      );
     });
     console.log(`  item-kNN neighbours ${neighbours}: validation nDCG@${K} ${mean(xs).toFixed(4)}`);
     if (mean(xs) > best.ndcg) best = { neighbours, ndcg: mean(xs) };

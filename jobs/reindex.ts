@@ -15,7 +15,6 @@ export interface ReindexDeps {
   logger?: Logger;
 }
 
-
 /**
  * Rebuilds the HNSW index of the active version from its stored title vectors (no TF.js needed), with
  * the current HNSW settings, replaces its index artifact (sha256 and size updated with it) and tells the

@@ -11,9 +11,7 @@ export interface UserEmbeddingDeps {
 }
 
 export type UserEmbeddingResult =
-  | { status: 'stored'; userId: number; versionId: number; ratings: number }
-  | { status: 'cleared'; userId: number; versionId: number }
-  | { status: 'skipped'; userId: number; reason: string };
+  { status: 'stored'; userId: number; versionId: number; ratings: number } | { status: 'cleared'; userId: number; versionId: number } | { status: 'skipped'; userId: number; reason: string };
 
 /** Single-bigint advisory keys of user-vector writes (the rating store uses the two-int key space). */
 const USER_VECTOR_LOCK_BASE = 1_000_000_000_000n;

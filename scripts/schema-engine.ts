@@ -18,9 +18,11 @@ export interface SchemaEngineHandle {
 const noFilters = { externalTables: [], externalEnums: [] };
 
 /** Node has WebAssembly at run time; the project's type libraries (ES2023, no DOM) only declare its namespace. */
-const { instantiate } = (globalThis as unknown as {
-  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> };
-}).WebAssembly;
+const { instantiate } = (
+  globalThis as unknown as {
+    WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> };
+  }
+).WebAssembly;
 
 export async function openSchemaEngine(databaseUrl: string): Promise<SchemaEngineHandle> {
   const glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');

@@ -9,16 +9,18 @@ export class ConfigError extends Error {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 /** Per-member budgets of the throttled doors (per {@link THROTTLE_DEFAULTS.windowSeconds} s). */
 export const THROTTLE_DEFAULTS = { autocomplete: 20, reactions: 30, windowSeconds: 10 } as const;
@@ -36,7 +38,10 @@ const settings = z.object({
   DATABASE_URL: optional(url(['postgresql:', 'postgres:'])),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   /** Prefix for every BullMQ key, so several deployments (or test runs) can share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/, 'may hold letters, digits, _ - and :').default('tastebud'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w:-]+$/, 'may hold letters, digits, _ - and :')
+    .default('tastebud'),
   DISCORD_TOKEN: optional(z.string().min(10, 'looks too short to be a bot token')),
   DISCORD_APPLICATION_ID: optional(snowflake),
   DISCORD_GUILD_ID: optional(snowflake),
@@ -52,7 +57,10 @@ const settings = z.object({
   ),
   EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
   MODELS_DIR: z.string().min(1).default('data/models'),
-  ALLOW_REMOTE_MODELS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  ALLOW_REMOTE_MODELS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   TF_BACKEND: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
   HNSW_M: int(4, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
@@ -89,10 +97,18 @@ const settings = z.object({
   RAWG_API_URL: url(['http:', 'https:']).default('https://api.rawg.io/api'),
   OPENLIBRARY_API_URL: url(['http:', 'https:']).default('https://openlibrary.org'),
   /** Open Library needs no key; `false` turns it off. */
-  OPENLIBRARY_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  OPENLIBRARY_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   MUSICBRAINZ_API_URL: url(['http:', 'https:']).default('https://musicbrainz.org/ws/2'),
   /** An email or URL MusicBrainz can reach the operator at; it goes into the User-Agent. Unset: MusicBrainz is off. */
-  MUSICBRAINZ_CONTACT: optional(z.string().min(3).regex(/^[^\s()]+$/, 'must be an email address or URL without spaces or brackets')),
+  MUSICBRAINZ_CONTACT: optional(
+    z
+      .string()
+      .min(3)
+      .regex(/^[^\s()]+$/, 'must be an email address or URL without spaces or brackets'),
+  ),
   /** How long provider responses are reused from the database cache. */
   PROVIDER_CACHE_TTL_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
   /** How long one provider request may take before it counts as failed. */
@@ -102,13 +118,23 @@ const settings = z.object({
   /** Keys from the environment: comma-separated `name:scope:secret` (secret at least 24 characters). */
   API_KEYS: optional(z.string().transform((value, ctx) => parseApiKeys(value, ctx))),
   /** Origins allowed to call the API from a browser, comma-separated; unset = CORS closed. */
-  API_CORS_ORIGINS: optional(z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))),
+  API_CORS_ORIGINS: optional(
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  ),
   /** Requests per key per API_RATE_WINDOW_SECONDS. */
   API_RATE_LIMIT: int(1, 100_000).default(600),
   API_RATE_WINDOW_SECONDS: int(1, 3600).default(60),
   API_BODY_LIMIT_BYTES: int(1024, 10_000_000).default(65_536),
   /** `true` behind a reverse proxy: X-Forwarded-Proto/-For are believed (https marks the dashboard cookie Secure). */
-  API_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  API_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Signs the /dashboard session cookie (at least 32 characters); unset: a random one per start, so restarts log admins out. */
   DASHBOARD_SESSION_SECRET: optional(z.string().min(32, 'needs at least 32 characters (e.g. openssl rand -base64 48)')),
   /** How long a /dashboard login lasts, in hours. */
@@ -140,7 +166,11 @@ export interface ConfiguredApiKey {
 
 function parseApiKeys(value: string, ctx: z.RefinementCtx): ConfiguredApiKey[] {
   const keys: ConfiguredApiKey[] = [];
-  for (const [i, entry] of value.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+  for (const [i, entry] of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .entries()) {
     const [name, scope, ...rest] = entry.split(':');
     const secret = rest.join(':');
     // Never echo the entry: it holds a secret.

@@ -53,9 +53,7 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
 export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'discord' | 'databaseUrl' | 'redisUrl' | 'providers' | 'api'>>, name = 'tastebud'): Logger {
   const providerKeys = [config.providers?.tmdb.token, config.providers?.rawg.apiKey];
   const apiKeys = [...(config.api?.keys.map((k) => k.secret) ?? []), config.api?.dashboardSessionSecret];
-  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys, ...apiKeys].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  const secrets = [config.discord?.token, passwordOf(config.databaseUrl), passwordOf(config.redisUrl), ...providerKeys, ...apiKeys].filter((s): s is string => typeof s === 'string' && s.length > 0);
   return pino(
     {
       name,

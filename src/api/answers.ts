@@ -100,15 +100,23 @@ function cacheCounter(registry: Registry): Counter<'result'> {
 export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
-  const lists = options.cache === false ? undefined : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, maxSize: RANKED_LIST_CACHE.maxBytes, sizeCalculation: rankedListBytes, ttl: RANKED_LIST_CACHE.ttlMs });
+  const lists =
+    options.cache === false
+      ? undefined
+      : new LRUCache<string, CachedList>({ max: RANKED_LIST_CACHE.max, maxSize: RANKED_LIST_CACHE.maxBytes, sizeCalculation: rankedListBytes, ttl: RANKED_LIST_CACHE.ttlMs });
   const lookups = options.registry ? cacheCounter(options.registry) : undefined;
 
   const catalogOf = async (snapshot: ServingSnapshot | undefined) => snapshot?.catalog ?? (await loadCatalog(prisma));
-  const genreOf = (catalog: MemoryCatalog, genre: string | undefined) =>
-    genre === undefined ? undefined : matchGenre(genre, new Set(catalog.all().flatMap((t) => t.genres)));
+  const genreOf = (catalog: MemoryCatalog, genre: string | undefined) => (genre === undefined ? undefined : matchGenre(genre, new Set(catalog.all().flatMap((t) => t.genres))));
 
   /** The member's whole ranked list under the snapshot (popular titles before any model). */
-  const rank = async (userId: number, snapshot: ServingSnapshot | undefined, catalog: MemoryCatalog, filter: { genre: string | undefined; kind: string | undefined; exclude: number[] }, first: number): Promise<RankedList> => {
+  const rank = async (
+    userId: number,
+    snapshot: ServingSnapshot | undefined,
+    catalog: MemoryCatalog,
+    filter: { genre: string | undefined; kind: string | undefined; exclude: number[] },
+    first: number,
+  ): Promise<RankedList> => {
     const history = await users.history(userId);
     if (!history) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
     // Excluded titles count as hidden for this request only, so every page of the list agrees with the others.

@@ -45,7 +45,8 @@ function toBody(error: unknown): { status: number; body: ApiErrorBody } | undefi
   if (error instanceof ApiError) return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message, field: error.entity } };
   if (error instanceof ScoreError) return { status: 400, body: { error: 'invalid', message: error.message, field: 'value' } };
-  if (error instanceof SearchQueryError) return { status: 400, body: { error: 'invalid', message: error.message, field: /kind/i.test(error.message) ? 'kind' : /limit/i.test(error.message) ? 'n' : 'q' } };
+  if (error instanceof SearchQueryError)
+    return { status: 400, body: { error: 'invalid', message: error.message, field: /kind/i.test(error.message) ? 'kind' : /limit/i.test(error.message) ? 'n' : 'q' } };
   if (error instanceof InputError) {
     const field = error.field ? (FIELD_NAMES[error.field] ?? error.field) : undefined;
     return { status: 400, body: { error: 'invalid', message: error.message, ...(field ? { field } : {}) } };
@@ -72,7 +73,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ error: 'internal', message: 'Something went wrong on our side; it has been logged.' });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}; see /api/docs.` }),
-  );
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}; see /api/docs.` }));
 }

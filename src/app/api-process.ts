@@ -77,7 +77,14 @@ async function startServing(options: ApiProcessOptions, prisma: import('../db/cl
   opened.push({ name: 'Redis', close: async () => redis.disconnect() });
   const queues = createQueues(config.redisUrl, config.queuePrefix, { failedJobRetentionDays: config.failedJobRetentionDays });
   opened.push({ name: 'the queues', close: () => queues.close() });
-  const serving = createServingModel({ prisma, redisUrl: config.redisUrl, prefix: config.queuePrefix, deserialize: deserializeModel, logger: logger.child({ component: 'serving' }), ef: config.hnsw.ef });
+  const serving = createServingModel({
+    prisma,
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    deserialize: deserializeModel,
+    logger: logger.child({ component: 'serving' }),
+    ef: config.hnsw.ef,
+  });
   opened.push({ name: 'the serving model', close: () => serving.stop() });
   const metrics = createLoopMetrics({ labels: { service: 'api' } });
   serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
@@ -113,7 +120,9 @@ async function startServing(options: ApiProcessOptions, prisma: import('../db/cl
 /** DASHBOARD_SESSION_SECRET, or a random one for this start (with a warning: restarts then end every dashboard session). */
 async function dashboardSessionSecret(config: Config, logger: Logger): Promise<string> {
   if (config.api.dashboardSessionSecret) return config.api.dashboardSessionSecret;
-  logger.warn('DASHBOARD_SESSION_SECRET is not set: using a random one until this process stops, so a restart logs dashboard users out; set DASHBOARD_SESSION_SECRET (32+ characters) to keep sessions across restarts and API processes');
+  logger.warn(
+    'DASHBOARD_SESSION_SECRET is not set: using a random one until this process stops, so a restart logs dashboard users out; set DASHBOARD_SESSION_SECRET (32+ characters) to keep sessions across restarts and API processes',
+  );
   const { randomBytes } = await import('node:crypto');
   return randomBytes(32).toString('base64url');
 }

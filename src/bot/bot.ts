@@ -185,11 +185,13 @@ interface TrackedHandlers {
 function trackHandlers(logger: Logger): TrackedHandlers {
   const inFlight = new Set<Promise<unknown>>();
   return {
-    track: (handler) => (...args) => {
-      const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
-      inFlight.add(running);
-      void running.finally(() => inFlight.delete(running));
-    },
+    track:
+      (handler) =>
+      (...args) => {
+        const running = handler(...args).catch((error: unknown) => logger.error({ err: error }, 'event handler failed'));
+        inFlight.add(running);
+        void running.finally(() => inFlight.delete(running));
+      },
     settled: () => Promise.allSettled([...inFlight]),
   };
 }
@@ -229,7 +231,10 @@ function listen(bot: BotParts, ctx: BotContext, ratings: RatingStore): void {
   // Every IDENTIFY (start, or a new session after an invalidated one) may have missed reaction events;
   // a RESUME replays them, so only READY needs reconciling.
   client.on(Events.ShardReady, () => void reconciler.schedule(config.reconcileWindowDays ?? 14));
-  client.on(Events.ShardReady, track(() => movieNights.reconcile()));
+  client.on(
+    Events.ShardReady,
+    track(() => movieNights.reconcile()),
+  );
 }
 
 async function startBot(bot: BotParts): Promise<void> {

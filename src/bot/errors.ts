@@ -20,4 +20,3 @@ export class UnknownTitleError extends UserFacingError {
     );
   }
 }
-

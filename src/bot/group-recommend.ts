@@ -20,7 +20,10 @@ export async function groupSuggestions(users: UserSource, model: RecommenderSnap
   const members: GroupMember[] = request.members.map((m) => {
     const history = histories.get(m.discordId)!;
     const known = model ? history.ratings.filter((r) => model.recommender.titleVector(r.titleId)) : [];
-    const loved = [...history.ratings].filter((r) => r.value >= 5).sort((a, b) => b.ratedAt - a.ratedAt).slice(0, LOVED_TITLES);
+    const loved = [...history.ratings]
+      .filter((r) => r.value >= 5)
+      .sort((a, b) => b.ratedAt - a.ratedAt)
+      .slice(0, LOVED_TITLES);
     return {
       id: m.discordId,
       displayName: m.name,

@@ -24,9 +24,7 @@ function genresLine(title: Pick<TitleSummary, 'genres'>): string {
 }
 
 function averageLine(title: Pick<TitleSummary, 'ratingMean' | 'ratingCount'>): string {
-  return title.ratingMean == null || title.ratingCount === 0
-    ? 'not rated yet'
-    : `${title.ratingMean.toFixed(1)}★ from ${title.ratingCount} rating${title.ratingCount === 1 ? '' : 's'}`;
+  return title.ratingMean == null || title.ratingCount === 0 ? 'not rated yet' : `${title.ratingMean.toFixed(1)}★ from ${title.ratingCount} rating${title.ratingCount === 1 ? '' : 's'}`;
 }
 
 /** "2 h 16 min" or "412 pages": the length a provider gave, or null. */
@@ -97,7 +95,9 @@ export function clip(text: string, max: number): string {
 export function quoteUserText(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this replaces
   const flat = clip(text.replace(/[\u0000-\u001f\u007f]/g, ' '), max);
-  return escapeMarkdown(flat).replace(/<([@#&])/g, '<\u200b$1').replace(/@(everyone|here)/gi, '@\u200b$1');
+  return escapeMarkdown(flat)
+    .replace(/<([@#&])/g, '<\u200b$1')
+    .replace(/@(everyone|here)/gi, '@\u200b$1');
 }
 
 /** A member's name as replies show it: their username, escaped like every other member text (`_` and `*` are Markdown). */

@@ -71,11 +71,16 @@ export function createMovieNights(deps: MovieNightDeps) {
   /** Edits the night's scheduled event; a failure is logged, never fatal (the event is a convenience). */
   async function editEvent(night: Night, body: Record<string, unknown>): Promise<void> {
     if (!night.eventId) return;
-    await client.rest.patch(Routes.guildScheduledEvent(night.guildId, night.eventId), { body }).catch((error: unknown) => logger.warn({ err: error, nightId: night.id }, 'could not update the scheduled event'));
+    await client.rest
+      .patch(Routes.guildScheduledEvent(night.guildId, night.eventId), { body })
+      .catch((error: unknown) => logger.warn({ err: error, nightId: night.id }, 'could not update the scheduled event'));
   }
 
   async function schedule(kind: MovieNightJob['kind'], nightId: number, delayMs: number): Promise<void> {
-    await withQueueTimeout('scheduling a movie night job', deps.queue.add(kind, { kind, nightId }, { jobId: `${kind}-${nightId}`, delay: Math.max(0, delayMs), attempts: 3, backoff: { type: 'exponential', delay: 2_000 } }));
+    await withQueueTimeout(
+      'scheduling a movie night job',
+      deps.queue.add(kind, { kind, nightId }, { jobId: `${kind}-${nightId}`, delay: Math.max(0, delayMs), attempts: 3, backoff: { type: 'exponential', delay: 2_000 } }),
+    );
   }
 
   const service = {
@@ -144,7 +149,10 @@ export function createMovieNights(deps: MovieNightDeps) {
         });
         if (titles.length === 0) {
           await store.reopenJoining(night.id);
-          await interaction.editReply({ content: 'I found nothing to propose for this group (every matching title is rated or hidden by someone?). Try another genre, or `include-seen`.', allowedMentions: NO_MENTIONS });
+          await interaction.editReply({
+            content: 'I found nothing to propose for this group (every matching title is rated or hidden by someone?). Try another genre, or `include-seen`.',
+            allowedMentions: NO_MENTIONS,
+          });
           return;
         }
         const neutral = (titles[0]?.candidate.neutralMembers ?? []).map((id) => quoteUserText(memberNames.get(id) ?? 'someone', 40));
@@ -153,7 +161,9 @@ export function createMovieNights(deps: MovieNightDeps) {
           `Only members who joined with ${JOIN_EMOJI} before the pick vote; other reactions are not counted, because the candidates were chosen for the people who joined.`,
           neutral.length > 0 ? `${neutral.join(', ')}: no ratings yet, so counted neutral — use \`/onboard\` to rate a few titles.` : '',
           night.startsAt ? `Voting closes ${formatWhen(night.startsAt, deps.timezone)}, or when the host runs \`/movienight close\`.` : 'Voting closes when the host runs `/movienight close`.',
-        ].filter(Boolean).join('\n');
+        ]
+          .filter(Boolean)
+          .join('\n');
         await interaction.editReply({ content: clip(header, LIMITS.content), allowedMentions: NO_MENTIONS });
         posted = await postCandidates(interaction, night, titles, participants, memberNames);
         if (night.startsAt) await schedule('close', night.id, deps.closeDelayMs ?? night.startsAt.getTime() - Date.now());
@@ -176,7 +186,12 @@ export function createMovieNights(deps: MovieNightDeps) {
       const rateAt = night.startsAt ? night.startsAt.getTime() + EVENT_HOURS * 3_600_000 - Date.now() : EVENT_HOURS * 3_600_000;
       await schedule('rate', night.id, deps.rateDelayMs ?? rateAt);
       const lines = counts.map((c) => `${VOTE_EMOJI[c.position]} ${c.votes} vote${c.votes === 1 ? '' : 's'}`);
-      const how = result.winner.votes === 0 ? 'nobody voted, so the best group fit wins' : result.tied ? `${result.winner.votes} votes, tie broken by group fit` : `${result.winner.votes} vote${result.winner.votes === 1 ? '' : 's'}`;
+      const how =
+        result.winner.votes === 0
+          ? 'nobody voted, so the best group fit wins'
+          : result.tied
+            ? `${result.winner.votes} votes, tie broken by group fit`
+            : `${result.winner.votes} vote${result.winner.votes === 1 ? '' : 's'}`;
       return clip(`🎬 **Tonight: ${name}** (${how}).\n${lines.join(' · ')}\nAfter the movie I will ask each of you to rate it.`, LIMITS.content);
     },
 
@@ -201,11 +216,18 @@ export function createMovieNights(deps: MovieNightDeps) {
         try {
           if (night.state === 'joining') {
             const users = await reactionUsers(night.channelId, night.announcementId, JOIN_EMOJI);
-            await store.setParticipants(night.id, users.filter((u) => !u.bot).map((u) => ({ discordId: u.id, displayName: u.global_name ?? u.username })));
+            await store.setParticipants(
+              night.id,
+              users.filter((u) => !u.bot).map((u) => ({ discordId: u.id, displayName: u.global_name ?? u.username })),
+            );
           } else if (night.state === 'voting') {
             for (const c of await store.candidates(night.id)) {
               const users = await reactionUsers(night.channelId, c.messageId, VOTE_EMOJI[c.position]!);
-              await store.setVotes(night.id, c.id, users.filter((u) => !u.bot).map((u) => u.id));
+              await store.setVotes(
+                night.id,
+                c.id,
+                users.filter((u) => !u.bot).map((u) => u.id),
+              );
             }
           }
         } catch (error) {

@@ -84,4 +84,3 @@ export interface BotRecommender {
   /** Titles for a group (/movienight); absent in recommenders that do not rank for groups. */
   forGroup?(request: GroupRequest): Promise<GroupSuggestedTitle[]>;
 }
-

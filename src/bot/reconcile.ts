@@ -97,12 +97,7 @@ export interface ReconcilerOptions {
   now?: () => number;
 }
 
-const GONE_CODES = new Set<number | string>([
-  RESTJSONErrorCodes.UnknownMessage,
-  RESTJSONErrorCodes.UnknownChannel,
-  RESTJSONErrorCodes.MissingAccess,
-  RESTJSONErrorCodes.MissingPermissions,
-]);
+const GONE_CODES = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel, RESTJSONErrorCodes.MissingAccess, RESTJSONErrorCodes.MissingPermissions]);
 
 /**
  * Brings suggestion_reactions (and so ratings) in line with the reactions Discord reports: after a
@@ -415,7 +410,7 @@ export function prismaReconcileStore(prisma: PrismaClient, { servesGuild }: { se
     async recentSuggestions(since, afterMessageId, limit) {
       // Other shards' servers are skipped here, so a short answer still means "no more".
       const mine: SuggestionRef[] = [];
-      for (let after = afterMessageId; ; ) {
+      for (let after = afterMessageId; ;) {
         const rows = await prisma.suggestion.findMany({
           where: { createdAt: { gte: since } },
           orderBy: [{ createdAt: 'asc' }, { messageId: 'asc' }],

@@ -57,7 +57,12 @@ function replacedField(m: ActiveModelStatus): string {
 }
 
 function queuesField(status: AdminStatus): string {
-  const lines = status.queues.map((q) => `**${q.name}**: ${Object.entries(q.counts).map(([state, n]) => `${n} ${state}`).join(', ')}`);
+  const lines = status.queues.map(
+    (q) =>
+      `**${q.name}**: ${Object.entries(q.counts)
+        .map(([state, n]) => `${n} ${state}`)
+        .join(', ')}`,
+  );
   lines.push(`Outbox: ${status.outboxPending} event(s) waiting for Redis.`);
   return lines.join('\n');
 }

@@ -37,12 +37,7 @@ export async function resolveTitle(search: TitleSearch, raw: string, kind?: stri
 }
 
 function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Local matches that contain the typed text; fewer than this and the providers are asked too. */
@@ -101,7 +96,9 @@ export async function resolveTitleOrPick(ctx: Pick<BotContext, 'search' | 'catal
       titleId = await ctx.catalogue.addPicked(raw);
     } catch (error) {
       if (error instanceof ProviderError) {
-        throw new UserFacingError(`${picked.provider} could not give that title's details just now (${error.failure.replace('_', ' ')}), so it was not added. Try again in a minute, or pick a title already in the catalogue.`);
+        throw new UserFacingError(
+          `${picked.provider} could not give that title's details just now (${error.failure.replace('_', ' ')}), so it was not added. Try again in a minute, or pick a title already in the catalogue.`,
+        );
       }
       throw error;
     }

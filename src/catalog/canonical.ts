@@ -5,13 +5,51 @@
  */
 
 const NUMBER_WORDS = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
 ];
 const TENS: Record<string, number> = { thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 };
 const ORDINAL_WORDS = [
-  '', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth',
-  'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth', 'twentieth',
+  '',
+  'first',
+  'second',
+  'third',
+  'fourth',
+  'fifth',
+  'sixth',
+  'seventh',
+  'eighth',
+  'ninth',
+  'tenth',
+  'eleventh',
+  'twelfth',
+  'thirteenth',
+  'fourteenth',
+  'fifteenth',
+  'sixteenth',
+  'seventeenth',
+  'eighteenth',
+  'nineteenth',
+  'twentieth',
 ];
 
 const cardinals = new Map<string, string>([...NUMBER_WORDS.map((w, i) => [w, String(i)] as const), ...Object.entries(TENS).map(([w, n]) => [w, String(n)] as const)]);
@@ -20,8 +58,16 @@ const ordinals = new Map<string, string>(ORDINAL_WORDS.slice(1).map((w, i) => [w
 
 /** Words that mean the same thing written short or long, folded to one spelling on both sides. */
 const WORD_FORMS: Record<string, string> = {
-  ep: 'episode', eps: 'episode', pt: 'part', vol: 'volume', vols: 'volume', ch: 'chapter', chap: 'chapter',
-  dr: 'doctor', versus: 'vs', bk: 'book',
+  ep: 'episode',
+  eps: 'episode',
+  pt: 'part',
+  vol: 'volume',
+  vols: 'volume',
+  ch: 'chapter',
+  chap: 'chapter',
+  dr: 'doctor',
+  versus: 'vs',
+  bk: 'book',
 };
 
 /** Words after which a lone I, V or X is a sequel number ("Part I", "Episode V"), not a letter. */

@@ -6,14 +6,37 @@ import { canonicalWords } from './canonical.ts';
  * Italian, German, Portuguese, Dutch and Scandinavian. Matched case-insensitively after a final comma.
  */
 const TRAILING_ARTICLES = [
-  'the', 'a', 'an',
-  'le', 'la', 'les', "l'", 'un', 'une',
-  'el', 'los', 'las', 'una', 'uno',
-  'il', 'lo', 'i', 'gli',
-  'der', 'die', 'das', 'ein', 'eine',
-  'o', 'os', 'as',
-  'de', 'het', 'een',
-  'den', 'det',
+  'the',
+  'a',
+  'an',
+  'le',
+  'la',
+  'les',
+  "l'",
+  'un',
+  'une',
+  'el',
+  'los',
+  'las',
+  'una',
+  'uno',
+  'il',
+  'lo',
+  'i',
+  'gli',
+  'der',
+  'die',
+  'das',
+  'ein',
+  'eine',
+  'o',
+  'os',
+  'as',
+  'de',
+  'het',
+  'een',
+  'den',
+  'det',
 ];
 
 const trailingArticle = new RegExp(`^(.*\\S),\\s+(${TRAILING_ARTICLES.map((a) => a.replace("'", "['’]")).join('|')})$`, 'iu');
@@ -70,7 +93,14 @@ export function parseMovieLensTitle(title: string): ParsedTitle {
 export function parseGenres(genres: string): string[] {
   const trimmed = genres.trim();
   if (trimmed === '' || trimmed === '(no genres listed)') return [];
-  return [...new Set(trimmed.split('|').map((g) => g.trim()).filter((g) => g !== ''))];
+  return [
+    ...new Set(
+      trimmed
+        .split('|')
+        .map((g) => g.trim())
+        .filter((g) => g !== ''),
+    ),
+  ];
 }
 
 /** Letters NFKD does not split into a base letter and a mark. */
@@ -88,21 +118,23 @@ const fraction = new RegExp(`[${Object.keys(FRACTIONS).join('')}]`, 'gu');
  * "M*A*S*H" -> "m a s h", "WALL·E" -> "wall e"; `title_names.compact` then drops the spaces ("mash", "walle").
  */
 export function normaliseSearchText(text: string): string {
-  return text
-    .replace(fraction, (c) => FRACTIONS[c] ?? c)
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(foldedLetter, (c) => FOLDED_LETTERS[c] ?? c)
-    .replace(/['’‘ʼ`´]/gu, '')
-    // A period between digits separates them ("2.0"); anywhere else it ends an abbreviation or an initial.
-    .replace(/(?<=\d)\.(?=\d)/gu, ' ')
-    .replace(/\./gu, '')
-    .replace(/&/gu, ' and ')
-    // "Romeo + Juliet" is not "Romeo and Juliet" (1968): the plus sign tells them apart.
-    .replace(/\+/gu, ' plus ')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return (
+    text
+      .replace(fraction, (c) => FRACTIONS[c] ?? c)
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      .replace(foldedLetter, (c) => FOLDED_LETTERS[c] ?? c)
+      .replace(/['’‘ʼ`´]/gu, '')
+      // A period between digits separates them ("2.0"); anywhere else it ends an abbreviation or an initial.
+      .replace(/(?<=\d)\.(?=\d)/gu, ' ')
+      .replace(/\./gu, '')
+      .replace(/&/gu, ' and ')
+      // "Romeo + Juliet" is not "Romeo and Juliet" (1968): the plus sign tells them apart.
+      .replace(/\+/gu, ' plus ')
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim()
+  );
 }
 
 /** Subtitle separators: a lone I/V/X just before one closes its part of the name ("Star Trek V: The Final Frontier"). */
@@ -115,7 +147,13 @@ const SUBTITLE_SEPARATOR = /\s*[:;()[\]–—]\s*|\s+-\s+/u;
 export function canonicalSearchText(text: string): string {
   return text
     .split(SUBTITLE_SEPARATOR)
-    .map((part) => canonicalWords(normaliseSearchText(part).split(' ').filter((w) => w !== '')).join(' '))
+    .map((part) =>
+      canonicalWords(
+        normaliseSearchText(part)
+          .split(' ')
+          .filter((w) => w !== ''),
+      ).join(' '),
+    )
     .filter((part) => part !== '')
     .join(' ');
 }

@@ -79,7 +79,13 @@ function form(text: string, year: number | null, series: boolean): QueryForm {
     size: n <= 2 ? 'short' : n <= 4 ? 'brief' : 'full',
     // Words are letters and digits only, so quoting them keeps to_tsquery from reading anything as an operator.
     words: words.map((w, i) => `'${w}'${i === last && w.length >= 3 ? ':*' : ''}`).join(' & '),
-    numbers: words.some((w) => /^\d+$/u.test(w)) && words.length > 1 ? words.filter((w) => /^\d+$/u.test(w)).map((w) => `'${w}'`).join(' & ') : null,
+    numbers:
+      words.some((w) => /^\d+$/u.test(w)) && words.length > 1
+        ? words
+            .filter((w) => /^\d+$/u.test(w))
+            .map((w) => `'${w}'`)
+            .join(' & ')
+        : null,
   };
 }
 

@@ -31,7 +31,10 @@ export const SEARCH_WEIGHTS = {
  */
 export function matchingTitleIds(forms: readonly QueryForm[], kind: TitleKind | null, limit: number): Prisma.Sql {
   const perBranch = Math.max(BRANCH_LIMIT, limit);
-  return Prisma.join(forms.flatMap((form) => branches(form, kind, perBranch)), ' UNION ');
+  return Prisma.join(
+    forms.flatMap((form) => branches(form, kind, perBranch)),
+    ' UNION ',
+  );
 }
 
 /** Words in a large share of all names, in the languages of MovieLens titles. */
@@ -62,11 +65,7 @@ function branches(form: QueryForm, kind: TitleKind | null, limit: number): Prism
   if (form.year !== null) return [best(Prisma.sql`${prefix} OR ${words}`, Prisma.sql`y.rating_count DESC`)];
   // Exact first, then the most rated; a single character starts thousands of names (6,700 start with "m" among
   // 87k titles), too many to look up their ratings: the shortest of those come first.
-  const out = [
-    form.text.length === 1
-      ? best(prefix, Prisma.sql`length(n.compact), n.compact`)
-      : best(prefix, Prisma.sql`n.compact = ${compact} DESC, y.rating_count DESC`, true),
-  ];
+  const out = [form.text.length === 1 ? best(prefix, Prisma.sql`length(n.compact), n.compact`) : best(prefix, Prisma.sql`n.compact = ${compact} DESC, y.rating_count DESC`, true)];
   if (form.size === 'short' || onlyCommonWords(form.probe)) return out;
   out.push(best(Prisma.sql`n.compact % title_name_compact(${probe})`, Prisma.sql`similarity(n.compact, title_name_compact(${probe})) DESC`));
   if (form.size === 'full') {

@@ -42,7 +42,6 @@ function checkOptions(options: TitleSearchOptions): { kind: TitleKind | null; li
   return { kind, limit };
 }
 
-
 interface SearchRow {
   id: number;
   name: string;

@@ -45,7 +45,10 @@ export async function buildProgram(): Promise<Command> {
 export async function errorLine(error: unknown): Promise<string> {
   const { scrubSecrets } = await import('../log.ts');
   const text = error instanceof Error ? error.message : String(error);
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   // Prisma puts "Invalid `prisma.x.y()` invocation:" first and the reason last.
   const message = lines.length > 1 && /^Invalid `.*` invocation/.test(lines[0]!) ? lines[lines.length - 1]! : (lines[0] ?? 'unknown error');
   if (!isProgrammingError(error)) return `tastebud: ${scrubSecrets(message)}`;

@@ -43,7 +43,10 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   } catch {
     throw new MigrationError(`No migrations directory at ${dir}; run from the project root or pass --dir.`);
   }
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (names.length === 0) throw new MigrationError(`No migrations found in ${dir}.`);
   return Promise.all(
     names.map(async (name) => {
@@ -76,7 +79,9 @@ export async function applyMigrations(databaseUrl: string, dir: string, log: (li
     for (const migration of migrations) {
       const row = seen.get(migration.name);
       if (row && !row.finished_at) {
-        throw new MigrationError(`Migration ${migration.name} failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back ${migration.name}).`);
+        throw new MigrationError(
+          `Migration ${migration.name} failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back ${migration.name}).`,
+        );
       }
       if (row) {
         if (row.checksum !== migration.checksum) log(`warning: ${migration.name} was edited after it was applied`);

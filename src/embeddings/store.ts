@@ -32,11 +32,7 @@ const PAGE_SIZE = 2000;
  * vectors (little-endian float32), one batch per statement. A title is skipped when its stored `textHash`, `model`
  * (the encoder's {@link TitleEncoder.modelKey}) and dimension all still match.
  */
-export async function updateTitleEmbeddings(
-  prisma: PrismaClient,
-  encoder: TitleEncoder,
-  options: UpdateEmbeddingsOptions = {},
-): Promise<UpdateEmbeddingsResult> {
+export async function updateTitleEmbeddings(prisma: PrismaClient, encoder: TitleEncoder, options: UpdateEmbeddingsOptions = {}): Promise<UpdateEmbeddingsResult> {
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a whole number of 1 or more; got ${batchSize}.`);
   const total = await prisma.title.count();
@@ -73,9 +69,7 @@ export async function updateTitleEmbeddings(
   };
 
   // What is stored, without the vectors, read once: cheaper than joining it to every page of titles.
-  const stored = new Map(
-    (await prisma.titleEmbedding.findMany({ select: { titleId: true, model: true, textHash: true, dimension: true } })).map((e) => [e.titleId, e]),
-  );
+  const stored = new Map((await prisma.titleEmbedding.findMany({ select: { titleId: true, model: true, textHash: true, dimension: true } })).map((e) => [e.titleId, e]));
   let cursor: number | undefined;
   for (;;) {
     const titles = await prisma.title.findMany({
@@ -121,10 +115,9 @@ export async function loadTitleEmbeddings(prisma: PrismaClient, options: { model
     try {
       out.set(row.titleId, bytesToVector(row.vector, row.dimension));
     } catch (error) {
-      throw new Error(
-        `Stored embedding of title ${row.titleId} is corrupt (${(error as Error).message}); delete its row from title_embeddings and run \`tastebud embeddings update\`.`,
-        { cause: error },
-      );
+      throw new Error(`Stored embedding of title ${row.titleId} is corrupt (${(error as Error).message}); delete its row from title_embeddings and run \`tastebud embeddings update\`.`, {
+        cause: error,
+      });
     }
   }
   return out;

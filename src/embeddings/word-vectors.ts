@@ -31,11 +31,7 @@ export interface WordVectorOptions {
 }
 
 /** Words and document frequencies, the most frequent first (ties alphabetical, for reproducibility). */
-export function buildVocabulary(
-  documents: readonly (readonly string[])[],
-  minCount = 2,
-  maxVocabulary = 50_000,
-): { words: string[]; documentFrequency: number[] } {
+export function buildVocabulary(documents: readonly (readonly string[])[], minCount = 2, maxVocabulary = 50_000): { words: string[]; documentFrequency: number[] } {
   if (!Number.isInteger(minCount) || minCount < 1) throw new RangeError(`minCount must be a whole number of 1 or more; got ${minCount}.`);
   if (!Number.isInteger(maxVocabulary) || maxVocabulary < 1) {
     throw new RangeError(`maxVocabulary must be a whole number of 1 or more; got ${maxVocabulary}.`);
@@ -86,12 +82,7 @@ export function learnWordVectors(documents: readonly (readonly string[])[], opti
 /** A symmetric sparse matrix, one map of column -> value per row. */
 type SparseRows = Map<number, number>[];
 
-function ppmiMatrix(
-  documents: readonly (readonly string[])[],
-  index: Map<string, number>,
-  size: number,
-  smoothing: number,
-): SparseRows {
+function ppmiMatrix(documents: readonly (readonly string[])[], index: Map<string, number>, size: number, smoothing: number): SparseRows {
   const counts: SparseRows = Array.from({ length: size }, () => new Map<number, number>());
   for (const doc of documents) {
     const ids = [...new Set(doc.map((w) => index.get(w)).filter((i): i is number => i !== undefined))];
@@ -120,7 +111,7 @@ function ppmiMatrix(
   if (total === 0) return ppmi;
   for (let i = 0; i < size; i++) {
     for (const [j, n] of counts[i]!) {
-      const pmi = Math.log((n / total) / ((rowSum[i]! / total) * (contextSum[j]! / smoothedTotal)));
+      const pmi = Math.log(n / total / ((rowSum[i]! / total) * (contextSum[j]! / smoothedTotal)));
       if (pmi > 0) ppmi[i]!.set(j, pmi);
     }
   }
@@ -160,13 +151,7 @@ function orthonormalize(x: Float64Array, rows: number, cols: number): void {
  * The top `rank` singular vectors and values of a symmetric sparse matrix, by randomized range
  * finding with power iterations followed by an exact eigen-decomposition of the small projected matrix.
  */
-function truncatedSvd(
-  a: SparseRows,
-  size: number,
-  rank: number,
-  powerIterations: number,
-  seed: number,
-): { vectors: Float64Array; values: Float64Array } {
+function truncatedSvd(a: SparseRows, size: number, rank: number, powerIterations: number, seed: number): { vectors: Float64Array; values: Float64Array } {
   const cols = Math.min(size, rank + 10);
   const next = random(seed);
   let y: Float64Array = new Float64Array(size * cols);

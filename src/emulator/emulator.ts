@@ -44,7 +44,10 @@ export class DiscordEmulator {
   #port = 0;
   #closed = false;
 
-  constructor(options: DiscordEmulatorOptions = {}, private readonly host = options.host ?? '127.0.0.1') {
+  constructor(
+    options: DiscordEmulatorOptions = {},
+    private readonly host = options.host ?? '127.0.0.1',
+  ) {
     this.#state = new EmulatorState(options);
     this.#gateway = new Gateway(this.#state, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250, url: () => this.gatewayUrl });
     this.#rest = new RestApi({
@@ -53,8 +56,7 @@ export class DiscordEmulator {
       interactions: this.#interactions,
       requests: this.requests,
       interactionDeadlineMs: options.interactionDeadlineMs === undefined ? 3000 : options.interactionDeadlineMs,
-      reactionIntervalMs:
-        options.enforceReactionRateLimit === true ? 250 : options.enforceReactionRateLimit ? options.enforceReactionRateLimit.intervalMs : null,
+      reactionIntervalMs: options.enforceReactionRateLimit === true ? 250 : options.enforceReactionRateLimit ? options.enforceReactionRateLimit.intervalMs : null,
       gatewayUrl: () => this.gatewayUrl,
       recommendedShards: options.recommendedShards ?? 1,
     });
@@ -213,7 +215,9 @@ export class DiscordEmulator {
     const isNew = !message.reactions.some((r) => r.key === emoji.key && r.userIds.length > 0);
     const needed = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory | (isNew ? PermissionFlagsBits.AddReactions : 0n);
     if ((this.#state.permissionsIn(input.userId, message.channelId) & needed) !== needed) {
-      throw new Error(`Discord emulator: member ${input.userId} lacks View Channel, Read Message History${isNew ? ' or Add Reactions' : ''} in channel ${message.channelId}; Discord would not let them react there`);
+      throw new Error(
+        `Discord emulator: member ${input.userId} lacks View Channel, Read Message History${isNew ? ' or Add Reactions' : ''} in channel ${message.channelId}; Discord would not let them react there`,
+      );
     }
     if (this.#state.addReaction(message, emoji, input.userId)) dispatchReaction(this.#core, GatewayDispatchEvents.MessageReactionAdd, message, emoji, input.userId);
   }
@@ -339,7 +343,10 @@ export class DiscordEmulator {
   }
 
   removeMemberRole(userId: string, roleId: string): EmulatedMember {
-    return this.setMemberRoles(userId, this.#state.memberForTest(userId).roleIds.filter((id) => id !== roleId));
+    return this.setMemberRoles(
+      userId,
+      this.#state.memberForTest(userId).roleIds.filter((id) => id !== roleId),
+    );
   }
 
   /**

@@ -303,9 +303,7 @@ export class Gateway {
     const userIds = Array.isArray(d?.user_ids) ? (d.user_ids as string[]) : typeof d?.user_ids === 'string' ? [d.user_ids] : null;
     const query = typeof d?.query === 'string' ? d.query.toLowerCase() : '';
     const limit = typeof d?.limit === 'number' && d.limit > 0 ? d.limit : Infinity;
-    const members = [...this.state.members.values()]
-      .filter((m) => (userIds ? userIds.includes(m.user.id) : m.user.username.toLowerCase().startsWith(query)))
-      .slice(0, limit);
+    const members = [...this.state.members.values()].filter((m) => (userIds ? userIds.includes(m.user.id) : m.user.username.toLowerCase().startsWith(query))).slice(0, limit);
     this.#dispatchTo(session, GatewayDispatchEvents.GuildMembersChunk, {
       guild_id: this.state.guild.id,
       members: members.map((m) => this.state.memberJson(m.user.id)),

@@ -77,7 +77,9 @@ export function buildCommandOptions(
     const wanted = depth === 0 && path.length === 2 ? ApplicationCommandOptionType.SubcommandGroup : ApplicationCommandOptionType.Subcommand;
     const definition = leafDefinitions.find((o) => o.name === part && o.type === wanted);
     if (!definition) {
-      throw driverError(`/${commandName} has no ${wanted === ApplicationCommandOptionType.Subcommand ? 'subcommand' : 'subcommand group'} '${part}'; it has ${leafDefinitions.map((o) => o.name).join(', ')}`);
+      throw driverError(
+        `/${commandName} has no ${wanted === ApplicationCommandOptionType.Subcommand ? 'subcommand' : 'subcommand group'} '${part}'; it has ${leafDefinitions.map((o) => o.name).join(', ')}`,
+      );
     }
     wrap.push((inner) => [{ type: definition.type, name: definition.name, options: inner }]);
     leafDefinitions = definition.options ?? [];
@@ -248,13 +250,16 @@ export class InteractionHandleImpl implements InteractionHandle {
 
   async settled({ quietMs = 200, timeoutMs = 10_000 }: SettleOptions = {}): Promise<InteractionHandle> {
     const deadline = Date.now() + timeoutMs;
-    await waitUntil(() => {
-      const i = this.interaction;
-      if (i.callbackType === null) return false;
-      // A "thinking..." defer is never a final answer; a deferUpdate (6) often is (e.g. a vote button).
-      if (i.callbackType === 5 && i.responses.length === 1) return false;
-      return Date.now() - i.lastActivityAt >= quietMs;
-    }, Math.max(0, deadline - Date.now())).catch(() => undefined);
+    await waitUntil(
+      () => {
+        const i = this.interaction;
+        if (i.callbackType === null) return false;
+        // A "thinking..." defer is never a final answer; a deferUpdate (6) often is (e.g. a vote button).
+        if (i.callbackType === 5 && i.responses.length === 1) return false;
+        return Date.now() - i.lastActivityAt >= quietMs;
+      },
+      Math.max(0, deadline - Date.now()),
+    ).catch(() => undefined);
     return this;
   }
 

@@ -251,56 +251,76 @@ export class RestApi {
 
     // Interaction callbacks and the interaction webhook.
     this.#on('POST', '/interactions/:interaction/:token/callback', ({ params, query, body }) => this.#callback(params.interaction!, params.token!, query, body), false);
-    this.#on('GET', '/webhooks/:app/:token/messages/:message', ({ params }) => {
-      const interaction = this.#webhookInteraction(params);
-      return ok(state.messageJson(this.#webhookMessage(interaction, params.message!)));
-    }, false);
-    this.#on('PATCH', '/webhooks/:app/:token/messages/:message', ({ params, body }) => {
-      const interaction = this.#webhookInteraction(params);
-      const message = this.#webhookMessage(interaction, params.message!);
-      const fields = state.readMessageBody(body, { creating: false });
-      const isOriginal = message.id === interaction.originalMessageId;
-      state.editMessage(message, fields);
-      if (isOriginal) interaction.loadingOriginal = false;
-      this.#respond(interaction, isOriginal ? { kind: 'editOriginal', messageId: message.id, data: body } : { kind: 'editFollowUp', messageId: message.id, data: body });
-      this.#dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
-      return ok(state.messageJson(message));
-    }, false);
-    this.#on('DELETE', '/webhooks/:app/:token/messages/:message', ({ params }) => {
-      const interaction = this.#webhookInteraction(params);
-      const message = this.#webhookMessage(interaction, params.message!);
-      const isOriginal = message.id === interaction.originalMessageId;
-      this.#deleteMessage(message);
-      this.#respond(interaction, isOriginal ? { kind: 'deleteOriginal', messageId: message.id } : { kind: 'deleteFollowUp', messageId: message.id });
-      return noContent();
-    }, false);
-    this.#on('POST', '/webhooks/:app/:token', ({ params, query, body }) => {
-      const interaction = this.#webhookInteraction(params);
-      if (interaction.callbackType === null) throw unknownWebhook();
-      const fields = state.readMessageBody(body, { creating: true });
-      let message: StoredMessage;
-      if (interaction.loadingOriginal && interaction.originalMessageId) {
-        // Discord fills a deferred reply's loading message with the first follow-up instead of posting a new one.
-        message = state.message(interaction.originalMessageId);
-        state.editMessage(message, { ...fields, flags: undefined });
-        message.editedAt = null;
-        interaction.loadingOriginal = false;
+    this.#on(
+      'GET',
+      '/webhooks/:app/:token/messages/:message',
+      ({ params }) => {
+        const interaction = this.#webhookInteraction(params);
+        return ok(state.messageJson(this.#webhookMessage(interaction, params.message!)));
+      },
+      false,
+    );
+    this.#on(
+      'PATCH',
+      '/webhooks/:app/:token/messages/:message',
+      ({ params, body }) => {
+        const interaction = this.#webhookInteraction(params);
+        const message = this.#webhookMessage(interaction, params.message!);
+        const fields = state.readMessageBody(body, { creating: false });
+        const isOriginal = message.id === interaction.originalMessageId;
+        state.editMessage(message, fields);
+        if (isOriginal) interaction.loadingOriginal = false;
+        this.#respond(interaction, isOriginal ? { kind: 'editOriginal', messageId: message.id, data: body } : { kind: 'editFollowUp', messageId: message.id, data: body });
         this.#dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
-      } else {
-        message = state.createMessage({
-          channelId: interaction.channelId,
-          authorId: state.bot.id,
-          body: fields,
-          type: MessageType.Default,
-          interaction: { id: interaction.id, type: interaction.type, userId: interaction.userId, ...(interaction.commandName ? { name: interaction.commandName } : {}) },
-          webhookId: state.applicationId,
-        });
-        this.#dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
-      }
-      interaction.followUpIds.push(message.id);
-      this.#respond(interaction, { kind: 'followUp', messageId: message.id, data: body });
-      return query.get('wait') === 'false' ? noContent() : ok(state.messageJson(message));
-    }, false);
+        return ok(state.messageJson(message));
+      },
+      false,
+    );
+    this.#on(
+      'DELETE',
+      '/webhooks/:app/:token/messages/:message',
+      ({ params }) => {
+        const interaction = this.#webhookInteraction(params);
+        const message = this.#webhookMessage(interaction, params.message!);
+        const isOriginal = message.id === interaction.originalMessageId;
+        this.#deleteMessage(message);
+        this.#respond(interaction, isOriginal ? { kind: 'deleteOriginal', messageId: message.id } : { kind: 'deleteFollowUp', messageId: message.id });
+        return noContent();
+      },
+      false,
+    );
+    this.#on(
+      'POST',
+      '/webhooks/:app/:token',
+      ({ params, query, body }) => {
+        const interaction = this.#webhookInteraction(params);
+        if (interaction.callbackType === null) throw unknownWebhook();
+        const fields = state.readMessageBody(body, { creating: true });
+        let message: StoredMessage;
+        if (interaction.loadingOriginal && interaction.originalMessageId) {
+          // Discord fills a deferred reply's loading message with the first follow-up instead of posting a new one.
+          message = state.message(interaction.originalMessageId);
+          state.editMessage(message, { ...fields, flags: undefined });
+          message.editedAt = null;
+          interaction.loadingOriginal = false;
+          this.#dispatchMessage(GatewayDispatchEvents.MessageUpdate, message);
+        } else {
+          message = state.createMessage({
+            channelId: interaction.channelId,
+            authorId: state.bot.id,
+            body: fields,
+            type: MessageType.Default,
+            interaction: { id: interaction.id, type: interaction.type, userId: interaction.userId, ...(interaction.commandName ? { name: interaction.commandName } : {}) },
+            webhookId: state.applicationId,
+          });
+          this.#dispatchMessage(GatewayDispatchEvents.MessageCreate, message);
+        }
+        interaction.followUpIds.push(message.id);
+        this.#respond(interaction, { kind: 'followUp', messageId: message.id, data: body });
+        return query.get('wait') === 'false' ? noContent() : ok(state.messageJson(message));
+      },
+      false,
+    );
 
     // Channels and messages.
     this.#on('GET', '/channels/:channel', ({ params }) => {
@@ -446,7 +466,10 @@ export class RestApi {
       guild(params);
       const limit = readLimit(query, 1, 1000);
       const after = query.get('after') ?? '0';
-      const ids = [...state.members.keys()].sort(compareSnowflakes).filter((id) => compareSnowflakes(id, after) > 0).slice(0, limit);
+      const ids = [...state.members.keys()]
+        .sort(compareSnowflakes)
+        .filter((id) => compareSnowflakes(id, after) > 0)
+        .slice(0, limit);
       return ok(ids.map((id) => state.memberJson(id)));
     });
     this.#on('GET', '/guilds/:guild/members/:user', ({ params }) => {
@@ -618,7 +641,13 @@ export class RestApi {
       return {
         status: 429,
         body: { message: 'You are being rate limited.', retry_after: retryAfter, global: false },
-        headers: { ...reactionBucketHeaders(interval), 'retry-after': retryAfter.toFixed(3), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': retryAfter.toFixed(3), 'x-ratelimit-scope': 'user' },
+        headers: {
+          ...reactionBucketHeaders(interval),
+          'retry-after': retryAfter.toFixed(3),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset-after': retryAfter.toFixed(3),
+          'x-ratelimit-scope': 'user',
+        },
       };
     }
     this.#reactionBuckets.set(channelId, now + interval);

@@ -50,7 +50,10 @@ function isoTime(body: Json, field: string): string | undefined {
 export class ScheduledEvents {
   readonly events = new Map<string, EmulatedScheduledEvent>();
 
-  constructor(private readonly state: EmulatorState, private readonly gateway: Gateway) {}
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly gateway: Gateway,
+  ) {}
 
   /** The route table entries, for the REST API to register. */
   routes(): { method: string; pattern: string; handler: (ctx: { params: Record<string, string>; body: unknown }) => { status: number; body?: unknown } }[] {

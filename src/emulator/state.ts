@@ -12,26 +12,9 @@ import {
   type APIMessage,
   type APIMessageTopLevelComponent,
 } from 'discord.js';
-import {
-  DiscordApiError,
-  emptyMessage,
-  invalidFormBody,
-  unknownChannel,
-  unknownEmoji,
-  unknownMember,
-  unknownMessage,
-} from './errors.ts';
+import { DiscordApiError, emptyMessage, invalidFormBody, unknownChannel, unknownEmoji, unknownMember, unknownMessage } from './errors.ts';
 import { compareSnowflakes, SnowflakeGenerator } from './snowflake.ts';
-import type {
-  DiscordEmulatorOptions,
-  EmulatedCommandPermission,
-  EmulatedMember,
-  EmulatedMessage,
-  EmulatedOverwriteInput,
-  EmulatedReaction,
-  EmulatedRole,
-  PermissionsInput,
-} from './types.ts';
+import type { DiscordEmulatorOptions, EmulatedCommandPermission, EmulatedMember, EmulatedMessage, EmulatedOverwriteInput, EmulatedReaction, EmulatedRole, PermissionsInput } from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -144,8 +127,7 @@ const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, bit) => 
 export const OBFUSCATED_CHANNEL_NAME = '___hidden___';
 
 /** Permissions Discord takes away implicitly: without Send Messages, nothing that rides on a message. */
-const SEND_DEPENDENT =
-  PermissionFlagsBits.MentionEveryone | PermissionFlagsBits.SendTTSMessages | PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks;
+const SEND_DEPENDENT = PermissionFlagsBits.MentionEveryone | PermissionFlagsBits.SendTTSMessages | PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks;
 
 const COMMAND_PERMISSION_TYPES: Record<EmulatedCommandPermission['type'], ApplicationCommandPermissionType> = {
   role: ApplicationCommandPermissionType.Role,
@@ -356,10 +338,16 @@ export class EmulatorState {
     const channel = this.channel(channelId);
     const member = this.member(userId);
     const apply = (permissions: bigint, o: { allow: bigint; deny: bigint } | undefined) => (o ? (permissions & ~o.deny) | o.allow : permissions);
-    let permissions = apply(base, channel.overwrites.find((o) => o.type === OverwriteType.Role && o.id === this.guild.id));
+    let permissions = apply(
+      base,
+      channel.overwrites.find((o) => o.type === OverwriteType.Role && o.id === this.guild.id),
+    );
     const roles = channel.overwrites.filter((o) => o.type === OverwriteType.Role && member.roleIds.includes(o.id));
     permissions = apply(permissions, { allow: roles.reduce((a, o) => a | o.allow, 0n), deny: roles.reduce((d, o) => d | o.deny, 0n) });
-    permissions = apply(permissions, channel.overwrites.find((o) => o.type === OverwriteType.Member && o.id === userId));
+    permissions = apply(
+      permissions,
+      channel.overwrites.find((o) => o.type === OverwriteType.Member && o.id === userId),
+    );
     if (!implicit) return permissions;
     if ((permissions & PermissionFlagsBits.ViewChannel) === 0n) return 0n;
     if ((permissions & PermissionFlagsBits.SendMessages) === 0n) permissions &= ~SEND_DEPENDENT;
@@ -617,7 +605,10 @@ export class EmulatorState {
   }
 
   /** Checks a create/edit message body against Discord's limits and returns the fields to store. */
-  readMessageBody(body: unknown, { creating }: { creating: boolean }): Partial<Pick<StoredMessage, 'content' | 'embeds' | 'components' | 'allowedMentions' | 'flags' | 'messageReference' | 'nonce' | 'tts'>> {
+  readMessageBody(
+    body: unknown,
+    { creating }: { creating: boolean },
+  ): Partial<Pick<StoredMessage, 'content' | 'embeds' | 'components' | 'allowedMentions' | 'flags' | 'messageReference' | 'nonce' | 'tts'>> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidFormBody('_root', 'DICT_TYPE_CONVERT', 'Must be an object.');
     const input = body as Json;
     const out: ReturnType<EmulatorState['readMessageBody']> = {};
@@ -644,7 +635,7 @@ export class EmulatorState {
     if ('message_reference' in input && input.message_reference) out.messageReference = input.message_reference as Json;
     if ('nonce' in input) out.nonce = input.nonce;
     if ('tts' in input) out.tts = Boolean(input.tts);
-    if (creating && !out.content && !(out.embeds?.length) && !(out.components?.length) && !('attachments' in input) && !('sticker_ids' in input) && !('poll' in input)) {
+    if (creating && !out.content && !out.embeds?.length && !out.components?.length && !('attachments' in input) && !('sticker_ids' in input) && !('poll' in input)) {
       throw emptyMessage();
     }
     return out;
@@ -769,9 +760,7 @@ export class EmulatorState {
 
   /** Non-ephemeral messages of a channel, oldest first. */
   channelHistory(channelId: string): StoredMessage[] {
-    return [...this.messages.values()]
-      .filter((m) => m.channelId === channelId && (m.flags & MessageFlags.Ephemeral) === 0)
-      .sort((a, b) => compareSnowflakes(a.id, b.id));
+    return [...this.messages.values()].filter((m) => m.channelId === channelId && (m.flags & MessageFlags.Ephemeral) === 0).sort((a, b) => compareSnowflakes(a.id, b.id));
   }
 }
 

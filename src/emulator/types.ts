@@ -1,11 +1,4 @@
-import type {
-  APIApplicationCommand,
-  APIApplicationCommandOptionChoice,
-  APIEmbed,
-  APIMessage,
-  APIMessageTopLevelComponent,
-  ChannelType,
-} from 'discord.js';
+import type { APIApplicationCommand, APIApplicationCommandOptionChoice, APIEmbed, APIMessage, APIMessageTopLevelComponent, ChannelType } from 'discord.js';
 
 /** A permission set as accepted by discord.js `PermissionsBitField.resolve`: a bigint, a flag name such as 'ManageGuild', a decimal string, or a list of those. */
 export type PermissionsInput = bigint | string | readonly (bigint | string)[];

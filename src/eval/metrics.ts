@@ -129,12 +129,7 @@ export interface MetricSummary {
  * Averages every metric over the users in `relevantByUser` (users with no relevant titles are left
  * out); a user with no list counts as an empty list, scoring 0.
  */
-export function summarise(
-  listsByUser: ReadonlyMap<number, readonly number[]>,
-  relevantByUser: ReadonlyMap<number, ReadonlySet<number>>,
-  k: number,
-  catalogueSize: number,
-): MetricSummary {
+export function summarise(listsByUser: ReadonlyMap<number, readonly number[]>, relevantByUser: ReadonlyMap<number, ReadonlySet<number>>, k: number, catalogueSize: number): MetricSummary {
   const totals = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0 };
   let users = 0;
   for (const [user, relevant] of relevantByUser) {

@@ -65,9 +65,7 @@ export function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
 }
 
 /** Ranks the whole catalogue for a user by dot(userVector, titleVector), the user's own titles removed. */
-export function modelRecommender(
-  model: Pick<TrainedModel, 'titleIds' | 'titleVectors' | 'dimension' | 'userVector'> & Partial<Pick<TrainedModel, 'architecture'>>,
-): Recommender {
+export function modelRecommender(model: Pick<TrainedModel, 'titleIds' | 'titleVectors' | 'dimension' | 'userVector'> & Partial<Pick<TrainedModel, 'architecture'>>): Recommender {
   const rowOf = new Map(model.titleIds.map((id, row) => [id, row]));
   const d = model.dimension;
   const n = model.titleIds.length;
@@ -194,9 +192,7 @@ export function formatReport(report: EvaluationReport): string {
     `recall divides by min(k, |relevant|); all test titles relevant; training titles removed from lists`,
   ];
   if (withDiversity) {
-    notes.push(
-      'served (/recommend) = the bot\'s Recommender over an HNSW index: recency mix, rated/hidden filter, variety rerank; ILD = 1 - mean pairwise cosine of genre vectors in each top k',
-    );
+    notes.push("served (/recommend) = the bot's Recommender over an HNSW index: recency mix, rated/hidden filter, variety rerank; ILD = 1 - mean pairwise cosine of genre vectors in each top k");
   }
   if (report.skippedTestUsers > 0) notes.push(`${report.skippedTestUsers} test user(s) skipped: not in the training file`);
   if (report.unknownTestTitles > 0) notes.push(`${report.unknownTestTitles} test rating(s) dropped: title not in the catalogue`);

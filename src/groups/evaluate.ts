@@ -115,7 +115,11 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /** Random groups (any users) and similar-taste groups (a random user and some of their nearest users). */
-export function drawGroups(users: readonly number[], input: Pick<GroupEvaluationInput, 'sizes' | 'groupsPerCell' | 'seed' | 'similarNeighbours'>, vectorOf: (userId: number) => Float32Array): Record<GroupKind, number[][]> {
+export function drawGroups(
+  users: readonly number[],
+  input: Pick<GroupEvaluationInput, 'sizes' | 'groupsPerCell' | 'seed' | 'similarNeighbours'>,
+  vectorOf: (userId: number) => Float32Array,
+): Record<GroupKind, number[][]> {
   const random = seededRandom(input.seed);
   const out: Record<GroupKind, number[][]> = { random: [], similar: [] };
   const neighbours = new Map<number, number[]>();
@@ -123,7 +127,12 @@ export function drawGroups(users: readonly number[], input: Pick<GroupEvaluation
     let list = neighbours.get(user);
     if (!list) {
       const v = vectorOf(user);
-      list = users.filter((u) => u !== user).map((u) => ({ u, c: cosine(v, vectorOf(u)) })).sort((a, b) => b.c - a.c || a.u - b.u).slice(0, input.similarNeighbours).map((x) => x.u);
+      list = users
+        .filter((u) => u !== user)
+        .map((u) => ({ u, c: cosine(v, vectorOf(u)) }))
+        .sort((a, b) => b.c - a.c || a.u - b.u)
+        .slice(0, input.similarNeighbours)
+        .map((x) => x.u);
       neighbours.set(user, list);
     }
     return list;
@@ -272,10 +281,20 @@ function groupLists(group: readonly number[], ctx: GroupContext): Map<string, nu
   };
   const common = { candidates, predict, count: input.k, seenTitleIds: seen, escape: (t: string) => t, ...(input.settings ? { settings: input.settings } : {}) };
   const lists = new Map<string, number[]>();
-  for (const strategy of GROUP_STRATEGIES) lists.set(strategy, rankForGroup({ ...common, members, strategy }).map((c) => c.titleId));
-  lists.set('popular unseen', popularTitles(ctx.catalog, input.k, (id) => !seen.has(id)).map((r) => r.titleId));
+  for (const strategy of GROUP_STRATEGIES)
+    lists.set(
+      strategy,
+      rankForGroup({ ...common, members, strategy }).map((c) => c.titleId),
+    );
+  lists.set(
+    'popular unseen',
+    popularTitles(ctx.catalog, input.k, (id) => !seen.has(id)).map((r) => r.titleId),
+  );
   const one = members[Math.floor(ctx.random() * members.length)]!;
-  lists.set('one random member', rankForGroup({ ...common, members: [one], strategy: 'average' }).map((c) => c.titleId));
+  lists.set(
+    'one random member',
+    rankForGroup({ ...common, members: [one], strategy: 'average' }).map((c) => c.titleId),
+  );
   return lists;
 }
 
@@ -314,7 +333,9 @@ export function formatTuning(reports: readonly GroupEvaluationReport[]): string 
   for (const r of reports) {
     const awm = r.results.all.find((x) => x.method === 'average-without-misery')!;
     const fair = r.results.all.find((x) => x.method === 'fair')!;
-    lines.push(`${r.settings.miseryPercentile!.toFixed(2).padStart(6)}  ${awm.meanNdcg.toFixed(4)} / ${awm.worstNdcg.toFixed(4)}         ${awm.anyTop3Disliked.toFixed(3)}               ${fair.meanNdcg.toFixed(4)} / ${fair.worstNdcg.toFixed(4)}`);
+    lines.push(
+      `${r.settings.miseryPercentile!.toFixed(2).padStart(6)}  ${awm.meanNdcg.toFixed(4)} / ${awm.worstNdcg.toFixed(4)}         ${awm.anyTop3Disliked.toFixed(3)}               ${fair.meanNdcg.toFixed(4)} / ${fair.worstNdcg.toFixed(4)}`,
+    );
   }
   lines.push('', `chosen misery percentile (best (mean + worst) / 2 of average-without-misery): ${chooseMisery(reports)}`);
   lines.push(`validation carve of the training split, seed ${reports[0]?.seed}; the reported test split was not used`);

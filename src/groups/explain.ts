@@ -69,8 +69,7 @@ export interface ReasonInput {
 export function buildReason(input: ReasonInput): string {
   const neutral = new Set(input.neutralMembers);
   const fits = new Map(input.perMember.map((p) => [p.memberId, p.fit]));
-  const likeness = (loved: LovedTitle) =>
-    input.similarity ? input.similarity(loved.titleId, input.title.titleId) : genreOverlap(loved.genres, input.title.genres);
+  const likeness = (loved: LovedTitle) => (input.similarity ? input.similarity(loved.titleId, input.title.titleId) : genreOverlap(loved.genres, input.title.genres));
   const byLoved = new Map<number, { title: LovedTitle; names: string[]; total: number }>();
   for (const member of input.members) {
     if (neutral.has(member.id) || fits.get(member.id) === 'poor') continue;

@@ -56,7 +56,7 @@ export function memberPercentiles(scores: ArrayLike<number | undefined>): Float6
   const order = Array.from({ length: n }, (_, i) => i);
   const value = (i: number) => scores[i] ?? -Infinity;
   order.sort((a, b) => value(a) - value(b) || a - b);
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && value(order[end]!) === value(order[start]!)) end++;
     const rank = (start + end - 1) / 2 / (n - 1);
@@ -82,7 +82,14 @@ export function rankForGroup(input: GroupRankInput): GroupCandidate[] {
   const picks =
     percentiles.length === 0
       ? popularityPicks(pool, input.count)
-      : aggregateScores({ strategy, percentiles, count: input.count, miseryPercentile: settings.miseryPercentile, goodPercentile: settings.goodPercentile, fairHistory: input.fairHistory ?? new Map() });
+      : aggregateScores({
+          strategy,
+          percentiles,
+          count: input.count,
+          miseryPercentile: settings.miseryPercentile,
+          goodPercentile: settings.goodPercentile,
+          fairHistory: input.fairHistory ?? new Map(),
+        });
   const byId = new Map(percentiles.map((p) => [p.memberId, p.values]));
   return picks.map(({ index, score }) => {
     const title = pool[index]!;

@@ -61,7 +61,15 @@ export function aggregateScores(input: AggregateInput): Pick[] {
   if (input.strategy === 'average') return best(all, count, mean, min).map((index) => ({ index, score: mean[index]! }));
   if (input.strategy === 'least-misery') return best(all, count, min, mean).map((index) => ({ index, score: min[index]! }));
   const safe = all.filter((i) => min[i]! >= miseryPercentile);
-  const fill = (taken: number): number[] => (taken >= count ? [] : best(all.filter((i) => min[i]! < miseryPercentile), count - taken, min, mean));
+  const fill = (taken: number): number[] =>
+    taken >= count
+      ? []
+      : best(
+          all.filter((i) => min[i]! < miseryPercentile),
+          count - taken,
+          min,
+          mean,
+        );
   if (input.strategy === 'average-without-misery') {
     const chosen = best(safe, count, mean, min);
     return [...chosen.map((index) => ({ index, score: mean[index]! })), ...fill(chosen.length).map((index) => ({ index, score: mean[index]! }))];

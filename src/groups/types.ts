@@ -109,4 +109,3 @@ export interface GroupCandidate {
 export class GroupInputError extends Error {
   override name = 'GroupInputError';
 }
-

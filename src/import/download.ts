@@ -175,7 +175,12 @@ export async function openDownload(url: string, doFetch: typeof fetch, connectTi
  * Streams a response body into `partPath`, handing each chunk and the progress so far to `onChunk`. A download that
  * breaks off or stops short of its Content-Length removes the part file and is a {@link DownloadError}.
  */
-export async function saveResponse(url: string, response: Response & { body: NonNullable<Response['body']> }, partPath: string, onChunk?: (chunk: Buffer, progress: DownloadProgress) => void): Promise<number> {
+export async function saveResponse(
+  url: string,
+  response: Response & { body: NonNullable<Response['body']> },
+  partPath: string,
+  onChunk?: (chunk: Buffer, progress: DownloadProgress) => void,
+): Promise<number> {
   // A compressed answer's Content-Length counts compressed bytes, and fetch hands over the unpacked ones.
   const length = response.headers.get('content-encoding') ? Number.NaN : Number(response.headers.get('content-length'));
   const progress: DownloadProgress = { received: 0, total: Number.isFinite(length) && length > 0 ? length : null };

@@ -59,7 +59,12 @@ async function headerProblem(path: string, file: GoodbooksFile): Promise<string 
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const first = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+    const first =
+      buffer
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)[0] ?? '';
     return checkGoodbooksHeader(first.split(','), file);
   } finally {
     await handle.close();

@@ -7,9 +7,29 @@ import type { RowResult } from './rows.ts';
 
 export const GOODBOOKS_HEADERS = {
   books: [
-    'book_id', 'goodreads_book_id', 'best_book_id', 'work_id', 'books_count', 'isbn', 'isbn13', 'authors', 'original_publication_year',
-    'original_title', 'title', 'language_code', 'average_rating', 'ratings_count', 'work_ratings_count', 'work_text_reviews_count',
-    'ratings_1', 'ratings_2', 'ratings_3', 'ratings_4', 'ratings_5', 'image_url', 'small_image_url',
+    'book_id',
+    'goodreads_book_id',
+    'best_book_id',
+    'work_id',
+    'books_count',
+    'isbn',
+    'isbn13',
+    'authors',
+    'original_publication_year',
+    'original_title',
+    'title',
+    'language_code',
+    'average_rating',
+    'ratings_count',
+    'work_ratings_count',
+    'work_text_reviews_count',
+    'ratings_1',
+    'ratings_2',
+    'ratings_3',
+    'ratings_4',
+    'ratings_5',
+    'image_url',
+    'small_image_url',
   ],
   ratings: ['user_id', 'book_id', 'rating'],
   to_read: ['user_id', 'book_id'],
@@ -104,7 +124,11 @@ export function parseBookRow(fields: readonly string[]): RowResult<BookRow> {
   const isbnRaw = isbnText!.trim().toUpperCase();
   if (isbnRaw !== '' && !/^\d{1,9}[\dX]$/.test(isbnRaw)) return fail(`isbn "${isbnRaw.slice(0, 40)}" is not an ISBN-10`);
   const isbn = isbnRaw === '' ? null : isbnRaw.padStart(10, '0');
-  const authors = authorsText!.split(',').map((a) => a.trim()).filter((a) => a !== '').slice(0, 20);
+  const authors = authorsText!
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '')
+    .slice(0, 20);
   const url = image!.trim();
   const imageUrl = /^https?:\/\/\S+$/.test(url) && !NO_PHOTO.test(url) && url.length <= 1000 ? url : null;
   return { ok: true, row: { bookId, goodreadsId, isbn, name, year, authors, imageUrl, searchName } };
@@ -151,19 +175,58 @@ export function parseBookTagRow(fields: readonly string[]): RowResult<BookTagRow
 
 /** Goodreads shelves that name a genre, and the genre they stand for (MovieLens' name where both have it). */
 const GENRE_OF_SHELF: Record<string, string> = {
-  fantasy: 'Fantasy', 'science-fiction': 'Sci-Fi', 'sci-fi': 'Sci-Fi', scifi: 'Sci-Fi', 'sci-fi-fantasy': 'Sci-Fi',
-  romance: 'Romance', mystery: 'Mystery', mysteries: 'Mystery', thriller: 'Thriller', thrillers: 'Thriller', suspense: 'Thriller',
-  horror: 'Horror', crime: 'Crime', humor: 'Comedy', humour: 'Comedy', comedy: 'Comedy', funny: 'Comedy',
-  childrens: 'Children', children: 'Children', 'childrens-books': 'Children', 'picture-books': 'Children',
-  adventure: 'Adventure', war: 'War', western: 'Western', westerns: 'Western', 'historical-fiction': 'History',
-  history: 'History', biography: 'Biography', memoir: 'Biography', autobiography: 'Biography', 'non-fiction': 'Non-fiction',
-  nonfiction: 'Non-fiction', classics: 'Classics', classic: 'Classics', 'young-adult': 'Young Adult', ya: 'Young Adult',
-  poetry: 'Poetry', 'graphic-novels': 'Graphic Novel', comics: 'Graphic Novel', manga: 'Graphic Novel', dystopia: 'Sci-Fi',
-  dystopian: 'Sci-Fi', paranormal: 'Fantasy', drama: 'Drama', fiction: 'Fiction', philosophy: 'Philosophy', religion: 'Religion',
+  fantasy: 'Fantasy',
+  'science-fiction': 'Sci-Fi',
+  'sci-fi': 'Sci-Fi',
+  scifi: 'Sci-Fi',
+  'sci-fi-fantasy': 'Sci-Fi',
+  romance: 'Romance',
+  mystery: 'Mystery',
+  mysteries: 'Mystery',
+  thriller: 'Thriller',
+  thrillers: 'Thriller',
+  suspense: 'Thriller',
+  horror: 'Horror',
+  crime: 'Crime',
+  humor: 'Comedy',
+  humour: 'Comedy',
+  comedy: 'Comedy',
+  funny: 'Comedy',
+  childrens: 'Children',
+  children: 'Children',
+  'childrens-books': 'Children',
+  'picture-books': 'Children',
+  adventure: 'Adventure',
+  war: 'War',
+  western: 'Western',
+  westerns: 'Western',
+  'historical-fiction': 'History',
+  history: 'History',
+  biography: 'Biography',
+  memoir: 'Biography',
+  autobiography: 'Biography',
+  'non-fiction': 'Non-fiction',
+  nonfiction: 'Non-fiction',
+  classics: 'Classics',
+  classic: 'Classics',
+  'young-adult': 'Young Adult',
+  ya: 'Young Adult',
+  poetry: 'Poetry',
+  'graphic-novels': 'Graphic Novel',
+  comics: 'Graphic Novel',
+  manga: 'Graphic Novel',
+  dystopia: 'Sci-Fi',
+  dystopian: 'Sci-Fi',
+  paranormal: 'Fantasy',
+  drama: 'Drama',
+  fiction: 'Fiction',
+  philosophy: 'Philosophy',
+  religion: 'Religion',
 };
 
 /** Shelves that say what a reader did with the book, not what it is. */
-const NOISE = /^(to-read|currently-reading|read|favorites|favourites|owned|books-i-own|own|default|library|kindle|ebook|ebooks|audiobook|audiobooks|audio|wish-?list|my-books|my-library|re-read|to-buy|did-not-finish|dnf|abandoned|book-club|i-own|owned-books|read-in-\d+|\d{4}(-reads?)?|read-\d{4})$/;
+const NOISE =
+  /^(to-read|currently-reading|read|favorites|favourites|owned|books-i-own|own|default|library|kindle|ebook|ebooks|audiobook|audiobooks|audio|wish-?list|my-books|my-library|re-read|to-buy|did-not-finish|dnf|abandoned|book-club|i-own|owned-books|read-in-\d+|\d{4}(-reads?)?|read-\d{4})$/;
 
 /**
  * A book's shelves (most shelved first) turned into genres (mapped names, at most 6) and tags (the rest of the

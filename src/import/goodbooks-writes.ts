@@ -56,19 +56,27 @@ export function shelvesByBook(shelvings: Map<number, { tagId: number; count: num
  * external ids (goodbooks book_id, goodreads id, ISBN-10). A book whose fields did not change is left alone.
  */
 export function booksSink(db: SqlClient, shelves: Map<number, { genres: string[]; tags: string[] }>, chunkRows = 50_000): Promise<RowSink<BookRow>> {
-  return staged<BookRow>(
-    db,
-    'import_books',
-    'book_id int, goodreads_id int, isbn text, name text, year int, creators text[], genres text[], tags text[], image_url text, search_name text',
-    {
-      rows: chunkRows,
-      format: (r) => {
-        const s = shelves.get(r.goodreadsId) ?? { genres: [], tags: [] };
-        return [r.bookId, r.goodreadsId, copyValue(r.isbn), copyValue(r.name), copyValue(r.year), copyArray(r.authors), copyArray(s.genres), copyArray(s.tags), copyValue(r.imageUrl), copyValue(r.searchName)].join('\t') + '\n';
-      },
-      atEnd: () => mergeBooks(db),
+  return staged<BookRow>(db, 'import_books', 'book_id int, goodreads_id int, isbn text, name text, year int, creators text[], genres text[], tags text[], image_url text, search_name text', {
+    rows: chunkRows,
+    format: (r) => {
+      const s = shelves.get(r.goodreadsId) ?? { genres: [], tags: [] };
+      return (
+        [
+          r.bookId,
+          r.goodreadsId,
+          copyValue(r.isbn),
+          copyValue(r.name),
+          copyValue(r.year),
+          copyArray(r.authors),
+          copyArray(s.genres),
+          copyArray(s.tags),
+          copyValue(r.imageUrl),
+          copyValue(r.searchName),
+        ].join('\t') + '\n'
+      );
     },
-  );
+    atEnd: () => mergeBooks(db),
+  });
 }
 
 async function mergeBooks(db: SqlClient): Promise<void> {

@@ -120,11 +120,16 @@ export async function importFile<T>(reader: FileReader<T>, options: Pick<ImportO
   const progress: ImportProgress = { file: reader.file, bytesRead: 0, totalBytes: reader.size, rowsRead: 0 };
   const where = (line: number) => `${reader.path} line ${line}`;
   const problem = (line: number, reason: string, cutOff: boolean) => {
-    if (cutOff) throw new ImportInputError(`${where(line)} ends in the middle of a row (${reason}): ${reader.file}.csv looks truncated (an interrupted download or copy?). Nothing was imported; unpack or copy the file again.`);
+    if (cutOff)
+      throw new ImportInputError(
+        `${where(line)} ends in the middle of a row (${reason}): ${reader.file}.csv looks truncated (an interrupted download or copy?). Nothing was imported; unpack or copy the file again.`,
+      );
     summary.skipped++;
     options.onProblem?.({ file: reader.file, path: reader.path, line, reason });
     if (summary.skipped > CORRUPT_AFTER && summary.skipped * 10 > summary.read) {
-      throw new ImportInputError(`${reader.path}: ${summary.skipped} of the first ${summary.read} rows are malformed (line ${line}: ${reason}); the file looks corrupt. Nothing was imported; unpack or copy it again.`);
+      throw new ImportInputError(
+        `${reader.path}: ${summary.skipped} of the first ${summary.read} rows are malformed (line ${line}: ${reason}); the file looks corrupt. Nothing was imported; unpack or copy it again.`,
+      );
     }
   };
   let sawHeader = false;
@@ -179,7 +184,12 @@ async function checkFileHeader(file: MovieLensFile, path: string): Promise<void>
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const first = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+    const first =
+      buffer
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)[0] ?? '';
     if (first.trim() === '') throw new ImportInputError(`${path} is empty: expected the header "${HEADERS[file].join(',')}" and rows.`);
     const bad = checkHeader(first.split(','), file);
     if (bad) throw new ImportInputError(`${path} line 1: ${bad}; is this MovieLens ${file}.csv? Nothing was imported.`);
@@ -203,7 +213,8 @@ export function describeServerError(error: unknown, file: MovieLensFile | Goodbo
         'Free space where PostgreSQL keeps its data (ml-32m needs about 8 GB while importing) and run the import again.',
     );
   }
-  if (code === '53200') return new ImportInputError(`The database server ran out of memory${during} (${(error as Error).message}); nothing was imported. Lower work_mem or --batch-size and run it again.`);
+  if (code === '53200')
+    return new ImportInputError(`The database server ran out of memory${during} (${(error as Error).message}); nothing was imported. Lower work_mem or --batch-size and run it again.`);
   return error as Error;
 }
 

@@ -135,13 +135,7 @@ export class TitleIndex {
    * Builds an index over `titleIds.length` row-major vectors (the layout of {@link TrainedModel.titleVectors}).
    * `onProgress` is called every 10,000 titles with the number added so far.
    */
-  static build(
-    titleIds: readonly number[],
-    vectors: Float32Array,
-    dimension: number,
-    options: TitleIndexOptions = {},
-    onProgress?: (added: number) => void,
-  ): TitleIndex {
+  static build(titleIds: readonly number[], vectors: Float32Array, dimension: number, options: TitleIndexOptions = {}, onProgress?: (added: number) => void): TitleIndex {
     checkRows(titleIds, vectors, dimension);
     let maxNorm = 0;
     for (let row = 0; row < titleIds.length; row++) maxNorm = Math.max(maxNorm, norm(vectors, row * dimension, dimension));

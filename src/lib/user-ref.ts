@@ -38,9 +38,7 @@ export function parseUserRef(text: string): UserRef {
     if (id >= 1 && id <= MAX_DATABASE_ID) return { kind: 'id', id };
     throw new UserRefError(`"${value.slice(0, 60)}" is neither a database id (1 to ${MAX_DATABASE_ID}) nor a Discord id (17 to 20 digits).`);
   }
-  throw new UserRefError(
-    `"${value.slice(0, 60)}" is not a user: give a database id (42), a Discord id (123456789012345678 or discord:123456789012345678) movielens:<id> or goodbooks:<id>.`,
-  );
+  throw new UserRefError(`"${value.slice(0, 60)}" is not a user: give a database id (42), a Discord id (123456789012345678 or discord:123456789012345678) movielens:<id> or goodbooks:<id>.`);
 }
 
 /** "No such user", naming what `text` was looked up as. */

@@ -49,4 +49,3 @@ export async function forgetMember(prisma: PrismaClient, discordId: string): Pro
     return { ratings: ratings.count, hiddenTitles: hiddenTitles.count, vectors: vectors.count, suggestions: suggestions.count, reactions: reactions.count };
   }, TRANSACTION_LIMITS);
 }
-

@@ -42,14 +42,7 @@ function rareTitleTrust(predict: (row: number) => Float32Array, titleVectors: Fl
  * (titles x d), or, without text, zero rows and a rare-title bias. Whatever training left in a cold title's
  * rows (init noise, softmax push-down) is replaced. Returns how many titles were cold.
  */
-export function fillColdTitles(
-  text: TextMatrix | undefined,
-  ratedCount: Int32Array,
-  titleVectors: Float32Array,
-  encoderRows: Float32Array,
-  d: number,
-  trust: ColdTitleTrust,
-): number {
+export function fillColdTitles(text: TextMatrix | undefined, ratedCount: Int32Array, titleVectors: Float32Array, encoderRows: Float32Array, d: number, trust: ColdTitleTrust): number {
   const n = ratedCount.length;
   const cold: number[] = [];
   const warm: number[] = [];

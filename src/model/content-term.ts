@@ -63,7 +63,10 @@ function principalProjection(rows: Float32Array, dim: number, fitted: readonly n
     }
   }
   const evd = new EigenvalueDecomposition(covariance, { assumeSymmetric: true });
-  const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]).slice(0, keep);
+  const order = evd.realEigenvalues
+    .map((v, i) => [v, i] as const)
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, keep);
   const basis = order.map(([, i]) => evd.eigenvectorMatrix.getColumn(i));
   const n = rows.length / dim;
   const out = new Float32Array(n * keep);

@@ -114,8 +114,7 @@ interface Meta {
   checksums: Record<string, number>;
 }
 
-const bytesOf = (array: Float32Array | Int32Array): Uint8Array =>
-  new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength));
+const bytesOf = (array: Float32Array | Int32Array): Uint8Array => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength));
 
 function fnv1a(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;

@@ -42,11 +42,7 @@ export function latestByRow<R extends Pick<Rating, 'titleId' | 'ratedAt'>>(histo
  * keeps its latest rating. Recency is measured from the user's newest rating, not the wall clock, so the
  * same history always gives the same vector.
  */
-export function historyWeights(
-  history: readonly Pick<Rating, 'titleId' | 'value' | 'ratedAt'>[],
-  rowOf: ReadonlyMap<number, number>,
-  options: HistoryWeighting,
-): Map<number, number> {
+export function historyWeights(history: readonly Pick<Rating, 'titleId' | 'value' | 'ratedAt'>[], rowOf: ReadonlyMap<number, number>, options: HistoryWeighting): Map<number, number> {
   const latest = latestByRow(history, rowOf);
   let newest = -Infinity;
   for (const rating of latest.values()) if (rating.ratedAt > newest) newest = rating.ratedAt;

@@ -35,18 +35,21 @@ async function trainLinear(dataset: RatingsDataset, opts: TrainOptions, { rowOf,
   const trainable = [u, vt, bias];
   const snapshot = () => trainable.map((t) => t.dataSync().slice() as Float32Array);
   try {
-    const record = await runEpochs({ opts, data: carved, random, hooks }, {
-      step: (batch) => step(weights, optimizer, columns.dense(batch), batch.length, opts.l2 * (batch.length / users)),
-      epochLoss: (sum) => sum / users,
-      validationNdcg: () =>
-        columns.validationNdcg(validation, opts.validationK, (rows) => {
-          const scores = tf.tidy(() => tf.add(tf.matMul(tf.matMul(tf.tensor2d(columns.dense(rows), [rows.length, m]), u), vt), bias));
-          const values = scores.dataSync() as Float32Array;
-          scores.dispose();
-          return values;
-        }),
-      snapshot,
-    });
+    const record = await runEpochs(
+      { opts, data: carved, random, hooks },
+      {
+        step: (batch) => step(weights, optimizer, columns.dense(batch), batch.length, opts.l2 * (batch.length / users)),
+        epochLoss: (sum) => sum / users,
+        validationNdcg: () =>
+          columns.validationNdcg(validation, opts.validationK, (rows) => {
+            const scores = tf.tidy(() => tf.add(tf.matMul(tf.matMul(tf.tensor2d(columns.dense(rows), [rows.length, m]), u), vt), bias));
+            const values = scores.dataSync() as Float32Array;
+            scores.dispose();
+            return values;
+          }),
+        snapshot,
+      },
+    );
     const [uValues, vtValues, biasValues] = record.best ? record.best.values : snapshot();
     const { titleVectors, encoderRows } = servedRows(columns, dataset.titleIds.length, d, uValues!, vtValues!, biasValues!);
     const cold = fillColdTitles(textMatrix(dataset), ratedCount, titleVectors, encoderRows, d, 'rare-titles');

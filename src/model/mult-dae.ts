@@ -45,7 +45,14 @@ function buildNetwork(n: number, opts: TrainOptions, ratedCount: Int32Array, gra
   const decoderText = graphText ? tf.variable(glorot(d, graphText.dim, 4), true, 'decoderText') : undefined;
   const defined = (vs: (tf.Variable | undefined)[]) => vs.filter((v): v is tf.Variable => v !== undefined);
   return {
-    encoderFree, encoderBias, decoderFree, decoderBias, encoderText, decoderText, textT, textTT,
+    encoderFree,
+    encoderBias,
+    decoderFree,
+    decoderBias,
+    encoderText,
+    decoderText,
+    textT,
+    textTT,
     trainable: defined([encoderFree, encoderBias, decoderFree, decoderBias, encoderText, decoderText]),
     penalised: defined([encoderFree, decoderFree, encoderText, decoderText]),
     encode(input) {
@@ -81,7 +88,18 @@ function validationNdcg(net: Network, validation: readonly ValidationUser[], n: 
   for (let start = 0; start < validation.length; start += chunk) {
     const part = validation.slice(start, start + chunk);
     // Read the data outside tidy: tidy walks a returned value, and walking a big typed array is very slow.
-    const logits = tf.tidy(() => net.decode(net.encode(normalise(dense(part.map((v) => v.input), n)))));
+    const logits = tf.tidy(() =>
+      net.decode(
+        net.encode(
+          normalise(
+            dense(
+              part.map((v) => v.input),
+              n,
+            ),
+          ),
+        ),
+      ),
+    );
     const scores = logits.dataSync() as Float32Array;
     logits.dispose();
     part.forEach((v, b) => {
@@ -153,12 +171,15 @@ async function trainMultDae(dataset: RatingsDataset, opts: TrainOptions, { rowOf
   const optimizer = tf.train.adam(opts.learningRate);
   let steps = 0;
   try {
-    const record = await runEpochs({ opts, data: carved, random, hooks }, {
-      step: async (batch) => (await step(net, optimizer, batch, n, opts, seedOf(opts, 1000 + steps++))) ?? 0,
-      epochLoss: (sum, batches) => sum / Math.max(1, batches),
-      validationNdcg: () => validationNdcg(net, validation, n, opts.validationK),
-      snapshot: () => net.trainable.map((v) => v.dataSync().slice() as Float32Array),
-    });
+    const record = await runEpochs(
+      { opts, data: carved, random, hooks },
+      {
+        step: async (batch) => (await step(net, optimizer, batch, n, opts, seedOf(opts, 1000 + steps++))) ?? 0,
+        epochLoss: (sum, batches) => sum / Math.max(1, batches),
+        validationNdcg: () => validationNdcg(net, validation, n, opts.validationK),
+        snapshot: () => net.trainable.map((v) => v.dataSync().slice() as Float32Array),
+      },
+    );
     const { best } = record;
     if (best) net.trainable.forEach((v, i) => v.assign(tf.tensor(best.values[i]!, v.shape)));
     const { titleVectors, encoderRows, encoderBias } = servedRows(net, n, d);

@@ -6,9 +6,7 @@ import * as tf from '@tensorflow/tfjs';
  * stock matMul gradient uses transposed operands. These replacements only ever call plain matMul.
  */
 // tf.customGrad's typing only admits a fixed tuple of inputs; this is its actual shape.
-type CustomGrad = (
-  f: (...args: never[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] },
-) => (...args: tf.Tensor[]) => tf.Tensor;
+type CustomGrad = (f: (...args: never[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) => (...args: tf.Tensor[]) => tf.Tensor;
 
 export const fastMatMul = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
   (tf.customGrad as unknown as CustomGrad)((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {

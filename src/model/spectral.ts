@@ -94,13 +94,7 @@ function gramRows(dataset: RatingsDataset, rowOf: ReadonlyMap<number, number>, o
 }
 
 /** The served model from a spectrum: shrunk rows for the warm titles, text-mapped rows for the cold ones. */
-function assemble(
-  dataset: RatingsDataset,
-  opts: TrainOptions,
-  gram: GramRows,
-  spectrum: Spectrum,
-  backend: string,
-): EmbeddingModel {
+function assemble(dataset: RatingsDataset, opts: TrainOptions, gram: GramRows, spectrum: Spectrum, backend: string): EmbeddingModel {
   const d = Math.round(opts.dimension);
   // Both sides carry sqrt(s / (s + lambda)): the product is W, and title vectors live in the same shrunk space
   // as the user vectors, which is what the HNSW index and similar() compare.
@@ -156,4 +150,3 @@ function shrunkRows(spectrum: Spectrum, shrinkage: number): Float32Array {
   });
   return out;
 }
-

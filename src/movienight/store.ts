@@ -98,8 +98,20 @@ const asNight = (row: { strategy: string } & Omit<Night, 'strategy'>): Night => 
 export function prismaMovieNightStore(prisma: PrismaClient) {
   const night = {
     select: {
-      id: true, guildId: true, channelId: true, announcementId: true, hostUserId: true, state: true, startsAt: true, kind: true, genre: true,
-      candidateCount: true, strategy: true, includeSeen: true, eventId: true, winnerTitleId: true,
+      id: true,
+      guildId: true,
+      channelId: true,
+      announcementId: true,
+      hostUserId: true,
+      state: true,
+      startsAt: true,
+      kind: true,
+      genre: true,
+      candidateCount: true,
+      strategy: true,
+      includeSeen: true,
+      eventId: true,
+      winnerTitleId: true,
     },
   } as const;
   return {

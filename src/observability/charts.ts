@@ -19,7 +19,8 @@ export async function statusChartData(prisma: PrismaClient, limit = 30): Promise
     take: limit,
     select: { id: true, status: true, metrics: true, lossHistory: true },
   });
-  const active = rows.find((r) => r.status === 'active') ?? (await prisma.modelVersion.findFirst({ where: { status: 'active' }, select: { id: true, status: true, metrics: true, lossHistory: true } }));
+  const active =
+    rows.find((r) => r.status === 'active') ?? (await prisma.modelVersion.findFirst({ where: { status: 'active' }, select: { id: true, status: true, metrics: true, lossHistory: true } }));
   const versions = rows
     .map((r) => ({ id: r.id, status: r.status, ndcg: (r.metrics as Record<string, unknown> | null)?.validationNdcg10 }))
     .filter((v): v is { id: number; status: typeof v.status; ndcg: number } => typeof v.ndcg === 'number')

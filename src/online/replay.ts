@@ -109,7 +109,7 @@ export function replayCaveat(result: Pick<ReplayResult, 'uniformLogging' | 'matc
     return 'The logs were declared uniform-random: the replay acceptance is an unbiased estimate of the acceptance this version would have had (Li et al., WSDM 2011), with about `matched` events of evidence.';
   }
   return [
-    'Caveat: these impressions were chosen by tastebud\'s own rankings, not uniformly at random, so the replay',
+    "Caveat: these impressions were chosen by tastebud's own rankings, not uniformly at random, so the replay",
     'acceptance is NOT an unbiased estimate of how this version would do online (Li et al., WSDM 2011 need a',
     'uniform-random logging policy). It is the acceptance on the slots where this version would have shown the',
     'same title at the same position; the match rate says how often that was. The ranked-hit rate is the share of',

@@ -10,7 +10,17 @@ export interface UserExport {
   user: { id: number; source: string; externalId: string; displayName: string | null; profilePublic: boolean; createdAt: string };
   ratings: { titleId: number; title: string; year: number | null; value: number; source: string; createdAt: string; updatedAt: string }[];
   hiddenTitles: { titleId: number; title: string; createdAt: string }[];
-  suggestions: { messageId: string; channelId: string; guildId: string | null; titleId: number; title: string; position: number; reason: string | null; modelVersionId: number | null; createdAt: string }[];
+  suggestions: {
+    messageId: string;
+    channelId: string;
+    guildId: string | null;
+    titleId: number;
+    title: string;
+    position: number;
+    reason: string | null;
+    modelVersionId: number | null;
+    createdAt: string;
+  }[];
   reactions: { messageId: string; emoji: string; createdAt: string }[];
   vector: { modelVersionId: number; dimension: number; ratingsCount: number; updatedAt: string; values: number[] } | null;
 }

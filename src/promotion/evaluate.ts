@@ -43,12 +43,18 @@ export async function validationNdcg(
   const trainByUser = groupByUser(train);
   const testByUser = groupByUser(heldOut);
   const ignoreByUser = groupByUser(options.ignore ?? []);
-  const users = [...testByUser.keys()].filter((u) => trainByUser.has(u)).sort((a, b) => a - b).slice(0, maxUsers);
+  const users = [...testByUser.keys()]
+    .filter((u) => trainByUser.has(u))
+    .sort((a, b) => a - b)
+    .slice(0, maxUsers);
   let total = 0;
   for (let u = 0; u < users.length; u++) {
     const userId = users[u]!;
     const ignored = new Set((ignoreByUser.get(userId) ?? []).map((r) => r.titleId));
-    const ranked = recommender.recommend(trainByUser.get(userId)!, k + ignored.size).filter((t) => !ignored.has(t)).slice(0, k);
+    const ranked = recommender
+      .recommend(trainByUser.get(userId)!, k + ignored.size)
+      .filter((t) => !ignored.has(t))
+      .slice(0, k);
     total += ndcgAt(ranked, new Set(testByUser.get(userId)!.map((r) => r.titleId)), k);
     if ((u + 1) % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -59,12 +65,7 @@ export async function validationNdcg(
  * The promotion rule: a candidate goes live only if it is not worse than the active version. Without an
  * active figure it goes live, and `noComparison` says why there was none.
  */
-export function promotionDecision(
-  candidateNdcg: number,
-  activeNdcg: number | undefined,
-  tolerance = 0,
-  noComparison = 'no active version to compare with',
-): { promote: boolean; reason: string } {
+export function promotionDecision(candidateNdcg: number, activeNdcg: number | undefined, tolerance = 0, noComparison = 'no active version to compare with'): { promote: boolean; reason: string } {
   if (activeNdcg === undefined) return { promote: true, reason: noComparison };
   const fmt = (x: number) => x.toFixed(4);
   if (candidateNdcg + tolerance >= activeNdcg) {
@@ -72,4 +73,3 @@ export function promotionDecision(
   }
   return { promote: false, reason: `validation nDCG@10 ${fmt(candidateNdcg)} is worse than the active version's ${fmt(activeNdcg)}` };
 }
-

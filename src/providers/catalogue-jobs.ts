@@ -33,13 +33,7 @@ function stopsTheRun(error: unknown): boolean {
   return !(error instanceof ExternalIdTakenError || error instanceof InputError);
 }
 
-async function fetchAndSave(
-  db: PrismaClient,
-  provider: CatalogueProvider,
-  ref: { kind: TitleKind; externalId: string },
-  report: CatalogueJobReport,
-  titleId?: number,
-): Promise<void> {
+async function fetchAndSave(db: PrismaClient, provider: CatalogueProvider, ref: { kind: TitleKind; externalId: string }, report: CatalogueJobReport, titleId?: number): Promise<void> {
   try {
     const title: ProviderTitle = await provider.details(ref);
     const saved = await saveProviderTitle(db, title, { titleId });
@@ -58,11 +52,7 @@ async function fetchAndSave(
  * Fills poster, overview, runtime, language, cast, director and genres of MovieLens movies that have a tmdbId,
  * most rated first; titles enriched before are skipped unless `refresh`.
  */
-export async function enrichMovieLensFromTmdb(
-  db: PrismaClient,
-  tmdb: CatalogueProvider,
-  options: { limit?: number; refresh?: boolean; progress?: Progress } = {},
-): Promise<CatalogueJobReport> {
+export async function enrichMovieLensFromTmdb(db: PrismaClient, tmdb: CatalogueProvider, options: { limit?: number; refresh?: boolean; progress?: Progress } = {}): Promise<CatalogueJobReport> {
   const titles = await db.title.findMany({
     where: { kind: 'movie', tmdbId: { not: null }, movielensId: { not: null }, ...(options.refresh ? {} : { enrichedAt: null }) },
     orderBy: [{ ratingCount: 'desc' }, { id: 'asc' }],
@@ -78,13 +68,7 @@ export async function enrichMovieLensFromTmdb(
 }
 
 /** Fetches and saves every entry of pages 1..`pages` until a page comes back empty. */
-async function importPages(
-  db: PrismaClient,
-  provider: CatalogueProvider,
-  pages: number,
-  fetchPage: (page: number) => Promise<ProviderTitle[]>,
-  progress?: Progress,
-): Promise<CatalogueJobReport> {
+async function importPages(db: PrismaClient, provider: CatalogueProvider, pages: number, fetchPage: (page: number) => Promise<ProviderTitle[]>, progress?: Progress): Promise<CatalogueJobReport> {
   const report = emptyReport();
   for (let page = 1; page <= pages; page++) {
     const entries = await fetchPage(page);

@@ -105,7 +105,11 @@ export class ProviderHttp {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ProviderError(this.provider, 'malformed', `${this.provider} answered ${path} with an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); nothing was saved.`);
+      throw new ProviderError(
+        this.provider,
+        'malformed',
+        `${this.provider} answered ${path} with an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); nothing was saved.`,
+      );
     }
     await this.options.cache?.set(key, this.provider, body, get.ttlSeconds ?? this.options.cacheTtlSeconds).catch(() => {});
     return parsed.data;
@@ -170,7 +174,11 @@ export class ProviderHttp {
       if ((error as Error).name === 'TimeoutError') {
         throw new ProviderError(this.provider, 'timeout', `${this.provider} did not answer ${path} within ${timeoutMs} ms.`);
       }
-      throw new ProviderError(this.provider, 'unavailable', `${this.provider} could not be reached (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}).`);
+      throw new ProviderError(
+        this.provider,
+        'unavailable',
+        `${this.provider} could not be reached (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}).`,
+      );
     }
   }
 

@@ -7,17 +7,7 @@
 import { z } from 'zod';
 import { InputError } from '../lib/input-error.ts';
 import { ProviderHttp, userAgent, type ProviderClientOptions } from './http.ts';
-import {
-  emptyTitle,
-  escapeLucene,
-  yearOf,
-  type CatalogueProvider,
-  type ProviderCallOptions,
-  type ProviderListName,
-  type ProviderSearchOptions,
-  type ProviderTitle,
-  type TitleKind,
-} from './types.ts';
+import { emptyTitle, escapeLucene, yearOf, type CatalogueProvider, type ProviderCallOptions, type ProviderListName, type ProviderSearchOptions, type ProviderTitle, type TitleKind } from './types.ts';
 
 const PAGE_SIZE = 20;
 const COVER_ART = 'https://coverartarchive.org/release-group';
@@ -44,7 +34,10 @@ export interface MusicBrainzOptions extends ProviderClientOptions {
 /** Most counted first: MusicBrainz's genres when given (lookups), else its folksonomy tags. */
 function genresOf(rg: z.infer<typeof releaseGroup>): string[] {
   const list = rg.genres && rg.genres.length ? rg.genres : rg.tags;
-  return [...list].sort((a, b) => (b.count ?? 0) - (a.count ?? 0)).slice(0, 5).map((g) => g.name);
+  return [...list]
+    .sort((a, b) => (b.count ?? 0) - (a.count ?? 0))
+    .slice(0, 5)
+    .map((g) => g.name);
 }
 
 export class MusicBrainzProvider implements CatalogueProvider {

@@ -116,17 +116,28 @@ export class OpenLibraryProvider implements CatalogueProvider {
     const body = await this.http.getJson(`subjects/${encodeURIComponent(slug)}.json`, subject, { ...options, query, ttlSeconds: 6 * 3600 });
     return body.works.map((w) =>
       emptyTitle({
-        source: 'openlibrary', externalId: workId(w.key), kind: 'book', name: w.title,
-        year: w.first_publish_year ?? null, imageUrl: cover(w.cover_id), creators: w.authors.map((a) => a.name),
+        source: 'openlibrary',
+        externalId: workId(w.key),
+        kind: 'book',
+        name: w.title,
+        year: w.first_publish_year ?? null,
+        imageUrl: cover(w.cover_id),
+        creators: w.authors.map((a) => a.name),
       }),
     );
   }
 
   private fromSearch(d: z.infer<typeof searchDoc>): ProviderTitle {
     return emptyTitle({
-      source: 'openlibrary', externalId: workId(d.key), kind: 'book', name: d.title,
-      year: d.first_publish_year ?? null, imageUrl: cover(d.cover_i), creators: d.author_name.slice(0, 3),
-      genres: genresOf(d.subject), pageCount: d.number_of_pages_median ?? null,
+      source: 'openlibrary',
+      externalId: workId(d.key),
+      kind: 'book',
+      name: d.title,
+      year: d.first_publish_year ?? null,
+      imageUrl: cover(d.cover_i),
+      creators: d.author_name.slice(0, 3),
+      genres: genresOf(d.subject),
+      pageCount: d.number_of_pages_median ?? null,
     });
   }
 }

@@ -97,8 +97,13 @@ export class RawgProvider implements CatalogueProvider {
 
   private titleOf(g: z.infer<typeof game>): ProviderTitle {
     return emptyTitle({
-      source: 'rawg', externalId: String(g.id), kind: 'game', name: g.name, year: yearOf(g.released),
-      genres: g.genres.map((x) => x.name), imageUrl: textOrNull(g.background_image),
+      source: 'rawg',
+      externalId: String(g.id),
+      kind: 'game',
+      name: g.name,
+      year: yearOf(g.released),
+      genres: g.genres.map((x) => x.name),
+      imageUrl: textOrNull(g.background_image),
     });
   }
 }

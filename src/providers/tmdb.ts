@@ -181,5 +181,8 @@ function mediaOf(kind: TitleKind | undefined): Media {
 }
 
 function topCast(c: z.infer<typeof credits> | undefined): string[] {
-  return [...(c?.cast ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0)).slice(0, TOP_CAST).map((p) => p.name);
+  return [...(c?.cast ?? [])]
+    .sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
+    .slice(0, TOP_CAST)
+    .map((p) => p.name);
 }

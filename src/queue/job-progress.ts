@@ -274,7 +274,11 @@ export async function watchJobProgress(options: WatchJobOptions): Promise<void> 
       if (text !== null && now() - sentAt >= minEditMs) await send(text);
       await sleep(pollMs);
     }
-    await send(sentText === undefined ? 'still waiting for a worker (is `tastebud worker` running?); see `/admin status`.' : 'still running; this message stops updating here. See `/admin status` for how it ends.');
+    await send(
+      sentText === undefined
+        ? 'still waiting for a worker (is `tastebud worker` running?); see `/admin status`.'
+        : 'still running; this message stops updating here. See `/admin status` for how it ends.',
+    );
   } catch (error) {
     options.logger?.warn({ err: error }, 'job progress reporting stopped');
   }

@@ -8,5 +8,7 @@ import { normaliseEmoji } from './scale.ts';
  * needs the message, the member and the emoji together, which is exactly what reconciliation has in hand.
  */
 export function forgottenReactionToken(messageId: string, discordId: string, emoji: string): string {
-  return createHash('sha256').update(`${messageId}\u0000${discordId}\u0000${normaliseEmoji(emoji)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${messageId}\u0000${discordId}\u0000${normaliseEmoji(emoji)}`)
+    .digest('hex');
 }

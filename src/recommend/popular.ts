@@ -50,12 +50,7 @@ export function popularityOrder(catalog: CatalogSource, prior = DEFAULT_POPULARI
  * The `count` most popular allowed titles, spread over genres: picked greedily from the top `10 × count`
  * with a penalty (0.7 per earlier pick sharing a genre), each with the genre it adds as its reason.
  */
-export function popularTitles(
-  catalog: CatalogSource,
-  count: number,
-  allowed: (titleId: number) => boolean = () => true,
-  options: { prior?: number } = {},
-): Recommendation[] {
+export function popularTitles(catalog: CatalogSource, count: number, allowed: (titleId: number) => boolean = () => true, options: { prior?: number } = {}): Recommendation[] {
   const pool: PopularityEntry[] = [];
   const poolSize = count * 10;
   for (const entry of popularityOrder(catalog, options.prior)) {

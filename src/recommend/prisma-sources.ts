@@ -33,9 +33,7 @@ export class PrismaUserSource implements UserSource {
       userId,
       ratings: user.ratings.map((r) => ({ titleId: r.titleId, value: r.value, ratedAt: r.updatedAt.getTime() })),
       hidden: user.hidden.map((h) => h.titleId),
-      ...(user.vector
-        ? { storedVector: { versionId: user.vector.versionId, ratingsCount: user.vector.ratingsCount, vector: bytesToVector(user.vector.vector, user.vector.dimension) } }
-        : {}),
+      ...(user.vector ? { storedVector: { versionId: user.vector.versionId, ratingsCount: user.vector.ratingsCount, vector: bytesToVector(user.vector.vector, user.vector.dimension) } } : {}),
     };
   }
 }

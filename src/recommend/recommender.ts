@@ -160,10 +160,7 @@ export class Recommender {
   userVector(history: Pick<UserHistory, 'ratings' | 'storedVector'>): Float32Array {
     const { ratings, storedVector } = history;
     const stored =
-      storedVector &&
-      storedVector.versionId === this.versionId &&
-      storedVector.ratingsCount === ratings.length &&
-      storedVector.vector.length === this.model.dimension
+      storedVector && storedVector.versionId === this.versionId && storedVector.ratingsCount === ratings.length && storedVector.vector.length === this.model.dimension
         ? storedVector.vector
         : undefined;
     const all = stored ?? this.model.userVector(ratings);
@@ -191,11 +188,7 @@ export class Recommender {
     if (!title) throw new NotFoundError('title', titleId, `No title with id ${titleId}.`);
     const vector = this.index.vectorOf(titleId);
     if (!vector) {
-      throw new NotFoundError(
-        'title',
-        titleId,
-        `${displayName(title)} (id ${titleId}) is not in the loaded model; it was added after training and appears once the model is retrained.`,
-      );
+      throw new NotFoundError('title', titleId, `${displayName(title)} (id ${titleId}) is not in the loaded model; it was added after training and appears once the model is retrained.`);
     }
     const length = this.index.normOf(titleId)!;
     const allowed = (id: number) => id !== titleId && this.catalog.get(id) !== undefined;
@@ -223,12 +216,7 @@ export class Recommender {
    * titles (where a filtered graph search would wander far), else a filtered graph search. Measured on
    * 9.7k titles: a filtered search for 80 costs about half of an unfiltered one for 400 filtered here.
    */
-  private candidates(
-    vector: Float32Array,
-    wanted: number,
-    allowed: (titleId: number) => boolean,
-    subset?: readonly number[],
-  ): { titleId: number; score: number }[] {
+  private candidates(vector: Float32Array, wanted: number, allowed: (titleId: number) => boolean, subset?: readonly number[]): { titleId: number; score: number }[] {
     if (subset && subset.length <= this.settings.exactScanLimit) return this.index.exactSearchAmong(vector, subset, wanted, allowed);
     return this.index.search(vector, wanted, allowed);
   }
@@ -313,9 +301,7 @@ export class Recommender {
         }
       }
       if (best) return { reason: `because you liked ${displayName(best.title)}`, becauseTitleId: best.title.id };
-      const genre = title.genres
-        .filter((g) => (genreCounts.get(g) ?? 0) > 0 && !g.startsWith('('))
-        .sort((a, b) => genreCounts.get(b)! - genreCounts.get(a)!)[0];
+      const genre = title.genres.filter((g) => (genreCounts.get(g) ?? 0) > 0 && !g.startsWith('(')).sort((a, b) => genreCounts.get(b)! - genreCounts.get(a)!)[0];
       return { reason: genre ? `because you like ${genre}` : 'matches your ratings overall' };
     };
   }
@@ -324,11 +310,7 @@ export class Recommender {
    * Reasons for a kind the user rated nothing of: they say the pick comes from the user's taste in the kinds they
    * did rate, matched by what the title is about (its text), naming the closest liked title when one is close.
    */
-  private crossKindExplainer(
-    ratings: readonly RatedTitle[],
-    kind: string,
-    blended: readonly BlendedCandidate[],
-  ): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
+  private crossKindExplainer(ratings: readonly RatedTitle[], kind: string, blended: readonly BlendedCandidate[]): (title: TitleInfo) => { reason: string; becauseTitleId?: number } {
     const inner = this.explainer(ratings);
     const rated = [...new Set(ratings.map((r) => this.catalog.get(r.titleId)?.kind).filter((k): k is string => k !== undefined))].sort();
     const taste = `your taste in ${rated.map(pluralKind).join(' and ') || 'what you rated'}`;

@@ -161,11 +161,7 @@ async function loadSnapshot(options: ServingModelOptions, versionId: number): Pr
 }
 
 /** Handles a message on the change channel: a promotion loads the new version, a reindex of the served one reloads it. */
-function modelChangeListener(
-  options: ServingModelOptions,
-  current: () => ServingSnapshot | undefined,
-  refresh: (force: boolean) => Promise<unknown>,
-): (channel: string, message: string) => void {
+function modelChangeListener(options: ServingModelOptions, current: () => ServingSnapshot | undefined, refresh: (force: boolean) => Promise<unknown>): (channel: string, message: string) => void {
   const { logger } = options;
   return (channel, message) => {
     if (options.prefix === undefined || channel !== modelChannel(options.prefix)) return;
@@ -181,11 +177,7 @@ function modelChangeListener(
 }
 
 /** Listens for promotions on the change channel; after a reconnect it re-checks the database, since messages published meanwhile are lost. */
-async function subscribe(
-  options: ModelChangeChannel & Pick<ServingModelOptions, 'logger'>,
-  onMessage: (channel: string, message: string) => void,
-  refresh: () => Promise<unknown>,
-): Promise<Redis> {
+async function subscribe(options: ModelChangeChannel & Pick<ServingModelOptions, 'logger'>, onMessage: (channel: string, message: string) => void, refresh: () => Promise<unknown>): Promise<Redis> {
   const { logger } = options;
   const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   subscriber.on('error', (error: Error) => logger?.warn({ err: error }, 'model change subscriber: Redis error'));

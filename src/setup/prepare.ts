@@ -72,14 +72,9 @@ export async function importCatalogue(client: pg.Client, dir: string, report: Se
   );
 }
 
-
 /** Counts the setup needs to decide what to do. */
 export async function catalogueState(prisma: PrismaClient): Promise<{ titles: number; activeVersionId: number | null; embedded: number }> {
-  const [titles, active, embedded] = await Promise.all([
-    prisma.title.count(),
-    prisma.modelVersion.findFirst({ where: { status: 'active' }, select: { id: true } }),
-    prisma.titleEmbedding.count(),
-  ]);
+  const [titles, active, embedded] = await Promise.all([prisma.title.count(), prisma.modelVersion.findFirst({ where: { status: 'active' }, select: { id: true } }), prisma.titleEmbedding.count()]);
   return { titles, activeVersionId: active?.id ?? null, embedded };
 }
 
@@ -136,7 +131,10 @@ export async function prepareDeployment(ctx: PrepareContext): Promise<string> {
   reporter.line('No model version is active yet: preparing title embeddings and a first training, so suggestions are personal.');
   if (choice.needsMaking) {
     const dir = findMovieLensDir(candidates);
-    if (!dir) throw new SetupError(`No embedding model is available offline and no MovieLens files were found to make one (looked in ${candidates.join(' and ')}). Run 'tastebud data download movielens', or set EMBEDDING_MODEL to a model directory.`);
+    if (!dir)
+      throw new SetupError(
+        `No embedding model is available offline and no MovieLens files were found to make one (looked in ${candidates.join(' and ')}). Run 'tastebud data download movielens', or set EMBEDDING_MODEL to a model directory.`,
+      );
     const { makeModelFromMovieLens } = await import('../embeddings/make-model.ts');
     reporter.status(`  making the project's own embedding model from ${dir} …`);
     const started = Date.now();

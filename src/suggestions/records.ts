@@ -20,4 +20,3 @@ export async function recordSuggestions(prisma: PrismaClient, member: Member, su
   const userId = await upsertMember(prisma, member);
   await prisma.suggestion.createMany({ data: suggestions.map((s) => ({ ...s, userId })), skipDuplicates: true });
 }
-

@@ -135,7 +135,9 @@ export function bindCommand(definition: CommandShape, rest: string): BoundComman
       const target = leaf.find((o) => !options.some((g) => g.name === o.name));
       if (!target) {
         throw new PlaygroundInputError(
-          names.length === 0 ? `/${[definition.name, ...path].join(' ')} takes no options; got "${bare}".` : `Did not know which option "${bare}" is for; write it as name:value (options: ${names.join(', ')}).`,
+          names.length === 0
+            ? `/${[definition.name, ...path].join(' ')} takes no options; got "${bare}".`
+            : `Did not know which option "${bare}" is for; write it as name:value (options: ${names.join(', ')}).`,
         );
       }
       options.unshift({ name: target.name, value: bare });

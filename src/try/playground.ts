@@ -187,7 +187,10 @@ export class Playground {
     const emulator = this.#o.emulator;
     const definition = emulator.commands().find((c) => c.name === name) as CommandShape | undefined;
     if (!definition) {
-      const names = emulator.commands().map((c) => `/${c.name}`).sort();
+      const names = emulator
+        .commands()
+        .map((c) => `/${c.name}`)
+        .sort();
       throw new PlaygroundInputError(`There is no /${name} command here; the bot offers ${names.join(', ')}.`);
     }
     const bound = bindCommand(definition, rest);

@@ -63,7 +63,18 @@ export async function runPlayground(options: PlaygroundRunOptions): Promise<numb
     });
     cleanups.push(() => redis.quit());
 
-    const embeddingModel = await prepareDeployment({ config: options.config, train: options.train, candidates: movieLensCandidates(options.config), prisma, redis, databaseUrl, reporter, logger, requestedBy: 'tastebud try', allowModelDownload: false });
+    const embeddingModel = await prepareDeployment({
+      config: options.config,
+      train: options.train,
+      candidates: movieLensCandidates(options.config),
+      prisma,
+      redis,
+      databaseUrl,
+      reporter,
+      logger,
+      requestedBy: 'tastebud try',
+      allowModelDownload: false,
+    });
     let providers: import('../providers/index.ts').Providers | undefined;
     if (options.providers) {
       const { startPlaygroundProviders } = await import('./providers.ts');
@@ -112,7 +123,11 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     stops.length = 0;
   };
   try {
-    const emulator = await startDiscordEmulator({ botUsername: 'tastebud', guildName: 'tastebud playground', members: [{ username: ctx.username, permissions: 'ManageGuild' }, ...PLAYGROUND_FRIENDS.map((username) => ({ username }))] });
+    const emulator = await startDiscordEmulator({
+      botUsername: 'tastebud',
+      guildName: 'tastebud playground',
+      members: [{ username: ctx.username, permissions: 'ManageGuild' }, ...PLAYGROUND_FRIENDS.map((username) => ({ username }))],
+    });
     stops.push(() => emulator.close());
     const userId = emulator.memberIds[0]!;
     // The worker runs in a child process: training blocks its event loop for seconds at a time, which in
@@ -141,11 +156,7 @@ async function startServices(ctx: ServiceContext): Promise<Services> {
     });
     stops.push(() => botProcess.stop());
     const { queues } = botProcess;
-    const names = new Map([
-      [emulator.botUserId, 'tastebud'],
-      [userId, ctx.username],
-      ...PLAYGROUND_FRIENDS.map((username, i) => [emulator.memberIds[i + 1]!, username] as [string, string]),
-    ]);
+    const names = new Map([[emulator.botUserId, 'tastebud'], [userId, ctx.username], ...PLAYGROUND_FRIENDS.map((username, i) => [emulator.memberIds[i + 1]!, username] as [string, string])]);
     const busy = async () => {
       if (watchedJobs() > 0) return true;
       for (const queue of [queues.userEmbedding, queues.retrain, queues.reindex]) {

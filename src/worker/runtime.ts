@@ -97,8 +97,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
   const ownsServing = !options.serving;
   const serving =
-    options.serving ??
-    createServingModel({ prisma, redisUrl: options.redisUrl, prefix, deserialize: options.deserialize, logger: logger.child({ component: 'serving' }), ef: options.hnsw.ef ?? 100 });
+    options.serving ?? createServingModel({ prisma, redisUrl: options.redisUrl, prefix, deserialize: options.deserialize, logger: logger.child({ component: 'serving' }), ef: options.hnsw.ef ?? 100 });
   serving.onSwap((snapshot) => metrics.activeModelVersion.set(snapshot.versionId));
   const queues = openQueues(redis, prefix, logger);
   metrics.watchQueues([...queues.values()]);
@@ -184,8 +183,7 @@ function jobProcessors(options: WorkerRuntimeOptions, serving: ServingModel, red
       if (!openEncoder) throw new Error('This worker has no title encoder configured; run the title-embeddings queue on a host with EMBEDDING_MODEL available.');
       return embedChangedTitles({ prisma, openEncoder, progress: (percent) => job.updateProgress(percent), logger: jobLogger(logger, job) });
     },
-    [QUEUE.prune]: async (job: Job<PruneJob>) =>
-      pruneRetention({ prisma, logger: jobLogger(logger, job) }, options.retention ?? { suggestionRetentionDays: 180, reconcileWindowDays: 14 }),
+    [QUEUE.prune]: async (job: Job<PruneJob>) => pruneRetention({ prisma, logger: jobLogger(logger, job) }, options.retention ?? { suggestionRetentionDays: 180, reconcileWindowDays: 14 }),
     [QUEUE.trendingRefresh]: async (job: Job<TrendingRefreshJob>) => {
       if (!options.providers) throw new Error('This worker has no catalogue providers configured; set TMDB_TOKEN (or another provider) for the trending refresh.');
       return refreshTrending({ prisma, providers: options.providers, logger: jobLogger(logger, job) }, { pages: options.trendingRefreshPages });
@@ -233,19 +231,23 @@ async function registerSchedulers(queues: ReadonlyMap<WorkerQueueName, Queue>, w
   const { logger } = options;
   const retention = jobRetention(options.failedJobRetentionDays);
   if (options.retrainCron !== null && wanted.has(QUEUE.retrain)) {
-    await queues.get(QUEUE.retrain)!.upsertJobScheduler(
-      RETRAIN_SCHEDULER_ID,
-      { pattern: options.retrainCron },
-      { name: 'retrain', data: { requestedBy: 'cron' } satisfies RetrainJobData, opts: { attempts: 2, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
-    );
+    await queues
+      .get(QUEUE.retrain)!
+      .upsertJobScheduler(
+        RETRAIN_SCHEDULER_ID,
+        { pattern: options.retrainCron },
+        { name: 'retrain', data: { requestedBy: 'cron' } satisfies RetrainJobData, opts: { attempts: 2, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
+      );
     logger.info({ cron: options.retrainCron }, 'retrain scheduled');
   }
   if (options.pruneEveryMs != null && wanted.has(QUEUE.prune)) {
-    await queues.get(QUEUE.prune)!.upsertJobScheduler(
-      PRUNE_SCHEDULER_ID,
-      { every: options.pruneEveryMs },
-      { name: 'prune', data: { requestedBy: 'schedule' } satisfies PruneJob, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
-    );
+    await queues
+      .get(QUEUE.prune)!
+      .upsertJobScheduler(
+        PRUNE_SCHEDULER_ID,
+        { every: options.pruneEveryMs },
+        { name: 'prune', data: { requestedBy: 'schedule' } satisfies PruneJob, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...retention } },
+      );
     logger.info({ everyMs: options.pruneEveryMs }, 'prune scheduled');
   }
   if (options.trendingRefreshCron != null && wanted.has(QUEUE.trendingRefresh)) await scheduleTrendingRefresh(queues.get(QUEUE.trendingRefresh)!, options, logger);

@@ -20,8 +20,7 @@ export interface DashboardSeed {
 const DAY = 86_400_000;
 
 /** A loss curve that falls and flattens, as training does. */
-const lossCurve = (start: number, floor: number, epochs: number, random: () => number) =>
-  Array.from({ length: epochs }, (_, i) => floor + (start - floor) * Math.exp(-i / 3.5) + random() * 0.02);
+const lossCurve = (start: number, floor: number, epochs: number, random: () => number) => Array.from({ length: epochs }, (_, i) => floor + (start - floor) * Math.exp(-i / 3.5) + random() * 0.02);
 
 async function seedExtraKinds(prisma: PrismaClient): Promise<void> {
   const kinds = [
@@ -47,8 +46,22 @@ async function seedVersions(prisma: PrismaClient, titleIds: number[], random: ()
   for (const [i, spec] of specs.entries()) {
     const model = randomDaeModel(titleIds, 8, 100 + i);
     const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 40 });
-    const metrics = { validationNdcg10: spec.ndcg, activeVersionId: i === 0 ? null : ids[ids.length - (i === 2 ? 2 : 1)] ?? null, activeValidationNdcg10: spec.active ?? null, comparedRatings: i === 0 ? null : 1204 + i * 37 };
-    ids.push(await saveModelVersion(prisma, { model, index, metrics, lossHistory: lossCurve(spec.loss[0]!, spec.loss[1]!, spec.epochs, random), trainingRatings: 9_000 + i * 420, durationMs: 41_000 + i * 3_000 }));
+    const metrics = {
+      validationNdcg10: spec.ndcg,
+      activeVersionId: i === 0 ? null : (ids[ids.length - (i === 2 ? 2 : 1)] ?? null),
+      activeValidationNdcg10: spec.active ?? null,
+      comparedRatings: i === 0 ? null : 1204 + i * 37,
+    };
+    ids.push(
+      await saveModelVersion(prisma, {
+        model,
+        index,
+        metrics,
+        lossHistory: lossCurve(spec.loss[0]!, spec.loss[1]!, spec.epochs, random),
+        trainingRatings: 9_000 + i * 420,
+        durationMs: 41_000 + i * 3_000,
+      }),
+    );
   }
   await promoteModelVersion(prisma, ids[0]!, 'first version: nothing to compare with');
   await setModelStatus(prisma, ids[1]!, 'rejected', `validation nDCG@10 0.171 is below the active version ${ids[0]}'s 0.186 on the same 1,241 ratings`);
@@ -72,7 +85,14 @@ async function seedMembersAndSuggestions(prisma: PrismaClient, titleIds: number[
         const createdAt = new Date(now.getTime() - day * DAY - random() * 0.5 * DAY);
         suggestions.push({ messageId: `${userId}-${day}-${position}-${titleId}`, channelId: '1000', userId, titleId, position, modelVersionId: version, createdAt });
         const likes = random() < (version === versions[3] ? 0.42 : 0.3);
-        if (random() < 0.55) ratings.set(`${userId}:${titleId}`, { userId, titleId, value: likes ? 4 + Math.round(random() * 2) / 2 : 1 + Math.round(random() * 4) / 2, source: random() < 0.7 ? 'reaction' : 'command', updatedAt: new Date(createdAt.getTime() + random() * DAY) });
+        if (random() < 0.55)
+          ratings.set(`${userId}:${titleId}`, {
+            userId,
+            titleId,
+            value: likes ? 4 + Math.round(random() * 2) / 2 : 1 + Math.round(random() * 4) / 2,
+            source: random() < 0.7 ? 'reaction' : 'command',
+            updatedAt: new Date(createdAt.getTime() + random() * DAY),
+          });
       }
     }
   }

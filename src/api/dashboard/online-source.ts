@@ -13,4 +13,7 @@ export type { OnlineReport, OnlineRow } from '../../online/report.ts';
 export type OnlineReportSource = (range: { since: Date; until: Date }) => Promise<OnlineReport>;
 
 /** The real source over this database: the measures of src/online (see its README paragraph for the definitions). */
-export const defaultOnlineReport = (prisma: PrismaClient): OnlineReportSource => (range) => onlineReportOf(prisma, range);
+export const defaultOnlineReport =
+  (prisma: PrismaClient): OnlineReportSource =>
+  (range) =>
+    onlineReportOf(prisma, range);

@@ -31,7 +31,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   set(sessionId: string, session: Session, callback: (error?: unknown) => void): void {
-    this.redis.set(this.key(sessionId), JSON.stringify(session), 'EX', this.ttlOf(session)).then(() => callback(), (error: Error) => callback(error));
+    this.redis.set(this.key(sessionId), JSON.stringify(session), 'EX', this.ttlOf(session)).then(
+      () => callback(),
+      (error: Error) => callback(error),
+    );
   }
 
   get(sessionId: string, callback: Callbacks): void {
@@ -49,6 +52,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   destroy(sessionId: string, callback: (error?: unknown) => void): void {
-    this.redis.del(this.key(sessionId)).then(() => callback(), (error: Error) => callback(error));
+    this.redis.del(this.key(sessionId)).then(
+      () => callback(),
+      (error: Error) => callback(error),
+    );
   }
 }

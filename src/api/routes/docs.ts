@@ -17,7 +17,10 @@ export function registerDocsRoutes(app: FastifyInstance): void {
     const rows = Object.entries(spec.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => {
         const params = (op.parameters ?? [])
-          .map((p) => `<li><code>${escape(p.name)}</code> (${escape(p.in)}${p.required ? ', required' : ''})${p.schema?.enum ? ` one of ${escape(p.schema.enum.join(', '))}` : ''}${p.description ? ` — ${escape(p.description)}` : ''}</li>`)
+          .map(
+            (p) =>
+              `<li><code>${escape(p.name)}</code> (${escape(p.in)}${p.required ? ', required' : ''})${p.schema?.enum ? ` one of ${escape(p.schema.enum.join(', '))}` : ''}${p.description ? ` — ${escape(p.description)}` : ''}</li>`,
+          )
           .join('');
         const auth = op.security && op.security.length > 0 ? 'API key' : 'public';
         return `<section><h2><span>${escape(method.toUpperCase())}</span> <code>${escape(path)}</code> <small>${auth}</small></h2><p>${escape(op.summary ?? '')}</p>${op.description ? `<p>${escape(op.description)}</p>` : ''}${params ? `<ul>${params}</ul>` : ''}</section>`;

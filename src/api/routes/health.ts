@@ -10,9 +10,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: RouteContext): v
     const snapshot = ctx.serving.current();
     if (snapshot) return { ok: true, detail: `serving model version ${snapshot.versionId}` };
     const active = await activeModelVersion(ctx.prisma);
-    return active
-      ? { ok: false, detail: `model version ${active.id} is active but not loaded yet` }
-      : { ok: true, detail: 'no model version promoted yet; recommendations are popular titles' };
+    return active ? { ok: false, detail: `model version ${active.id} is active but not loaded yet` } : { ok: true, detail: 'no model version promoted yet; recommendations are popular titles' };
   };
   const checks = { ...standardChecks({ prisma: ctx.prisma, redis: ctx.redis }), model };
 

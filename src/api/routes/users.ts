@@ -27,7 +27,10 @@ const profileAnswer = {
     favouriteGenres: { type: 'array', items: { type: 'object', properties: { genre: { type: 'string' }, count: { type: 'integer' } } } },
     recent: {
       type: 'array',
-      items: { type: 'object', properties: { titleId: { type: 'integer' }, name: { type: 'string' }, year: { type: ['integer', 'null'] }, value: { type: 'number' }, ratedAt: { type: 'string', format: 'date-time' } } },
+      items: {
+        type: 'object',
+        properties: { titleId: { type: 'integer' }, name: { type: 'string' }, year: { type: ['integer', 'null'] }, value: { type: 'number' }, ratedAt: { type: 'string', format: 'date-time' } },
+      },
     },
   },
 } as const;
@@ -122,7 +125,11 @@ function registerHiddenRoute(app: FastifyInstance, ctx: RouteContext): void {
       params: userParam,
       body: { type: 'object', required: ['titleId'], properties: { titleId }, additionalProperties: false },
       response: {
-        200: { type: 'object', required: ['userId', 'titleId', 'hidden', 'changed'], properties: { userId: { type: 'integer' }, titleId: { type: 'integer' }, hidden: { type: 'boolean' }, changed: { type: 'boolean' } } },
+        200: {
+          type: 'object',
+          required: ['userId', 'titleId', 'hidden', 'changed'],
+          properties: { userId: { type: 'integer' }, titleId: { type: 'integer' }, hidden: { type: 'boolean' }, changed: { type: 'boolean' } },
+        },
         ...errorResponses,
         413: errorSchema,
       },

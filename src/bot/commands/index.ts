@@ -13,9 +13,7 @@ import { command as search } from './search.ts';
 import { command as similar } from './similar.ts';
 
 /** Every slash command, by name. */
-export const COMMANDS: ReadonlyMap<string, BotCommand> = new Map(
-  [search, recommend, rate, similar, profile, privacy, onboard, movienight, forgetMe, help, admin].map((c) => [c.definition.name, c]),
-);
+export const COMMANDS: ReadonlyMap<string, BotCommand> = new Map([search, recommend, rate, similar, profile, privacy, onboard, movienight, forgetMe, help, admin].map((c) => [c.definition.name, c]));
 
 /** The JSON bodies to register (bulk overwrite). */
 export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {

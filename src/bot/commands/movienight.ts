@@ -65,13 +65,24 @@ async function start(interaction: ChatInputCommandInteraction, ctx: BotContext):
   let night: Night;
   try {
     night = await service.store.create({
-      guildId: interaction.guildId, channelId: interaction.channelId, announcementId: message.id, host: { discordId: interaction.user.id, displayName: interaction.user.globalName ?? interaction.user.username },
-      startsAt, kind, genre, candidateCount: count, strategy, includeSeen: interaction.options.getBoolean('include-seen') ?? false,
+      guildId: interaction.guildId,
+      channelId: interaction.channelId,
+      announcementId: message.id,
+      host: { discordId: interaction.user.id, displayName: interaction.user.globalName ?? interaction.user.username },
+      startsAt,
+      kind,
+      genre,
+      candidateCount: count,
+      strategy,
+      includeSeen: interaction.options.getBoolean('include-seen') ?? false,
     });
   } catch (error) {
     if (!(error instanceof NightAlreadyOpenError)) throw error;
     const other = await service.store.openIn(interaction.channelId);
-    await interaction.editReply({ content: `Someone started a movie night here a moment ago${other ? `: ${openNightLink(other)}` : ''} — join that one with ${JOIN_EMOJI}.`, allowedMentions: NO_MENTIONS });
+    await interaction.editReply({
+      content: `Someone started a movie night here a moment ago${other ? `: ${openNightLink(other)}` : ''} — join that one with ${JOIN_EMOJI}.`,
+      allowedMentions: NO_MENTIONS,
+    });
     return;
   }
   await message.react(JOIN_EMOJI).catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not add the join reaction'));
@@ -118,10 +129,27 @@ export const command: BotCommand = {
         .setName('start')
         .setDescription(`Announce a movie night; members join by reacting ${JOIN_EMOJI}`)
         .addStringOption((o) => o.setName('when').setDescription('e.g. "tonight 21:00", "2026-12-05 20:30", "in 2h"').setMaxLength(100))
-        .addStringOption((o) => o.setName('kind').setDescription('Only this kind of title').setMaxLength(20).addChoices(...KINDS.map((k) => ({ name: k, value: k }))))
+        .addStringOption((o) =>
+          o
+            .setName('kind')
+            .setDescription('Only this kind of title')
+            .setMaxLength(20)
+            .addChoices(...KINDS.map((k) => ({ name: k, value: k }))),
+        )
         .addStringOption((o) => o.setName('genre').setDescription('Only this genre').setMaxLength(100))
-        .addIntegerOption((o) => o.setName('candidates').setDescription(`How many titles to vote on (${CANDIDATES.min}-${CANDIDATES.max}, default ${CANDIDATES.default})`).setMinValue(CANDIDATES.min).setMaxValue(CANDIDATES.max))
-        .addStringOption((o) => o.setName('strategy').setDescription('How the group’s tastes combine (default average-without-misery)').addChoices(...STRATEGIES.map((s) => ({ name: s, value: s }))))
+        .addIntegerOption((o) =>
+          o
+            .setName('candidates')
+            .setDescription(`How many titles to vote on (${CANDIDATES.min}-${CANDIDATES.max}, default ${CANDIDATES.default})`)
+            .setMinValue(CANDIDATES.min)
+            .setMaxValue(CANDIDATES.max),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('strategy')
+            .setDescription('How the group’s tastes combine (default average-without-misery)')
+            .addChoices(...STRATEGIES.map((s) => ({ name: s, value: s }))),
+        )
         .addBooleanOption((o) => o.setName('include-seen').setDescription('Allow titles someone already rated (re-watches)')),
     )
     .addSubcommand((s) => s.setName('pick').setDescription('Close joining and post the candidates to vote on'))

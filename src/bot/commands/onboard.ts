@@ -18,6 +18,11 @@ export const command: BotCommand = {
       await interaction.editReply({ content: 'You have rated every well-known title already. Try `/recommend`.', allowedMentions: { parse: [] } });
       return;
     }
-    await postSuggestions(interaction, ctx, batch, `Welcome ${memberName(interaction.user)}! React to each title you know (😍 5 · 👍 4 · 😐 3 · 👎 1 · 🙈 not interested); skip the ones you have not seen.`);
+    await postSuggestions(
+      interaction,
+      ctx,
+      batch,
+      `Welcome ${memberName(interaction.user)}! React to each title you know (😍 5 · 👍 4 · 😐 3 · 👎 1 · 🙈 not interested); skip the ones you have not seen.`,
+    );
   },
 };

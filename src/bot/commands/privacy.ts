@@ -16,9 +16,7 @@ export const command: BotCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     await ctx.ratings.setProfilePublic(memberOf(interaction.user), isPublic);
     await interaction.editReply({
-      content: isPublic
-        ? 'Your profile is now public: other members can see it with `/profile user:`. Use `/privacy private` to hide it again.'
-        : 'Your profile is now private: only you can see it.',
+      content: isPublic ? 'Your profile is now public: other members can see it with `/profile user:`. Use `/privacy private` to hide it again.' : 'Your profile is now private: only you can see it.',
       allowedMentions: { parse: [] },
     });
   },

@@ -13,7 +13,12 @@ export const command: BotCommand = {
     .setDescription('Rate a title from 1 to 5 stars (halves allowed)')
     .addStringOption((o) => o.setName('title').setDescription('The title to rate').setRequired(true).setAutocomplete(true))
     .addNumberOption((o) => o.setName('score').setDescription('1 to 5, e.g. 3.5').setRequired(true).setMinValue(SCORE_RANGE.min).setMaxValue(SCORE_RANGE.max))
-    .addStringOption((o) => o.setName('kind').setDescription('Only this kind of title (also where autocomplete looks)').addChoices(...TITLE_KINDS.map((k) => ({ name: k, value: k }))))
+    .addStringOption((o) =>
+      o
+        .setName('kind')
+        .setDescription('Only this kind of title (also where autocomplete looks)')
+        .addChoices(...TITLE_KINDS.map((k) => ({ name: k, value: k }))),
+    )
     .toJSON(),
   async execute(interaction, ctx) {
     const score = interaction.options.getNumber('score', true);

@@ -10,7 +10,12 @@ export const command: BotCommand = {
     .setName('search')
     .setDescription('Look a title up: year, genres, average rating, your rating')
     .addStringOption((o) => o.setName('query').setDescription('Start typing a title').setRequired(true).setAutocomplete(true))
-    .addStringOption((o) => o.setName('kind').setDescription('Only this kind of title (also where autocomplete looks)').addChoices(...TITLE_KINDS.map((k) => ({ name: k, value: k }))))
+    .addStringOption((o) =>
+      o
+        .setName('kind')
+        .setDescription('Only this kind of title (also where autocomplete looks)')
+        .addChoices(...TITLE_KINDS.map((k) => ({ name: k, value: k }))),
+    )
     .toJSON(),
   async execute(interaction, ctx) {
     requireRateableChannel(interaction);

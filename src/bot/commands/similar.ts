@@ -57,4 +57,3 @@ export const command: BotCommand = {
   },
   autocomplete: (interaction, ctx) => titleAutocomplete(interaction, ctx),
 };
-

@@ -29,9 +29,7 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
       if (interaction.isAutocomplete()) {
         const command = commands.get(interaction.commandName);
         const handler = command?.autocomplete;
-        const answer = handler
-          ? await limits.autocomplete.answer(interaction.user.id, autocompleteQuestion(interaction), () => handler(interaction, ctx))
-          : { choices: [], source: 'search' as const };
+        const answer = handler ? await limits.autocomplete.answer(interaction.user.id, autocompleteQuestion(interaction), () => handler(interaction, ctx)) : { choices: [], source: 'search' as const };
         if (answer.source === 'throttled') log.debug({ command: interaction.commandName }, 'autocomplete throttled');
         await interaction.respond(answer.choices);
         return;
@@ -44,7 +42,8 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
       }
       if (interaction.isChatInputCommand()) {
         const command = commands.get(interaction.commandName);
-        if (!command) throw new UserFacingError(`Unknown command /${interaction.commandName}; the bot may be newer or older than its registered commands. Ask an admin to run \`tastebud register-commands\`.`);
+        if (!command)
+          throw new UserFacingError(`Unknown command /${interaction.commandName}; the bot may be newer or older than its registered commands. Ask an admin to run \`tastebud register-commands\`.`);
         log.debug({ command: interaction.commandName }, 'command');
         await command.execute(interaction, ctx);
         return;
@@ -64,8 +63,8 @@ export function createInteractionListener(commands: ReadonlyMap<string, BotComma
           : databaseDown
             ? DATABASE_UNAVAILABLE_TEXT
             : error instanceof QueueUnavailableError
-            ? 'The job queue (Redis) is not reachable right now. Try again in a few minutes.'
-            : INTERNAL_ERROR_TEXT;
+              ? 'The job queue (Redis) is not reachable right now. Try again in a few minutes.'
+              : INTERNAL_ERROR_TEXT;
         await answerError(interaction, clip(text, LIMITS.content)).catch((replyError: unknown) => log.warn({ err: replyError }, 'could not report the error to the member'));
       } else if (interaction.isAutocomplete() && !interaction.responded) {
         await interaction.respond([]).catch(() => {});

@@ -29,8 +29,16 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
-      running = await startBotProcess({ config, botConfig: config, prisma, ownsPrisma: true, logger, servingRetryMs: 5_000, observability: true,
-        providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }) });
+      running = await startBotProcess({
+        config,
+        botConfig: config,
+        prisma,
+        ownsPrisma: true,
+        logger,
+        servingRetryMs: 5_000,
+        observability: true,
+        providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }),
+      });
       // A signal during start: stop what started now that it is there.
       if (stopping) await running.stop();
       // The gateway connection keeps the process alive until a signal runs shutdown().

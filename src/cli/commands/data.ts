@@ -72,7 +72,7 @@ export function register(program: Command): void {
 
   data
     .command('generate')
-    .description('Write generated data in a dataset\'s layout, with its counts and skews (for machines that cannot download it)')
+    .description("Write generated data in a dataset's layout, with its counts and skews (for machines that cannot download it)")
     .argument('<dataset>', "the dataset: 'movielens' or 'goodbooks' (Goodbooks-10k's five files)")
     .option('--shape <size>', `MovieLens release to imitate: ${SIZES.join(', ')}`, sizeArg, 'small')
     .option('--scale <f>', 'multiply every count by this (0.1: a tenth)', scaleArg, 1)

@@ -44,9 +44,7 @@ export function register(program: Command): void {
           },
         });
         const seconds = (Date.now() - started) / 1000;
-        process.stdout.write(
-          `Embedded ${result.embedded} titles, skipped ${result.skipped} unchanged, with ${encoder.modelName} (dimension ${encoder.dimension}) in ${seconds.toFixed(1)} s.\n`,
-        );
+        process.stdout.write(`Embedded ${result.embedded} titles, skipped ${result.skipped} unchanged, with ${encoder.modelName} (dimension ${encoder.dimension}) in ${seconds.toFixed(1)} s.\n`);
       } catch (error) {
         throw describeConnectionError(error, databaseUrl);
       } finally {

@@ -61,7 +61,7 @@ export function register(program: Command): void {
       .option('--test <ratings.csv>', 'held-out ratings, same columns; every test title counts as relevant')
       .option('--movies <movies.csv>', 'movieId,title,genres: title text/genres for the model, and the catalogue')
       .option('--tags <tags.csv>', 'userId,movieId,tag,timestamp: tags added to the title text')
-      .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
+      .option('--recs-out <csv>', "write the neural model's lists as userId,movieId,rank"),
   ).action(async (options: FileOptions) => {
     const { UserError } = await import('../../lib/user-error.ts');
     if (!options.train || !options.test) throw new UserError('eval needs --train <ratings.csv> and --test <ratings.csv> (or use `tastebud eval movielens --dir <dir>`).');
@@ -81,7 +81,7 @@ export function register(program: Command): void {
       .option('--dir <dir>', 'MovieLens directory (default MOVIELENS_DIR, then data/movielens/ml-latest-small)')
       .addOption(new Option('--split <kind>', 'per-user split: stratified (random 75/25) or temporal (latest 25%)').choices(['stratified', 'temporal']).default('stratified'))
       .option('--seed <n>', 'split (and training) seed', integer, 42)
-      .option('--recs-out <csv>', 'write the neural model\'s lists as userId,movieId,rank'),
+      .option('--recs-out <csv>', "write the neural model's lists as userId,movieId,rank"),
   ).action(async (options: MovieLensOptions) => {
     const { join } = await import('node:path');
     const { existsSync } = await import('node:fs');
@@ -135,7 +135,11 @@ function registerReplay(evalCommand: Command): void {
       const now = new Date();
       let range;
       try {
-        range = reportRange(options.since === undefined ? undefined : parseReportDate(options.since, '--since', now), options.until === undefined ? undefined : parseReportDate(options.until, '--until', now), now);
+        range = reportRange(
+          options.since === undefined ? undefined : parseReportDate(options.since, '--since', now),
+          options.until === undefined ? undefined : parseReportDate(options.until, '--until', now),
+          now,
+        );
       } catch (error) {
         if (error instanceof InputError) throw new UserError(error.message);
         throw error;

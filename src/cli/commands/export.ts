@@ -5,7 +5,7 @@ export function register(program: Command): void {
   const exportCommand = program.command('export').description('Export stored data as JSON (e.g. for a member who asks for their data)');
   exportCommand
     .command('user <ref>')
-    .description('Print one user\'s data as JSON: the database id (42) or discord:<snowflake>')
+    .description("Print one user's data as JSON: the database id (42) or discord:<snowflake>")
     .action(async (ref: string) => {
       const { UserError } = await import('../../lib/user-error.ts');
       const { parseUserRef, exportUser, UserRefError } = await import('../../privacy/export.ts');

@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--groups <n>', 'groups drawn per group size and kind (random, similar-taste)', bounded(1, 10_000), 50)
     .option('--sizes <list>', 'group sizes', sizes, [2, 3, 4, 5, 6])
     .option('--disliked-at <stars>', 'a held-out rating at or below this counts as disliked', Number, 2.5)
-    .option('--similar-neighbours <n>', 'similar-taste groups draw members from the first member\'s nearest users', bounded(1, 1000), 20)
+    .option('--similar-neighbours <n>', "similar-taste groups draw members from the first member's nearest users", bounded(1, 1000), 20)
     .option('--misery <percentile>', 'misery percentile of the strategies (default: the production setting)', fraction)
     .option('--tune', 'carve a validation split from the training ratings and score every misery percentile on it (choose the setting here, never on the reported test split)')
     .addHelpText('after', `\nAlso takes eval's --k (3 to 8 here, default ${DEFAULT_K}), --json, --backend, --epochs and --dimension.`)

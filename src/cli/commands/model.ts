@@ -8,7 +8,10 @@ function versionId(value: string): number {
   return n;
 }
 
-type Row = Pick<ModelVersion, 'id' | 'status' | 'architecture' | 'backend' | 'dimension' | 'metrics' | 'trainingRatings' | 'trainingUsers' | 'trainingTitles' | 'durationMs' | 'statusReason' | 'createdAt' | 'promotedAt'>;
+type Row = Pick<
+  ModelVersion,
+  'id' | 'status' | 'architecture' | 'backend' | 'dimension' | 'metrics' | 'trainingRatings' | 'trainingUsers' | 'trainingTitles' | 'durationMs' | 'statusReason' | 'createdAt' | 'promotedAt'
+>;
 
 function ndcgOf(row: Pick<Row, 'metrics'>): string {
   const value = (row.metrics as Record<string, unknown> | null)?.validationNdcg10;
@@ -20,9 +23,13 @@ export function describeGate(metricsJson: unknown): string[] {
   const m = (metricsJson ?? {}) as Record<string, unknown>;
   const n = (v: unknown, digits = 0) => (typeof v === 'number' ? (digits ? v.toFixed(digits) : v.toLocaleString('en')) : '-');
   if (typeof m.gateHoldoutRatings !== 'number') return [];
-  const lines = [`  promotion gate: nDCG@10 ${n(m.validationNdcg10, 4)} on ${n(m.gateHoldoutRatings)} held-out ratings (${n(m.validationUsers)} users) of a fit on the other ${n(m.gateTrainingRatings)}`];
+  const lines = [
+    `  promotion gate: nDCG@10 ${n(m.validationNdcg10, 4)} on ${n(m.gateHoldoutRatings)} held-out ratings (${n(m.validationUsers)} users) of a fit on the other ${n(m.gateTrainingRatings)}`,
+  ];
   if (typeof m.activeValidationNdcg10 === 'number') {
-    lines.push(`  compared with version ${n(m.activeVersionId)} (its ${String(m.activeScored)}) on ${n(m.comparedRatings)} ratings neither was trained on: ${n(m.comparedNdcg10, 4)} vs ${n(m.activeValidationNdcg10, 4)}`);
+    lines.push(
+      `  compared with version ${n(m.activeVersionId)} (its ${String(m.activeScored)}) on ${n(m.comparedRatings)} ratings neither was trained on: ${n(m.comparedNdcg10, 4)} vs ${n(m.activeValidationNdcg10, 4)}`,
+    );
   }
   lines.push(
     typeof m.refitTrainingRatings === 'number'
@@ -53,7 +60,11 @@ export function formatVersionTable(rows: readonly Row[]): string {
     r.createdAt.toISOString().replace('T', ' ').slice(0, 16),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...lines.map(fmt)].join('\n') + '\n';
 }
 

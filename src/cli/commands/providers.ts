@@ -96,7 +96,10 @@ export function register(program: Command): void {
   const imports = program.commands.find((c) => c.name() === 'import') ?? program.command('import').description('Import catalogue and ratings data');
   importCommand(imports, 'tmdb', 'TMDB', ['popular', 'trending'], ['movie', 'show']);
   importCommand(imports, 'rawg', 'RAWG', ['popular', 'trending'], ['game']);
-  importCommand(imports, 'openlibrary', 'Open Library', ['popular', 'trending'], ['book']).option('--subject <subject>', 'the subject whose popular books to import, e.g. science_fiction (implies --popular)');
+  importCommand(imports, 'openlibrary', 'Open Library', ['popular', 'trending'], ['book']).option(
+    '--subject <subject>',
+    'the subject whose popular books to import, e.g. science_fiction (implies --popular)',
+  );
   importCommand(imports, 'musicbrainz', 'MusicBrainz', [], ['music']);
 
   program

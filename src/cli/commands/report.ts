@@ -22,7 +22,11 @@ export function register(program: Command): void {
       let range;
       try {
         const now = new Date();
-        range = reportRange(options.since === undefined ? undefined : parseReportDate(options.since, '--since', now), options.until === undefined ? undefined : parseReportDate(options.until, '--until', now), now);
+        range = reportRange(
+          options.since === undefined ? undefined : parseReportDate(options.since, '--since', now),
+          options.until === undefined ? undefined : parseReportDate(options.until, '--until', now),
+          now,
+        );
       } catch (error) {
         if (error instanceof InputError) throw new UserError(error.message);
         throw error;

@@ -48,7 +48,13 @@ export function register(program: Command): void {
           ]),
         ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-        for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+        for (const row of rows)
+          process.stdout.write(
+            `${row
+              .map((cell, i) => cell.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd()}\n`,
+          );
       } finally {
         await prisma.$disconnect();
       }

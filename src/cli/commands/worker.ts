@@ -8,7 +8,10 @@ function positiveInt(value: string): number {
 }
 
 function queueList(value: string): (typeof QUEUE_NAMES)[number][] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`must list queues from: ${QUEUE_NAMES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`);
   return names as (typeof QUEUE_NAMES)[number][];

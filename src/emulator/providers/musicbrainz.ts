@@ -13,7 +13,11 @@ const MBID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function releaseGroup(m: MusicFixture, inc: string[], score?: number): Record<string, unknown> {
   const credit = m.artists.map((name, i) => ({ name, joinphrase: i < m.artists.length - 1 ? ' & ' : '', artist: { id: `00000000-0000-4000-8000-00000000000${i}`, name, 'sort-name': name } }));
   return {
-    id: m.id, title: m.title, 'primary-type': m.type, 'secondary-types': [], 'first-release-date': m.date,
+    id: m.id,
+    title: m.title,
+    'primary-type': m.type,
+    'secondary-types': [],
+    'first-release-date': m.date,
     ...(score !== undefined ? { score, 'artist-credit': credit, tags: m.genres } : {}),
     ...(inc.includes('artist-credits') ? { 'artist-credit': credit } : {}),
     ...(inc.includes('genres') ? { genres: m.genres.map((g) => ({ ...g, id: '', disambiguation: '' })) } : {}),
@@ -33,7 +37,10 @@ export async function startMusicBrainzEmulator(options: { fixtures?: MusicFixtur
           const limit = Math.min(Number(query.get('limit') ?? '25'), 100);
           const offset = Number(query.get('offset') ?? '0');
           const found = music.filter((m) => matches(query.get('query') ?? '', m.title, ...m.artists));
-          return { status: 200, body: { created: '2026-12-01T00:00:00.000Z', count: found.length, offset, 'release-groups': found.slice(offset, offset + limit).map((m) => releaseGroup(m, [], 100)) } };
+          return {
+            status: 200,
+            body: { created: '2026-12-01T00:00:00.000Z', count: found.length, offset, 'release-groups': found.slice(offset, offset + limit).map((m) => releaseGroup(m, [], 100)) },
+          };
         },
       },
       {

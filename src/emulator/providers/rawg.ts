@@ -10,8 +10,15 @@ export const RAWG_EMULATOR_KEY = 'emulated-rawg-key';
 const notFound: RouteAnswer = { status: 404, body: { detail: 'Not found.' } };
 
 const summary = (g: GameFixture) => ({
-  id: g.id, slug: g.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), name: g.name, released: g.released, tba: false,
-  background_image: g.image, rating: 4.4, added: g.added, playtime: 40,
+  id: g.id,
+  slug: g.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+  name: g.name,
+  released: g.released,
+  tba: false,
+  background_image: g.image,
+  rating: 4.4,
+  added: g.added,
+  playtime: 40,
   genres: g.genres.map((name, i) => ({ id: i + 1, name, slug: name.toLowerCase() })),
 });
 
@@ -42,7 +49,14 @@ export async function startRawgEmulator(options: { fixtures?: GameFixture[]; key
           if (!g) return notFound;
           return {
             status: 200,
-            body: { ...summary(g), name_original: g.name, description: `<p>${g.description}</p>`, description_raw: g.description, alternative_names: g.alternativeNames, developers: g.developers.map((name, i) => ({ id: i + 1, name })) },
+            body: {
+              ...summary(g),
+              name_original: g.name,
+              description: `<p>${g.description}</p>`,
+              description_raw: g.description,
+              alternative_names: g.alternativeNames,
+              developers: g.developers.map((name, i) => ({ id: i + 1, name })),
+            },
           };
         },
       },

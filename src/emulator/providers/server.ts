@@ -144,7 +144,12 @@ export function pageOf<T>(items: readonly T[], page: number, size: number): T[] 
 /** Case-, accent- and punctuation-insensitive "contains every word" match, enough for fixture searches; Lucene escapes read as the character. */
 export function matches(query: string, ...names: (string | null | undefined)[]): boolean {
   // Punctuation separates words, as the providers' tokenizers do.
-  const fold = (s: string) => s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ');
+  const fold = (s: string) =>
+    s
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, ' ');
   const words = fold(query.replace(/\\(.)/g, '$1')).split(/\s+/).filter(Boolean);
   return names.some((name) => name && words.every((w) => fold(name).includes(w)));
 }

@@ -13,8 +13,16 @@ const notFound: RouteAnswer = { status: 404, body: { success: false, status_code
 
 function summary(f: TmdbFixture, withMediaType = false): Record<string, unknown> {
   const common = {
-    id: f.id, adult: false, original_language: f.originalLanguage, overview: f.overview, poster_path: f.posterPath,
-    backdrop_path: null, genre_ids: f.genreIds, popularity: f.popularity, vote_average: 7.5, vote_count: 1000,
+    id: f.id,
+    adult: false,
+    original_language: f.originalLanguage,
+    overview: f.overview,
+    poster_path: f.posterPath,
+    backdrop_path: null,
+    genre_ids: f.genreIds,
+    popularity: f.popularity,
+    vote_average: 7.5,
+    vote_count: 1000,
     ...(withMediaType ? { media_type: f.media } : {}),
   };
   return f.media === 'movie'
@@ -66,9 +74,13 @@ export async function startTmdbEmulator(options: { fixtures?: TmdbFixture[]; tok
           status: 200,
           body: {
             images: {
-              base_url: 'http://image.tmdb.org/t/p/', secure_base_url: 'https://image.tmdb.org/t/p/',
-              backdrop_sizes: ['w300', 'w780', 'w1280', 'original'], logo_sizes: ['w45', 'w92', 'w154', 'w185', 'w300', 'w500', 'original'],
-              poster_sizes: ['w92', 'w154', 'w185', 'w342', 'w500', 'w780', 'original'], profile_sizes: ['w45', 'w185', 'h632', 'original'], still_sizes: ['w92', 'w185', 'w300', 'original'],
+              base_url: 'http://image.tmdb.org/t/p/',
+              secure_base_url: 'https://image.tmdb.org/t/p/',
+              backdrop_sizes: ['w300', 'w780', 'w1280', 'original'],
+              logo_sizes: ['w45', 'w92', 'w154', 'w185', 'w300', 'w500', 'original'],
+              poster_sizes: ['w92', 'w154', 'w185', 'w342', 'w500', 'w780', 'original'],
+              profile_sizes: ['w45', 'w185', 'h632', 'original'],
+              still_sizes: ['w92', 'w185', 'w300', 'original'],
             },
             change_keys: ['title', 'overview'],
           },
@@ -83,7 +95,10 @@ export async function startTmdbEmulator(options: { fixtures?: TmdbFixture[]; tok
           if (!kind) return notFound;
           const text = query.get('query') ?? '';
           const found = text ? fixtures.filter((f) => f.media === kind && matches(text, f.name, f.originalName)) : [];
-          return paged(found.sort((a, b) => b.popularity - a.popularity), query);
+          return paged(
+            found.sort((a, b) => b.popularity - a.popularity),
+            query,
+          );
         },
       },
       { path: '/:media/popular', answer: ({ media: m }, query) => (media(m!) ? paged(byPopularity(media(m!)!, fixtures), query) : notFound) },
@@ -93,7 +108,11 @@ export async function startTmdbEmulator(options: { fixtures?: TmdbFixture[]; tok
           if (window !== 'day' && window !== 'week') return notFound;
           const kinds = m === 'all' ? ['movie', 'tv'] : media(m!) ? [m] : [];
           if (kinds.length === 0) return notFound;
-          return paged(fixtures.filter((f) => f.trending && kinds.includes(f.media)).sort((a, b) => b.popularity - a.popularity), query, true);
+          return paged(
+            fixtures.filter((f) => f.trending && kinds.includes(f.media)).sort((a, b) => b.popularity - a.popularity),
+            query,
+            true,
+          );
         },
       },
       {
@@ -109,9 +128,7 @@ export async function startTmdbEmulator(options: { fixtures?: TmdbFixture[]; tok
       basePath: '/3',
       notFound,
       authorize: (request) =>
-        request.headers.authorization === `Bearer ${token}`
-          ? null
-          : { status: 401, body: { success: false, status_code: 7, status_message: 'Invalid API key: You must be granted a valid key.' } },
+        request.headers.authorization === `Bearer ${token}` ? null : { status: 401, body: { success: false, status_code: 7, status_message: 'Invalid API key: You must be granted a valid key.' } },
     },
   );
   return emulator.listen();

@@ -6,8 +6,25 @@ import { groupCentres, nearCentre, RANK, TASTE_GROUPS } from './taste.ts';
 import { TitleMaker } from './titles.ts';
 
 export const GENRES = [
-  'Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir',
-  'Horror', 'IMAX', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'Action',
+  'Adventure',
+  'Animation',
+  'Children',
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'IMAX',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ] as const;
 /** ml-latest-small's genre counts (of 9,742 movies), for extra genres beyond a group's own. */
 const GENRE_COUNTS = [1828, 1263, 611, 664, 3756, 1199, 440, 4361, 779, 87, 978, 158, 334, 573, 1596, 980, 1894, 382, 167];
@@ -73,7 +90,16 @@ function genresOf(group: number, draws: Draws, genreTable: AliasTable): string {
 
 /** IMDb numbers grow with release year: tt00xxxxx for silent films, tt1xxxxxxx for the 2020s. */
 function imdbNumber(year: number, draws: Draws): string {
-  const anchors: [number, number][] = [[1890, 0], [1950, 40_000], [1990, 100_000], [2000, 200_000], [2010, 1_500_000], [2015, 3_500_000], [2020, 10_000_000], [2024, 28_000_000]];
+  const anchors: [number, number][] = [
+    [1890, 0],
+    [1950, 40_000],
+    [1990, 100_000],
+    [2000, 200_000],
+    [2010, 1_500_000],
+    [2015, 3_500_000],
+    [2020, 10_000_000],
+    [2024, 28_000_000],
+  ];
   let i = 0;
   while (i < anchors.length - 2 && year >= anchors[i + 1]![0]) i++;
   const [y0, n0] = anchors[i]!;
@@ -98,9 +124,7 @@ export function makeCatalogue(shape: Shape, size: number, seed: number): Catalog
     const released = Math.min(yearStart(year) + draws.uniform() * YEAR, shape.end - 30 * DAY);
     // Half the films already out when MovieLens began were there from its start; the rest came over the years, most early.
     const addedAt =
-      released >= shape.start
-        ? Math.min(released + draws.exponential(120 * DAY), shape.end - DAY)
-        : shape.start + (draws.chance(0.5) ? 0 : draws.uniform() ** 2.5 * (shape.end - shape.start - DAY));
+      released >= shape.start ? Math.min(released + draws.exponential(120 * DAY), shape.end - DAY) : shape.start + (draws.chance(0.5) ? 0 : draws.uniform() ** 2.5 * (shape.end - shape.start - DAY));
     const head = z > shape.headZ ? shape.headZ + 0.25 * (z - shape.headZ) : z;
     return { year, group, z, addedAt, weight: Math.exp(shape.popularitySigma * head) * eraFactor(year), bias: 0.3 * draws.normal() + 0.25 * z };
   });

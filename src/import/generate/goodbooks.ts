@@ -22,8 +22,24 @@ const MAX_PER_USER = 200;
 
 /** Genre shelves (names as Goodreads users write them) the planted taste is made of. */
 export const GENRE_SHELVES = [
-  'fantasy', 'science-fiction', 'romance', 'mystery', 'thriller', 'horror', 'crime', 'humor', 'childrens', 'adventure',
-  'historical-fiction', 'non-fiction', 'classics', 'young-adult', 'poetry', 'graphic-novels', 'biography', 'war',
+  'fantasy',
+  'science-fiction',
+  'romance',
+  'mystery',
+  'thriller',
+  'horror',
+  'crime',
+  'humor',
+  'childrens',
+  'adventure',
+  'historical-fiction',
+  'non-fiction',
+  'classics',
+  'young-adult',
+  'poetry',
+  'graphic-novels',
+  'biography',
+  'war',
 ] as const;
 /** Shelves about reading state, on nearly every book, as in the real book_tags.csv. */
 const COMMON_SHELVES = ['to-read', 'currently-reading', 'favorites', 'owned', 'books-i-own', 'fiction', 'kindle', 'library', 'ebook', 'default'];
@@ -166,7 +182,11 @@ function shelfNames(count: number, faker: Faker): string[] {
   const names = [...COMMON_SHELVES, ...GENRE_SHELVES];
   const seen = new Set(names);
   while (names.length < count) {
-    const name = faker.word.words({ count: { min: 1, max: 3 } }).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const name = faker.word
+      .words({ count: { min: 1, max: 3 } })
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     if (name === '' || seen.has(name)) {
       if (name !== '') names.push(`${name}-${names.length}`);
       continue;
@@ -183,7 +203,11 @@ function bookRow(book: GeneratedBook, faker: Faker, draws: Draws): string[] {
   const authors = Array.from({ length: draws.chance(0.15) ? 2 : 1 }, () => faker.person.fullName()).join(', ');
   const year = draws.chance(0.002) ? '' : draws.chance(0.003) ? `-${100 + draws.int(700)}.0` : `${2017 - Math.floor(draws.exponential(20))}.0`;
   const isbn = draws.chance(0.07) ? '' : String(Math.floor(draws.uniform() * 1e9) * 10 + draws.int(10));
-  const isbn13 = draws.chance(0.06) ? '' : `9.78${String(Math.floor(draws.uniform() * 1e10)).padStart(10, '0').slice(0, 8)}e+12`;
+  const isbn13 = draws.chance(0.06)
+    ? ''
+    : `9.78${String(Math.floor(draws.uniform() * 1e10))
+        .padStart(10, '0')
+        .slice(0, 8)}e+12`;
   const cover = draws.chance(0.06)
     ? 'https://s.gr-assets.com/assets/nophoto/book/111x148-bcc042a9c91a29c1d680899eff700a03.png'
     : `https://images.gr-assets.com/books/${1300000000 + draws.int(2e8)}m/${book.goodreadsId}.jpg`;
@@ -191,9 +215,25 @@ function bookRow(book: GeneratedBook, faker: Faker, draws: Draws): string[] {
   const mean = (STAR_SHARES.reduce((sum, s, i) => sum + s * (i + 1), 0) + 0.2 * book.quality).toFixed(2);
   const total = String(Math.round(1e7 * book.popularity));
   return [
-    String(book.bookId), String(book.goodreadsId), String(book.goodreadsId), String(book.goodreadsId + 7), String(1 + draws.int(300)), isbn, isbn13, authors, year,
-    draws.chance(0.06) ? '' : title, `${title}${series}`, draws.chance(0.1) ? '' : 'eng', mean, total, total, String(Math.round(Number(total) / 30)), ...counts,
-    cover, cover.replace(/(\d)m\//, '$1s/'),
+    String(book.bookId),
+    String(book.goodreadsId),
+    String(book.goodreadsId),
+    String(book.goodreadsId + 7),
+    String(1 + draws.int(300)),
+    isbn,
+    isbn13,
+    authors,
+    year,
+    draws.chance(0.06) ? '' : title,
+    `${title}${series}`,
+    draws.chance(0.1) ? '' : 'eng',
+    mean,
+    total,
+    total,
+    String(Math.round(Number(total) / 30)),
+    ...counts,
+    cover,
+    cover.replace(/(\d)m\//, '$1s/'),
   ];
 }
 
@@ -227,7 +267,13 @@ async function writeBooks(catalogue: GeneratedShelfCatalogue, shelves: readonly 
   return bookTags;
 }
 
-async function writeReaders(catalogue: GeneratedShelfCatalogue, users: number, outs: Outs, seed: number, onProgress: GoodbooksGenerateOptions['onProgress']): Promise<{ ratings: number; toRead: number }> {
+async function writeReaders(
+  catalogue: GeneratedShelfCatalogue,
+  users: number,
+  outs: Outs,
+  seed: number,
+  onProgress: GoodbooksGenerateOptions['onProgress'],
+): Promise<{ ratings: number; toRead: number }> {
   outs.ratings.push(`${GOODBOOKS_HEADERS.ratings.join(',')}\n`);
   outs.to_read.push(`${GOODBOOKS_HEADERS.to_read.join(',')}\n`);
   const expected = Math.round(users * Math.min(catalogue.books.length, MIN_PER_USER + (MAX_PER_USER - MIN_PER_USER + 1) / 1.95));
@@ -288,7 +334,8 @@ export async function generateGoodbooks(options: GoodbooksGenerateOptions): Prom
     for (const f of FILES) outs[f].destroy();
     await Promise.all(FILES.map((f) => rm(outs[f].path, { force: true })));
     const e = error as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC') throw new GenerateError(`The disk holding ${options.out} filled up while writing the generated files; free space or pass a smaller --scale. The partial files were removed.`);
+    if (e.code === 'ENOSPC')
+      throw new GenerateError(`The disk holding ${options.out} filled up while writing the generated files; free space or pass a smaller --scale. The partial files were removed.`);
     throw error;
   }
 }

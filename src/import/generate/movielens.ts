@@ -142,7 +142,9 @@ async function writeActivity(state: ReturnType<typeof generatorState>, ratings: 
 
 function describeFailure(error: NodeJS.ErrnoException, out: string, counts: Counts): Error {
   if (error.code === 'ENOSPC') {
-    return new GenerateError(`The disk holding ${out} filled up while writing the generated files (they need about ${gigabytes(estimateBytes(counts))}); free space or pass another --out. The partial files were removed.`);
+    return new GenerateError(
+      `The disk holding ${out} filled up while writing the generated files (they need about ${gigabytes(estimateBytes(counts))}); free space or pass another --out. The partial files were removed.`,
+    );
   }
   if (error.code === 'EACCES' || error.code === 'EROFS') return new GenerateError(`Cannot write into ${out}: ${error.message}`);
   return error;
@@ -164,7 +166,9 @@ export async function generateMovieLens(options: GenerateOptions): Promise<Gener
   });
   const free = await statfs(options.out).then((s) => s.bavail * s.bsize);
   if (free < estimateBytes(counts) * 1.05) {
-    throw new GenerateError(`${options.out} has ${gigabytes(free)} free, but the generated files need about ${gigabytes(estimateBytes(counts))}; free space or pass another --out (or a smaller --scale).`);
+    throw new GenerateError(
+      `${options.out} has ${gigabytes(free)} free, but the generated files need about ${gigabytes(estimateBytes(counts))}; free space or pass another --out (or a smaller --scale).`,
+    );
   }
   const state = generatorState(options.shape, scale, seed);
   const outs = Object.fromEntries(FILES.map((f) => [f, new FileOut(join(options.out, `${f}.csv.part`))])) as Record<(typeof FILES)[number], FileOut>;

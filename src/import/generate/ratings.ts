@@ -106,7 +106,7 @@ export class RatingMaker {
     for (let j = 0; j < items.length; j++) {
       const raw = plantedRating(this.shape, this.catalogue, this.plans, u, items[j]!) + this.plans.noise[u]! * draws.normal();
       const half = times[j]! >= HALF_STARS_FROM && draws.chance(this.plans.halfStars[u]!);
-            // Who uses half stars uses them as a value of their own: a half rating lands on the nearest x.5.
+      // Who uses half stars uses them as a value of their own: a half rating lands on the nearest x.5.
       values[j] = half ? Math.min(4.5, Math.max(0.5, Math.floor(raw) + 0.5)) : Math.min(5, Math.max(1, Math.round(raw)));
     }
     return { items, values, times };
@@ -123,7 +123,7 @@ export class RatingMaker {
       picked[count++] = i;
     }
     const lastAt = this.plans.lastAt[u]!;
-    for (let misses = 0; count < target; ) {
+    for (let misses = 0; count < target;) {
       if (misses > 20 * target + 2000) return this.pickRest(u, picked, count, draws);
       const i = this.drawMovie(u, draws);
       if (this.stamp[i] === mark || this.catalogue.addedAt[i]! > lastAt || this.catalogue.rated[i] === 0) {
@@ -169,7 +169,12 @@ export class RatingMaker {
   /** Spreads the ratings over the user's sessions (never before a movie was added), seconds apart within one. */
   private timesOf(u: number, items: Int32Array, draws: Draws): Float64Array {
     const { starts, shares } = sessionsOf(this.shape, this.seed, u + 1, this.plans.activity[u]!);
-    const cumulative = shares.map(((sum) => (s: number) => (sum += s))(0));
+    const cumulative = shares.map(
+      (
+        (sum) => (s: number) =>
+          (sum += s)
+      )(0),
+    );
     const bySession: number[][] = starts.map(() => []);
     for (let j = 0; j < items.length; j++) {
       const addedAt = this.catalogue.addedAt[items[j]!]!;

@@ -45,8 +45,23 @@ export const TASTE_GROUPS: readonly TasteGroup[] = [
 
 /** Tags any movie may get, most frequent first (ml-latest-small's top tags). */
 export const COMMON_TAGS = [
-  'in netflix queue', 'atmospheric', 'funny', 'surreal', 'thought-provoking', 'twist ending', 'dark comedy', 'visually appealing',
-  'classic', 'based on a book', 'great soundtrack', 'overrated', 'boring', 'predictable', 'cinematography', 'good acting', 'original',
+  'in netflix queue',
+  'atmospheric',
+  'funny',
+  'surreal',
+  'thought-provoking',
+  'twist ending',
+  'dark comedy',
+  'visually appealing',
+  'classic',
+  'based on a book',
+  'great soundtrack',
+  'overrated',
+  'boring',
+  'predictable',
+  'cinematography',
+  'good acting',
+  'original',
 ];
 
 const TASTE_STAGE = 1;

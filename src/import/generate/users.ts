@@ -16,9 +16,35 @@ const TAGGER_SHARE = 0.12;
 
 /** New users per year (relative), after the ratings per year of ml-latest-small, carried on to 2023. */
 const JOINS_PER_YEAR: Record<number, number> = {
-  1995: 0.05, 1996: 3, 1997: 1.5, 1998: 0.6, 1999: 1.5, 2000: 4, 2001: 1.5, 2002: 1.2, 2003: 1.3, 2004: 1.1, 2005: 1.6, 2006: 1.3,
-  2007: 1.4, 2008: 1.3, 2009: 1.1, 2010: 0.9, 2011: 0.8, 2012: 0.9, 2013: 0.7, 2014: 0.8, 2015: 2.2, 2016: 2.2, 2017: 2.2, 2018: 2.0,
-  2019: 2.0, 2020: 1.6, 2021: 1.2, 2022: 1.1, 2023: 0.9,
+  1995: 0.05,
+  1996: 3,
+  1997: 1.5,
+  1998: 0.6,
+  1999: 1.5,
+  2000: 4,
+  2001: 1.5,
+  2002: 1.2,
+  2003: 1.3,
+  2004: 1.1,
+  2005: 1.6,
+  2006: 1.3,
+  2007: 1.4,
+  2008: 1.3,
+  2009: 1.1,
+  2010: 0.9,
+  2011: 0.8,
+  2012: 0.9,
+  2013: 0.7,
+  2014: 0.8,
+  2015: 2.2,
+  2016: 2.2,
+  2017: 2.2,
+  2018: 2.0,
+  2019: 2.0,
+  2020: 1.6,
+  2021: 1.2,
+  2022: 1.1,
+  2023: 0.9,
 };
 
 export interface UserPlans {
@@ -54,7 +80,9 @@ const yearStart = (year: number) => Date.UTC(year, 0, 1) / 1000;
  */
 export function sessionsOf(shape: Shape, seed: number, u: number, activity: number): Sessions {
   const draws = new Draws(seedFor(seed, SESSION_STAGE, u));
-  const years = Object.keys(JOINS_PER_YEAR).map(Number).filter((y) => y >= new Date(shape.start * 1000).getUTCFullYear() && yearStart(y) < shape.end);
+  const years = Object.keys(JOINS_PER_YEAR)
+    .map(Number)
+    .filter((y) => y >= new Date(shape.start * 1000).getUTCFullYear() && yearStart(y) < shape.end);
   const table = new AliasTable(years.map((y) => JOINS_PER_YEAR[y]!));
   const year = years[table.draw(draws.uniform)]!;
   const first = Math.min(Math.max(shape.start, yearStart(year) + draws.uniform() * 365.25 * DAY), shape.end - DAY);

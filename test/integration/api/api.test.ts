@@ -18,7 +18,7 @@ import { dropPrefix, REDIS_URL, seedCatalogue, uniquePrefix, waitFor, type Gener
 const prefix = uniquePrefix('api');
 const SECRETS = { read: 'read-secret-0123456789abcdef', write: 'write-secret-0123456789abcdef', admin: 'admin-secret-0123456789abcdef' };
 const MEMBER = '123456789012345678';
-const HOSTILE = ["'; DROP TABLE users; --", '<script>alert(1)</script>', "1 OR 1=1"];
+const HOSTILE = ["'; DROP TABLE users; --", '<script>alert(1)</script>', '1 OR 1=1'];
 
 let db: TestDatabase;
 let catalogue: GeneratedCatalogue;
@@ -43,7 +43,10 @@ async function app(overrides: Partial<ApiDependencies['settings']> = {}): Promis
   const built = await buildApiServer({
     prisma: db.prisma,
     serving,
-    keys: keyDirectory(db.prisma, Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret }))),
+    keys: keyDirectory(
+      db.prisma,
+      Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret })),
+    ),
     queues,
     redis,
     registry: createLoopMetrics({ defaultMetrics: false }).registry,
@@ -68,7 +71,12 @@ beforeAll(async () => {
   await promoteModelVersion(db.prisma, versionId);
   const member = await db.prisma.user.create({ data: { source: 'discord', externalId: MEMBER, displayName: 'alice' } });
   memberId = member.id;
-  await db.prisma.rating.createMany({ data: catalogue.byGenre.get('Genre1')!.slice(0, 6).map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })) });
+  await db.prisma.rating.createMany({
+    data: catalogue.byGenre
+      .get('Genre1')!
+      .slice(0, 6)
+      .map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })),
+  });
   serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   await serving.start();
   redis = new Redis(REDIS_URL);
@@ -198,7 +206,12 @@ describe('recommendations', () => {
     }
     for (const hostile of HOSTILE) {
       const encoded = encodeURIComponent(hostile);
-      for (const url of [`/api/users/${encoded}/recommendations`, `/api/users/discord:${MEMBER}/recommendations?genre=${encoded}`, `/api/users/discord:${MEMBER}/recommendations?kind=${encoded}`, `/api/users/${encoded}`]) {
+      for (const url of [
+        `/api/users/${encoded}/recommendations`,
+        `/api/users/discord:${MEMBER}/recommendations?genre=${encoded}`,
+        `/api/users/discord:${MEMBER}/recommendations?kind=${encoded}`,
+        `/api/users/${encoded}`,
+      ]) {
         const res = await get(url);
         expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
         expect(res.statusCode, url).toBeLessThan(500);
@@ -324,7 +337,18 @@ describe('models, health and docs', () => {
     expect((await api.inject('/metrics')).body).toContain('tastebud_active_model_version');
     const spec = (await api.inject('/api/openapi.json')).json();
     expect(spec.openapi).toMatch(/^3\./);
-    for (const path of ['/api/users/{user}/recommendations', '/api/titles/{id}/similar', '/api/popular', '/api/titles/search', '/api/titles/{id}', '/api/users/{user}/ratings/{title}', '/api/users/{user}/hidden', '/api/users/{user}', '/api/models', '/api/models/retrain']) {
+    for (const path of [
+      '/api/users/{user}/recommendations',
+      '/api/titles/{id}/similar',
+      '/api/popular',
+      '/api/titles/search',
+      '/api/titles/{id}',
+      '/api/users/{user}/ratings/{title}',
+      '/api/users/{user}/hidden',
+      '/api/users/{user}',
+      '/api/models',
+      '/api/models/retrain',
+    ]) {
       expect(spec.paths[path], path).toBeDefined();
     }
     expect(spec.paths['/api/users/{user}/ratings/{title}'].put.requestBody).toBeDefined();

@@ -49,7 +49,10 @@ beforeAll(async () => {
   app = await buildApiServer({
     prisma: db.prisma,
     serving,
-    keys: keyDirectory(db.prisma, Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret }))),
+    keys: keyDirectory(
+      db.prisma,
+      Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret })),
+    ),
     queues,
     redis,
     registry: createLoopMetrics({ defaultMetrics: false }).registry,

@@ -120,7 +120,16 @@ describe('tastebud api, the process', () => {
 });
 
 describe('startApiProcess (src/app/api-process.ts), in this process', () => {
-  const settings = () => ({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, API_PORT: '0', API_HOST: '127.0.0.1', API_KEYS: `ops:read:${ENV_SECRET}`, DASHBOARD_SESSION_SECRET: 'p'.repeat(40), LOG_LEVEL: 'silent' });
+  const settings = () => ({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    API_KEYS: `ops:read:${ENV_SECRET}`,
+    DASHBOARD_SESSION_SECRET: 'p'.repeat(40),
+    LOG_LEVEL: 'silent',
+  });
 
   it('listens on the port the system chose, answers, and closes the port at stop (twice is fine)', async () => {
     const config = loadConfig(settings(), undefined);

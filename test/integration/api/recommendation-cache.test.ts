@@ -43,7 +43,12 @@ beforeAll(async () => {
   const model = randomDaeModel(catalogue.titleIds, 8, 4);
   await promoteModelVersion(db.prisma, await saveModelVersion(db.prisma, { model, index: TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { efConstruction: 40 }) }));
   memberId = (await db.prisma.user.create({ data: { source: 'discord', externalId: MEMBER } })).id;
-  await db.prisma.rating.createMany({ data: catalogue.byGenre.get('Genre1')!.slice(0, 5).map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })) });
+  await db.prisma.rating.createMany({
+    data: catalogue.byGenre
+      .get('Genre1')!
+      .slice(0, 5)
+      .map((titleId) => ({ userId: memberId, titleId, value: 5, source: 'command' as const })),
+  });
   serving = createServingModel({ prisma: db.prisma, deserialize: deserializeModel, pollIntervalMs: 0 });
   await serving.start();
   redis = new Redis(REDIS_URL);
@@ -107,7 +112,7 @@ describe('ranked-list cache', () => {
     expect(await top()).not.toContain(fresh[0]);
   });
 
-  it('a page ranks only the list start it needs, and that start is the whole list\'s', async () => {
+  it("a page ranks only the list start it needs, and that start is the whole list's", async () => {
     const recommender = serving.current()!.recommender;
     const ratings = (await db.prisma.rating.findMany({ where: { userId: memberId } })).map((r) => ({ titleId: r.titleId, value: r.value, ratedAt: r.updatedAt.getTime() }));
     const history = { userId: memberId, ratings, hidden: [] };

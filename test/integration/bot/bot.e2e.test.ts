@@ -45,8 +45,7 @@ function newBot(): Bot {
   });
 }
 
-const ratingOf = (discordId: string, titleId: number) =>
-  db.prisma.rating.findFirst({ where: { titleId, user: { source: 'discord', externalId: discordId } }, select: { value: true } });
+const ratingOf = (discordId: string, titleId: number) => db.prisma.rating.findFirst({ where: { titleId, user: { source: 'discord', externalId: discordId } }, select: { value: true } });
 
 async function recommend(userId: string, count = 3, options: Record<string, string | number> = {}) {
   const i = await emu.runCommand({ userId, name: 'recommend', options: { count, ...options } });
@@ -104,7 +103,10 @@ afterAll(async () => {
 
 describe('the bot against the Discord emulator', () => {
   it('registers its guild commands at start, /admin only for Manage Server by default', () => {
-    const names = emu.commands('guild').map((c) => c.name).sort();
+    const names = emu
+      .commands('guild')
+      .map((c) => c.name)
+      .sort();
     expect(names).toEqual(['admin', 'forget-me', 'help', 'movienight', 'onboard', 'privacy', 'profile', 'rate', 'recommend', 'search', 'similar']);
     expect(emu.commands('guild').find((c) => c.name === 'admin')?.default_member_permissions).toBe('32');
   });

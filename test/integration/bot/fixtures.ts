@@ -43,10 +43,7 @@ export async function seedWorldWithModel(prisma: PrismaClient): Promise<{ titleI
       data: { ratingCount: own.length, ratingMean: own.length ? own.reduce((s, r) => s + r.value, 0) / own.length : null },
     });
   }
-  const model = await trainModel(
-    { ratings, titleIds },
-    { dimension: 8, epochs: 15, batchSize: 8, patience: 20, validationFraction: 0, learningRate: 0.01, backend: 'cpu' },
-  );
+  const model = await trainModel({ ratings, titleIds }, { dimension: 8, epochs: 15, batchSize: 8, patience: 20, validationFraction: 0, learningRate: 0.01, backend: 'cpu' });
   const index = TitleIndex.build(model.titleIds, model.titleVectors, model.dimension, { m: 8, efConstruction: 50, ef: 50 });
   const versionId = await saveModelVersion(prisma, { model, index, metrics: { ndcgAt10: 0.5 }, trainingRatings: ratings.length });
   await promoteModelVersion(prisma, versionId, 'test');

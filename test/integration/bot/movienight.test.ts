@@ -23,7 +23,10 @@ beforeAll(async () => {
       // Every other title has a poster and runtime, as TMDB enrichment leaves them.
       await prisma.$executeRaw`UPDATE titles SET image_url = 'https://image.tmdb.org/t/p/w500/' || id || '.jpg', runtime_minutes = 100 WHERE id % 2 = 0`;
       // ana loves action, bo loves comedy; cy has no ratings (neutral).
-      for (const [member, titles] of [[ana, titleIds.slice(1, 6)], [bo, titleIds.slice(11, 16)]] as const) {
+      for (const [member, titles] of [
+        [ana, titleIds.slice(1, 6)],
+        [bo, titleIds.slice(11, 16)],
+      ] as const) {
         const user = await prisma.user.create({ data: { source: 'discord', externalId: member.id, displayName: member.username } });
         await prisma.rating.createMany({ data: titles.map((titleId) => ({ userId: user.id, titleId, value: 5, source: 'command' as const })) });
       }

@@ -43,10 +43,16 @@ describe('the relevance set (bench/data/search-relevance.tsv)', () => {
 
   it('names each wanted title by its ml-latest-small movieId and title', async () => {
     const csv = await readFile(`${movielens}/movies.csv`, 'utf8');
-    const titles = new Map(csv.split('\n').slice(1).filter(Boolean).map((line) => {
-      const [id, ...rest] = line.split(',');
-      return [Number(id), rest.slice(0, -1).join(',').replace(/^"|"$/gu, '').replace(/""/gu, '"')] as const;
-    }));
+    const titles = new Map(
+      csv
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => {
+          const [id, ...rest] = line.split(',');
+          return [Number(id), rest.slice(0, -1).join(',').replace(/^"|"$/gu, '').replace(/""/gu, '"')] as const;
+        }),
+    );
     for (const q of set) expect(titles.get(q.movielensId), q.query).toBe(q.title);
   });
 });

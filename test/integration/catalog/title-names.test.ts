@@ -105,7 +105,12 @@ describe('title_names for titles written without the import', () => {
 
   it('gets a main row from the trigger, so any title is searchable', async () => {
     const title = await db.prisma.title.create({ data: { name: 'Arrival', searchName: 'arrival', year: 2016 } });
-    await db.prisma.title.createMany({ data: [{ name: 'Heat', searchName: 'heat' }, { name: 'Up', searchName: 'up' }] });
+    await db.prisma.title.createMany({
+      data: [
+        { name: 'Heat', searchName: 'heat' },
+        { name: 'Up', searchName: 'up' },
+      ],
+    });
     const rows = await db.prisma.titleName.findMany({ orderBy: { searchName: 'asc' }, select: { searchName: true, source: true, compact: true } });
     expect(rows).toEqual([
       { searchName: 'arrival', source: 'main', compact: 'arrival' },
@@ -170,13 +175,11 @@ describe('the search_title_names migration on a database that already has titles
       const report = await applyMigrations(url, migrations);
       // This one first; migrations added after it apply after it.
       expect(report.applied[0]).toBe('20261210000000_search_title_names');
-      expect((await client.query('SELECT search_name, source::text FROM title_names')).rows).toEqual([
-        { search_name: 'leon the professional the professional leon', source: 'main' },
-      ]);
+      expect((await client.query('SELECT search_name, source::text FROM title_names')).rows).toEqual([{ search_name: 'leon the professional the professional leon', source: 'main' }]);
       expect((await searchTitles(prisma, 'leon the professional'))[0]?.year).toBe(1994);
 
       await importMovieLens(client, { dir, files: ['movies'] });
-      const { rows } = await client.query("SELECT n.search_name, n.source::text FROM title_names n JOIN titles t ON t.id = n.title_id WHERE t.movielens_id = 1 ORDER BY 1");
+      const { rows } = await client.query('SELECT n.search_name, n.source::text FROM title_names n JOIN titles t ON t.id = n.title_id WHERE t.movielens_id = 1 ORDER BY 1');
       expect(rows).toEqual([
         { search_name: 'leon', source: 'movielens' },
         { search_name: 'leon the professional', source: 'main' },

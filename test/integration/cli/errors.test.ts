@@ -88,7 +88,11 @@ describe('CLI errors are one line and a non-zero exit', () => {
     await expectOneLineError(['embeddings', 'make-model', '--movies', join(nowhere, 'movies.csv'), '--out', join(dir, 'made')], db.url, new RegExp(nowhere));
     await expectOneLineError(['data', 'generate', 'movielens', '--scale', '0.01', '--out', '/dev/null/movielens'], db.url);
     // With MOVIELENS_DIR unset and no data/movielens here, import names where it looked and what to run.
-    await expectOneLineError(['import', 'movielens'], db.url, /MovieLens ml-latest-small not found; tried MOVIELENS_DIR \(not set\), .*data\/movielens\/ml-latest-small\. Run 'tastebud data download movielens'/);
+    await expectOneLineError(
+      ['import', 'movielens'],
+      db.url,
+      /MovieLens ml-latest-small not found; tried MOVIELENS_DIR \(not set\), .*data\/movielens\/ml-latest-small\. Run 'tastebud data download movielens'/,
+    );
     // MOVIELENS_RELEASE picks the release looked for (and downloaded by seed).
     const large = /MovieLens ml-32m not found; tried MOVIELENS_DIR \(not set\), .*data\/movielens\/ml-32m\. Run 'tastebud data download movielens --size 32m'/;
     await expectOneLineError(['import', 'movielens'], db.url, large, { MOVIELENS_RELEASE: '32m' });

@@ -29,8 +29,13 @@ describe('tastebud import <provider>, enrich tmdb and providers against the emul
   beforeAll(async () => {
     [db, tmdb, books] = await Promise.all([createTestDatabase(), startTmdbEmulator(), startOpenLibraryEmulator()]);
     env = {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url, LOG_LEVEL: 'warn',
-      TMDB_TOKEN: TMDB_EMULATOR_TOKEN, TMDB_API_URL: tmdb.url, OPENLIBRARY_API_URL: books.url,
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      TMDB_TOKEN: TMDB_EMULATOR_TOKEN,
+      TMDB_API_URL: tmdb.url,
+      OPENLIBRARY_API_URL: books.url,
     };
   });
   afterAll(async () => {
@@ -52,7 +57,7 @@ describe('tastebud import <provider>, enrich tmdb and providers against the emul
     ]);
   });
 
-  it('--subject alone imports that subject\'s popular books (again: updated, not duplicated)', async () => {
+  it("--subject alone imports that subject's popular books (again: updated, not duplicated)", async () => {
     const sf = await cli(['import', 'openlibrary', '--subject', 'science_fiction']);
     expect([sf.code, sf.stdout], sf.stderr).toEqual([0, 'Open Library popular (science_fiction): 0 added, 2 updated, 0 skipped, 0 failed\n']);
     expect(await db.prisma.title.count({ where: { kind: 'book' } })).toBe(2);

@@ -52,7 +52,15 @@ describe('title encoder on a model made by the project (real transformers.js)', 
   });
 
   it('gives the same vectors batched (padded) as one by one', async () => {
-    const texts = ['Toy Story', 'The Godfather: Part II (1974). Genres: Crime, Drama. Tags: mafia, family, sequel.', 'Alien', 'space jedi', 'Scarface drugs', 'fish', 'Interstellar (2014). Tags: time travel.'];
+    const texts = [
+      'Toy Story',
+      'The Godfather: Part II (1974). Genres: Crime, Drama. Tags: mafia, family, sequel.',
+      'Alien',
+      'space jedi',
+      'Scarface drugs',
+      'fish',
+      'Interstellar (2014). Tags: time travel.',
+    ];
     const batched = await encoder.encode(texts);
     for (const [i, text] of texts.entries()) {
       const [single] = await encoder.encode([text]);

@@ -67,9 +67,7 @@ describe('title embeddings in PostgreSQL', () => {
 
   it('re-embeds everything when the model changes, and loads vectors of one model only', async () => {
     await db.prisma.titleEmbedding.update({ where: { titleId: ids[1]! }, data: { model: 'some-older-model#000000000000' } });
-    expect(Array.from((await loadTitleEmbeddings(db.prisma, { model: encoder.modelKey })).keys()).sort()).toEqual(
-      [ids[0]!, ids[2]!, ids[3]!, ids[4]!].sort(),
-    );
+    expect(Array.from((await loadTitleEmbeddings(db.prisma, { model: encoder.modelKey })).keys()).sort()).toEqual([ids[0]!, ids[2]!, ids[3]!, ids[4]!].sort());
     expect(await updateTitleEmbeddings(db.prisma, encoder)).toEqual({ embedded: 1, skipped: 4 });
     const vectors = await loadTitleEmbeddings(db.prisma, { model: encoder.modelKey });
     expect(vectors.size).toBe(5);

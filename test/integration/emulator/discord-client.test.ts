@@ -24,7 +24,15 @@ const COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
     description: 'Recommend movies',
     options: [
       { type: ApplicationCommandOptionType.Integer, name: 'count', description: 'How many', min_value: 1, max_value: 10 },
-      { type: ApplicationCommandOptionType.String, name: 'genre', description: 'Genre', choices: [{ name: 'Drama', value: 'drama' }, { name: 'Comedy', value: 'comedy' }] },
+      {
+        type: ApplicationCommandOptionType.String,
+        name: 'genre',
+        description: 'Genre',
+        choices: [
+          { name: 'Drama', value: 'drama' },
+          { name: 'Comedy', value: 'comedy' },
+        ],
+      },
       { type: ApplicationCommandOptionType.Boolean, name: 'private', description: 'Only for me' },
       { type: ApplicationCommandOptionType.Number, name: 'min-rating', description: 'Lowest average rating' },
     ],
@@ -39,7 +47,12 @@ const COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
     description: 'Admin tools',
     default_member_permissions: '32',
     options: [
-      { type: ApplicationCommandOptionType.Subcommand, name: 'retrain', description: 'Retrain the model', options: [{ type: ApplicationCommandOptionType.Integer, name: 'epochs', description: 'Epochs', required: true }] },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: 'retrain',
+        description: 'Retrain the model',
+        options: [{ type: ApplicationCommandOptionType.Integer, name: 'epochs', description: 'Epochs', required: true }],
+      },
       { type: ApplicationCommandOptionType.Subcommand, name: 'status', description: 'Show status' },
     ],
   },
@@ -77,10 +90,7 @@ describe('discord.js Client against the Discord emulator', () => {
 
   beforeAll(async () => {
     emu = await startDiscordEmulator({
-      members: [
-        { username: 'alice', permissions: 'ManageGuild' },
-        { username: 'bob' },
-      ],
+      members: [{ username: 'alice', permissions: 'ManageGuild' }, { username: 'bob' }],
     });
     [alice, bob] = emu.memberIds as [string, string];
     client = newClient();
@@ -106,7 +116,12 @@ describe('discord.js Client against the Discord emulator', () => {
   it('registers guild commands through REST and lists them', async () => {
     const registered = await client.application!.commands.set(COMMANDS, emu.guildId);
     expect(registered.size).toBe(3);
-    expect(emu.commands().map((c) => c.name).sort()).toEqual(['admin', 'recommend', 'search']);
+    expect(
+      emu
+        .commands()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['admin', 'recommend', 'search']);
     const put = emu.requests.find((r) => r.method === 'PUT' && r.route === 'PUT /applications/:app/guilds/:guild/commands');
     expect(put?.status).toBe(200);
     // Re-registering keeps ids, as Discord does.
@@ -118,7 +133,13 @@ describe('discord.js Client against the Discord emulator', () => {
     const seen: unknown[] = [];
     const handled = nextInteraction(client, async (interaction) => {
       if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
-      seen.push(interaction.commandName, interaction.options.getInteger('count'), interaction.options.getString('genre'), interaction.options.getBoolean('private'), interaction.options.getNumber('min-rating'));
+      seen.push(
+        interaction.commandName,
+        interaction.options.getInteger('count'),
+        interaction.options.getString('genre'),
+        interaction.options.getBoolean('private'),
+        interaction.options.getNumber('min-rating'),
+      );
       seen.push(interaction.memberPermissions?.has('ManageGuild'));
       await interaction.reply({ content: 'Looking...', embeds: [{ title: 'Draft' }] });
       await interaction.editReply({ content: 'Here are 3 picks', embeds: [{ title: 'The Godfather', description: '1972' }] });
@@ -207,7 +228,16 @@ describe('discord.js Client against the Discord emulator', () => {
       components: [
         {
           type: ComponentType.ActionRow,
-          components: [{ type: ComponentType.StringSelect, custom_id: 'genre', options: [{ label: 'Drama', value: 'drama' }, { label: 'Comedy', value: 'comedy' }] }],
+          components: [
+            {
+              type: ComponentType.StringSelect,
+              custom_id: 'genre',
+              options: [
+                { label: 'Drama', value: 'drama' },
+                { label: 'Comedy', value: 'comedy' },
+              ],
+            },
+          ],
         },
       ],
     });

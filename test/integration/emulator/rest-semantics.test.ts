@@ -140,7 +140,12 @@ describe('reaction rate limit', () => {
       if (!channel?.isSendable()) throw new Error('not sendable');
       const message = await channel.send('rate me');
       await Promise.all(['1️⃣', '2️⃣', '3️⃣'].map((emoji) => message.react(emoji)));
-      expect(emu.message(message.id)?.reactions.map((r) => r.emoji).sort()).toEqual(['1️⃣', '2️⃣', '3️⃣'].sort());
+      expect(
+        emu
+          .message(message.id)
+          ?.reactions.map((r) => r.emoji)
+          .sort(),
+      ).toEqual(['1️⃣', '2️⃣', '3️⃣'].sort());
 
       // A client that ignores the bucket headers gets 429.
       const slow = await startDiscordEmulator({ enforceReactionRateLimit: { intervalMs: 60_000 } });

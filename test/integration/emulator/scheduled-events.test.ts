@@ -56,7 +56,9 @@ describe('the emulator’s guild scheduled events, through discord.js', () => {
     const post = (body: object) => client.rest.post(`/guilds/${emu.guildId}/scheduled-events`, { body });
     await expect(post({ ...base, scheduled_end_time: new Date(Date.now() + 7_200_000).toISOString() })).rejects.toMatchObject({ code: 50035 });
     await expect(post({ ...base, entity_metadata: { location: 'here' } })).rejects.toMatchObject({ code: 50035 });
-    await expect(post({ ...base, entity_metadata: { location: 'here' }, scheduled_start_time: '2020-01-01T00:00:00Z', scheduled_end_time: '2020-01-01T02:00:00Z' })).rejects.toMatchObject({ code: 50035 });
+    await expect(post({ ...base, entity_metadata: { location: 'here' }, scheduled_start_time: '2020-01-01T00:00:00Z', scheduled_end_time: '2020-01-01T02:00:00Z' })).rejects.toMatchObject({
+      code: 50035,
+    });
   });
 
   it('answers 50013 Missing Permissions to a bot without Manage Events', async () => {
@@ -64,7 +66,14 @@ describe('the emulator’s guild scheduled events, through discord.js', () => {
     emu.updateRole(botRole.id, { permissions: DEFAULT_BOT_PERMISSIONS });
     const guild = await client.guilds.fetch(emu.guildId);
     await expect(
-      guild.scheduledEvents.create({ name: 'x', scheduledStartTime: inOneHour(), scheduledEndTime: new Date(Date.now() + 7_200_000), privacyLevel: 2, entityType: 3, entityMetadata: { location: 'here' } }),
+      guild.scheduledEvents.create({
+        name: 'x',
+        scheduledStartTime: inOneHour(),
+        scheduledEndTime: new Date(Date.now() + 7_200_000),
+        privacyLevel: 2,
+        entityType: 3,
+        entityMetadata: { location: 'here' },
+      }),
     ).rejects.toMatchObject({ code: 50013 });
   });
 });

@@ -42,7 +42,12 @@ describe('emulated gateway sharding', () => {
     clients.push(shard0, shard1);
     await login(shard0, emu);
     await login(shard1, emu);
-    expect(emu.sessions().map((s) => s.shard).sort()).toEqual([
+    expect(
+      emu
+        .sessions()
+        .map((s) => s.shard)
+        .sort(),
+    ).toEqual([
       [0, 2],
       [1, 2],
     ]);
@@ -81,7 +86,12 @@ describe('emulated gateway sharding', () => {
     clients.push(client);
     await login(client, emu);
     expect(client.options.shardCount).toBe(2);
-    expect(emu.sessions().map((s) => s.shard).sort()).toEqual([
+    expect(
+      emu
+        .sessions()
+        .map((s) => s.shard)
+        .sort(),
+    ).toEqual([
       [0, 2],
       [1, 2],
     ]);

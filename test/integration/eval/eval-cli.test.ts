@@ -61,7 +61,24 @@ describe('tastebud eval', () => {
   it('prints a metrics table for the neural model, the served list and both baselines, and writes lists and JSON', async () => {
     const recs = join(dir, 'recs.csv');
     const json = join(dir, 'report.json');
-    const { code, out, err } = await capture(['eval', '--train', join(dir, 'train.csv'), '--test', join(dir, 'test.csv'), '--movies', join(dir, 'movies.csv'), '--text', 'genres', '--k', '5', '--recs-out', recs, '--json', json, ...tiny]);
+    const { code, out, err } = await capture([
+      'eval',
+      '--train',
+      join(dir, 'train.csv'),
+      '--test',
+      join(dir, 'test.csv'),
+      '--movies',
+      join(dir, 'movies.csv'),
+      '--text',
+      'genres',
+      '--k',
+      '5',
+      '--recs-out',
+      recs,
+      '--json',
+      json,
+      ...tiny,
+    ]);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(/nDCG@5/);
@@ -75,7 +92,13 @@ describe('tastebud eval', () => {
     expect(rows[0]).toBe('userId,movieId,rank');
     expect(rows).toHaveLength(1 + 24 * 5);
     // No list contains one of the user's training movies.
-    const trainPairs = new Set((await readFile(join(dir, 'train.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(',')));
+    const trainPairs = new Set(
+      (await readFile(join(dir, 'train.csv'), 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 2).join(',')),
+    );
     expect(rows.slice(1).some((r) => trainPairs.has(r.split(',').slice(0, 2).join(',')))).toBe(false);
     const report = JSON.parse(await readFile(json, 'utf8')) as { results: { name: string; diversity?: number; metrics: { ndcg: number; users: number } }[]; skippedTestUsers: number };
     expect(report.results.map((r) => r.name.replace(/ \(.*/, ''))).toEqual(['neural', 'served', 'popularity', 'item-kNN']);

@@ -31,7 +31,12 @@ beforeAll(async () => {
   const ratings = (await readRatingsCsv(join(ML_LATEST_SMALL, 'ratings.csv'))).filter((r) => r.userId <= 120);
   const counts = new Map<number, number>();
   for (const r of ratings) counts.set(r.titleId, (counts.get(r.titleId) ?? 0) + 1);
-  const kept = new Set([...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 500).map(([id]) => id));
+  const kept = new Set(
+    [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, 500)
+      .map(([id]) => id),
+  );
   const rows = ratings.filter((r) => kept.has(r.titleId)).map((r) => `${r.userId},${r.titleId},${r.value},${r.ratedAt / 1000}`);
   await writeFile(join(dir, 'ratings.csv'), ['userId,movieId,rating,timestamp', ...rows].join('\n') + '\n');
   const movies = (await readMoviesCsv(join(ML_LATEST_SMALL, 'movies.csv'))).filter((m) => kept.has(m.movieId));

@@ -70,9 +70,16 @@ describe('importGoodbooks on a hand-written fixture with bad rows', () => {
     );
     expect(rows).toHaveLength(6);
     expect(rows[0]).toEqual({
-      kind: 'book', name: 'The Hunger Games (The Hunger Games, #1)', year: 2008, creators: ['Suzanne Collins'],
-      image_url: 'https://images.gr-assets.com/books/1447303603m/2767052.jpg', genres: ['Young Adult', 'Sci-Fi', 'Fantasy'], tags: [],
-      rating_count: 3, rating_mean: 14 / 3, ids: ['goodbooks=1', 'goodreads=2767052', 'isbn=0439023483'],
+      kind: 'book',
+      name: 'The Hunger Games (The Hunger Games, #1)',
+      year: 2008,
+      creators: ['Suzanne Collins'],
+      image_url: 'https://images.gr-assets.com/books/1447303603m/2767052.jpg',
+      genres: ['Young Adult', 'Sci-Fi', 'Fantasy'],
+      tags: [],
+      rating_count: 3,
+      rating_mean: 14 / 3,
+      ids: ['goodbooks=1', 'goodreads=2767052', 'isbn=0439023483'],
     });
     expect(rows[1]).toMatchObject({ creators: ['J.K. Rowling', 'Mary GrandPré'], genres: ['Fantasy', 'Young Adult'], tags: ['school'] });
     const byName = new Map(rows.map((r) => [r.name, r]));
@@ -87,7 +94,7 @@ describe('importGoodbooks on a hand-written fixture with bad rows', () => {
        WHERE u.external_id = 'goodbooks:4'`,
     );
     expect(rows).toEqual([{ external_id: 'goodbooks:4', name: 'The Hunger Games (The Hunger Games, #1)', value: 5, source: 'import' }]);
-    const { rows: users } = await client.query("SELECT source, external_id FROM users ORDER BY external_id");
+    const { rows: users } = await client.query('SELECT source, external_id FROM users ORDER BY external_id');
     expect(users).toEqual(['1', '2', '3', '4'].map((id) => ({ source: 'dataset', external_id: `goodbooks:${id}` })));
     expect(first.summary.totals).toEqual({ titles: 6, users: 4, ratings: 9 });
   });

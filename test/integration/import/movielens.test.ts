@@ -75,7 +75,16 @@ describe('importMovieLens on a fixture with malformed rows', () => {
   it('stores readable names, years, genres, search names and links', async () => {
     const { rows } = await client.query('SELECT movielens_id, kind, name, year, genres, search_name, imdb_id, tmdb_id FROM titles ORDER BY movielens_id');
     expect(rows).toEqual([
-      { movielens_id: 1, kind: 'movie', name: 'Toy Story', year: 1995, genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], search_name: 'toy story', imdb_id: 'tt0114709', tmdb_id: 862 },
+      {
+        movielens_id: 1,
+        kind: 'movie',
+        name: 'Toy Story',
+        year: 1995,
+        genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'],
+        search_name: 'toy story',
+        imdb_id: 'tt0114709',
+        tmdb_id: 862,
+      },
       { movielens_id: 2, kind: 'movie', name: 'The Godfather', year: 1972, genres: ['Crime', 'Drama'], search_name: 'the godfather', imdb_id: 'tt0068646', tmdb_id: 238 },
       { movielens_id: 3, kind: 'movie', name: "Amelie (Le Fabuleux destin d'Amélie Poulain)", year: 2001, genres: ['Comedy', 'Romance'], search_name: 'amelie', imdb_id: 'tt0211915', tmdb_id: null },
       { movielens_id: 4, kind: 'movie', name: 'Babylon 5', year: null, genres: [], search_name: 'babylon 5', imdb_id: 'tt0105946', tmdb_id: null },
@@ -89,7 +98,7 @@ describe('importMovieLens on a fixture with malformed rows', () => {
   });
 
   it('creates dataset users and import ratings dated by their timestamps', async () => {
-    const users = await client.query("SELECT source, external_id FROM users ORDER BY external_id");
+    const users = await client.query('SELECT source, external_id FROM users ORDER BY external_id');
     expect(users.rows).toEqual(['1', '2', '3'].map((id) => ({ source: 'dataset', external_id: id })));
     const { rows } = await client.query(
       `SELECT u.external_id, t.movielens_id, r.value, r.source, r.created_at = r.updated_at AS same, to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS at
@@ -100,20 +109,22 @@ describe('importMovieLens on a fixture with malformed rows', () => {
   });
 
   it('recomputes rating count and mean (the later of two rows for one user and title wins)', async () => {
-    const { rows } = await client.query<{ movielens_id: number; rating_count: number; rating_mean: number | null }>(
-      'SELECT movielens_id, rating_count, rating_mean FROM titles ORDER BY movielens_id',
-    );
+    const { rows } = await client.query<{ movielens_id: number; rating_count: number; rating_mean: number | null }>('SELECT movielens_id, rating_count, rating_mean FROM titles ORDER BY movielens_id');
     const stats = Object.fromEntries(rows.map((r) => [r.movielens_id, [r.rating_count, r.rating_mean === null ? null : Number(r.rating_mean.toFixed(4))]]));
     // Toy Story: 4, 3.5, 5. Godfather: 5, 4.5, and user 3's 1.5 from the appended line. Amélie: 2.
     expect(stats).toEqual({ 1: [3, 4.1667], 2: [3, 3.6667], 3: [1, 2], 4: [0, null], 7: [0, null] });
   });
 
   it('leaves the same rows when run again', async () => {
-    const before = await client.query("SELECT (SELECT json_agg(t ORDER BY id) FROM titles t) AS titles, (SELECT json_agg(r ORDER BY user_id, title_id) FROM ratings r) AS ratings, (SELECT json_agg(u ORDER BY id) FROM users u) AS users");
+    const before = await client.query(
+      'SELECT (SELECT json_agg(t ORDER BY id) FROM titles t) AS titles, (SELECT json_agg(r ORDER BY user_id, title_id) FROM ratings r) AS ratings, (SELECT json_agg(u ORDER BY id) FROM users u) AS users',
+    );
     const second = await run();
     expect(counts(second.summary)).toEqual(counts(first.summary));
     expect(second.summary.totals).toEqual(first.summary.totals);
-    const after = await client.query("SELECT (SELECT json_agg(t ORDER BY id) FROM titles t) AS titles, (SELECT json_agg(r ORDER BY user_id, title_id) FROM ratings r) AS ratings, (SELECT json_agg(u ORDER BY id) FROM users u) AS users");
+    const after = await client.query(
+      'SELECT (SELECT json_agg(t ORDER BY id) FROM titles t) AS titles, (SELECT json_agg(r ORDER BY user_id, title_id) FROM ratings r) AS ratings, (SELECT json_agg(u ORDER BY id) FROM users u) AS users',
+    );
     // Unchanged rows are not rewritten, so even updated_at stays.
     expect(after.rows[0]).toEqual(before.rows[0]);
   });

@@ -35,13 +35,17 @@ const FAILED_RETENTION_DAYS = 3;
 let first = true;
 const train: Trainer = (dataset, options, hooks) => {
   const tiny: Partial<TrainOptions> = { dimension: 8, epochs: first ? 1 : 15, batchSize: 8, patience: 20, validationFraction: 0, learningRate: first ? 1e-7 : 0.01 };
-  return trainModel(dataset, { ...options, ...tiny }, {
-    ...hooks,
-    onEpoch: async (epoch, loss, metrics) => {
-      await hooks.onEpoch?.(epoch, loss, metrics);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+  return trainModel(
+    dataset,
+    { ...options, ...tiny },
+    {
+      ...hooks,
+      onEpoch: async (epoch, loss, metrics) => {
+        await hooks.onEpoch?.(epoch, loss, metrics);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      },
     },
-  });
+  );
 };
 
 let db: TestDatabase;
@@ -92,7 +96,12 @@ beforeAll(async () => {
   }
   first = false;
 
-  emu = await startDiscordEmulator({ members: [{ id: ALICE, username: 'alice' }, { id: ADMIN, username: 'boss', permissions: 'ManageGuild' }] });
+  emu = await startDiscordEmulator({
+    members: [
+      { id: ALICE, username: 'alice' },
+      { id: ADMIN, username: 'boss', permissions: 'ManageGuild' },
+    ],
+  });
   // No periodic re-check: a swap in this test can only come through the Redis announcement.
   serving = createServingModel({ prisma: db.prisma, redisUrl: REDIS_URL, prefix, deserialize: deserializeModel, logger, ef: 50, pollIntervalMs: 0 });
   await serving.start();

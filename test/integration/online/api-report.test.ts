@@ -39,7 +39,10 @@ beforeAll(async () => {
   api = await buildApiServer({
     prisma: db.prisma,
     serving: { current: () => undefined },
-    keys: keyDirectory(db.prisma, Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret }))),
+    keys: keyDirectory(
+      db.prisma,
+      Object.entries(SECRETS).map(([scope, secret]) => ({ name: `${scope}-env`, scope: scope as 'read', secret })),
+    ),
     queues,
     redis,
     registry: createLoopMetrics({ defaultMetrics: false }).registry,

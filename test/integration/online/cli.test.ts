@@ -47,7 +47,9 @@ beforeAll(async () => {
   await promoteModelVersion(db.prisma, versionId);
   const member = { discordId: '100000000000000001', displayName: 'alice' };
   await recordSuggestions(db.prisma, member, []);
-  const userId = (await db.prisma.user.upsert({ where: { source_externalId: { source: 'discord', externalId: member.discordId } }, create: { source: 'discord', externalId: member.discordId }, update: {} })).id;
+  const userId = (
+    await db.prisma.user.upsert({ where: { source_externalId: { source: 'discord', externalId: member.discordId } }, create: { source: 'discord', externalId: member.discordId }, update: {} })
+  ).id;
   const liked = catalogue.byGenre.get('Genre0')!.slice(0, 4);
   const before = new Date(SHOWN.getTime() - DAY);
   await db.prisma.rating.createMany({ data: liked.map((titleId) => ({ userId, titleId, value: 5, source: 'command' as const, createdAt: before, updatedAt: before })) });
@@ -56,7 +58,8 @@ beforeAll(async () => {
   const recommender = new Recommender({ model: stored, index, catalog: await loadCatalog(db.prisma), users: new PrismaUserSource(db.prisma), versionId });
   ranked = recommender.recommendFor({ userId, ratings: liked.map((titleId) => ({ titleId, value: 5, ratedAt: before.getTime() })), hidden: [] }, { count: 3 }).map((r) => r.titleId);
   const others = catalogue.titleIds.filter((t) => !ranked.includes(t) && !liked.includes(t)).slice(0, 3);
-  const batch = (prefix: string, titles: number[], latencyMs: number) => titles.map((titleId, position) => ({ messageId: `${prefix}${position}`, channelId: '1', guildId: '2', titleId, position, modelVersionId: versionId, reason: 'because', latencyMs }));
+  const batch = (prefix: string, titles: number[], latencyMs: number) =>
+    titles.map((titleId, position) => ({ messageId: `${prefix}${position}`, channelId: '1', guildId: '2', titleId, position, modelVersionId: versionId, reason: 'because', latencyMs }));
   await recordSuggestions(db.prisma, member, batch('90000000000000010', ranked, 25));
   await recordSuggestions(db.prisma, member, batch('90000000000000020', others, 45));
   await db.prisma.suggestion.updateMany({ where: { messageId: { startsWith: '90000000000000010' } }, data: { createdAt: SHOWN } });

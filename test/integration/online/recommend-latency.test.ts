@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('/recommend latency', () => {
-  it('is stored with every suggestion of the batch and is the report\'s p50/p95', async () => {
+  it("is stored with every suggestion of the batch and is the report's p50/p95", async () => {
     const since = new Date(Date.now() - 1000);
     const i = await emu.runCommand({ userId: BOB, name: 'recommend', options: { count: 3 } });
     await emu.waitFor(() => i.followUps().length === 3, { timeoutMs: 20_000 });

@@ -82,7 +82,10 @@ describe('online report over the database', () => {
     expect(v1!.novelty).toBeCloseTo((2 * Math.log2(3)) / 3);
     // The search lookup and the forgotten member's row are left out.
     expect(v2).toMatchObject({ shown: 3, rated: 1, accepted: 1, reactionRate: 0, latencyP50Ms: 20, latencyP95Ms: 80 });
-    expect(report.byDay.map((d) => [d.day, d.modelVersion, d.shown])).toEqual([['2026-11-02', version1, 3], ['2026-11-03', version2, 3]]);
+    expect(report.byDay.map((d) => [d.day, d.modelVersion, d.shown])).toEqual([
+      ['2026-11-02', version1, 3],
+      ['2026-11-03', version2, 3],
+    ]);
   });
 
   it('only what was shown in [since, until); the dashboard uses the same source', async () => {

@@ -17,7 +17,7 @@ describe('provider response cache in PostgreSQL', () => {
     await db?.drop();
   });
 
-  it('answers until the TTL has passed, then not; the worker\'s prune job deletes what expired', async () => {
+  it("answers until the TTL has passed, then not; the worker's prune job deletes what expired", async () => {
     let now = new Date('2026-12-01T00:00:00Z');
     const cache = new PostgresResponseCache(db.prisma, () => now);
     await cache.set('k1', 'tmdb', { a: 1 }, 60);

@@ -40,24 +40,52 @@ interface Case {
 const common = { cacheTtlSeconds: 0 };
 const cases: Case[] = [
   {
-    name: 'TMDB', start: () => startTmdbEmulator(), searchPath: '/search/movie', query: 'matrix', found: 'The Matrix', kind: 'movie',
+    name: 'TMDB',
+    start: () => startTmdbEmulator(),
+    searchPath: '/search/movie',
+    query: 'matrix',
+    found: 'The Matrix',
+    kind: 'movie',
     client: (apiUrl, timeoutMs, sleep) => new TmdbProvider({ ...common, token: TMDB_EMULATOR_TOKEN, apiUrl, timeoutMs, sleep }),
-    knownId: '603', detailedName: 'The Matrix', unknownId: '999999',
+    knownId: '603',
+    detailedName: 'The Matrix',
+    unknownId: '999999',
   },
   {
-    name: 'Open Library', start: () => startOpenLibraryEmulator(), searchPath: '/search.json', query: 'lord of the rings:', found: 'The Lord of the Rings', kind: 'book',
+    name: 'Open Library',
+    start: () => startOpenLibraryEmulator(),
+    searchPath: '/search.json',
+    query: 'lord of the rings:',
+    found: 'The Lord of the Rings',
+    kind: 'book',
     client: (apiUrl, timeoutMs, sleep) => new OpenLibraryProvider({ ...common, apiUrl, timeoutMs, sleep, contact: 'ops@example.org' }),
-    knownId: 'OL893415W', detailedName: 'Dune', unknownId: 'OL1W',
+    knownId: 'OL893415W',
+    detailedName: 'Dune',
+    unknownId: 'OL1W',
   },
   {
-    name: 'MusicBrainz', start: () => startMusicBrainzEmulator({ enforceRateLimit: false }), searchPath: '/release-group', query: 'ok computer', found: 'OK Computer', kind: 'music',
+    name: 'MusicBrainz',
+    start: () => startMusicBrainzEmulator({ enforceRateLimit: false }),
+    searchPath: '/release-group',
+    query: 'ok computer',
+    found: 'OK Computer',
+    kind: 'music',
     client: (apiUrl, timeoutMs, sleep) => new MusicBrainzProvider({ ...common, apiUrl, timeoutMs, sleep, contact: 'ops@example.org' }),
-    knownId: '1b022e01-4da6-387b-8658-8678046e4cef', detailedName: 'Kind of Blue', unknownId: '00000000-0000-4000-8000-000000000999',
+    knownId: '1b022e01-4da6-387b-8658-8678046e4cef',
+    detailedName: 'Kind of Blue',
+    unknownId: '00000000-0000-4000-8000-000000000999',
   },
   {
-    name: 'RAWG', start: () => startRawgEmulator(), searchPath: '/games', query: 'witcher', found: 'The Witcher 3: Wild Hunt', kind: 'game',
+    name: 'RAWG',
+    start: () => startRawgEmulator(),
+    searchPath: '/games',
+    query: 'witcher',
+    found: 'The Witcher 3: Wild Hunt',
+    kind: 'game',
     client: (apiUrl, timeoutMs, sleep) => new RawgProvider({ ...common, apiKey: RAWG_EMULATOR_KEY, apiUrl, timeoutMs, sleep }),
-    knownId: '3498', detailedName: 'Grand Theft Auto V', unknownId: '1',
+    knownId: '3498',
+    detailedName: 'Grand Theft Auto V',
+    unknownId: '1',
   },
 ];
 
@@ -134,7 +162,7 @@ describe.each(cases)('$name client against its emulator', (c) => {
     expect(emu.requests.filter((r) => r.status === 404)).toHaveLength(1);
   });
 
-  it('an id of the wrong shape is an input error (for the CLI\'s one line and the bot\'s reply), asking nothing', async () => {
+  it("an id of the wrong shape is an input error (for the CLI's one line and the bot's reply), asking nothing", async () => {
     fresh();
     const error = await client.details({ kind: c.kind, externalId: 'not an id' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
@@ -189,7 +217,9 @@ describe('every provider through its *_API_URL setting', () => {
       const providers = createProviders(loadConfig(emulators.settings, undefined).providers);
       expect(providers.disabled).toEqual([]);
       const found = await Promise.all(
-        (['movie', 'show', 'game', 'book', 'music'] as const).map(async (kind) => (await providers.forKind(kind)!.search({ movie: 'dune', show: 'stranger', game: 'zelda', book: 'dune', music: 'kind of blue' }[kind], { kind }))[0]?.name),
+        (['movie', 'show', 'game', 'book', 'music'] as const).map(
+          async (kind) => (await providers.forKind(kind)!.search({ movie: 'dune', show: 'stranger', game: 'zelda', book: 'dune', music: 'kind of blue' }[kind], { kind }))[0]?.name,
+        ),
       );
       expect(found).toEqual(['Dune: Part Two', 'Stranger Things', 'The Legend of Zelda: Breath of the Wild', 'Dune', 'Kind of Blue']);
     } finally {

@@ -4,7 +4,7 @@ import { spawnManaged } from '../../support/processes/index.ts';
 
 const script = fileURLToPath(new URL('./fixtures/emulators-lifecycle.ts', import.meta.url));
 
-it('provider emulators leave no open handles after close(), even with the clients\' keep-alive connections', async () => {
+it("provider emulators leave no open handles after close(), even with the clients' keep-alive connections", async () => {
   const child = spawnManaged(process.execPath, ['--import', 'tsx', script]);
   const timer = setTimeout(() => void child.stop('SIGKILL'), 45_000);
   const code = await child.exited;

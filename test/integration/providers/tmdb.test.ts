@@ -37,8 +37,14 @@ describe('TMDB client against the TMDB emulator', () => {
   it('reads movie and show details with credits and alternative titles in one request each', async () => {
     const movie = await tmdb.details({ kind: 'movie', externalId: '101' });
     expect(movie).toMatchObject({
-      name: 'Léon: The Professional', originalName: 'Léon', originalLanguage: 'fr', runtimeMinutes: 111,
-      cast: ['Jean Reno', 'Natalie Portman', 'Gary Oldman'], creators: ['Luc Besson'], alternativeNames: ['The Professional'], detailed: true,
+      name: 'Léon: The Professional',
+      originalName: 'Léon',
+      originalLanguage: 'fr',
+      runtimeMinutes: 111,
+      cast: ['Jean Reno', 'Natalie Portman', 'Gary Oldman'],
+      creators: ['Luc Besson'],
+      alternativeNames: ['The Professional'],
+      detailed: true,
     });
     const show = await tmdb.details({ kind: 'show', externalId: '1399' });
     expect(show).toMatchObject({ kind: 'show', creators: ['David Benioff', 'D. B. Weiss'], alternativeNames: ['Le Trône de fer'], imageUrl: null, runtimeMinutes: 60 });
@@ -93,9 +99,14 @@ describe('enriching ml-latest-small titles from TMDB (emulator fixtures) into Po
     expect(await db.prisma.title.findFirstOrThrow({ where: { movielensId: 6 } })).toMatchObject({ enrichedAt: null, imageUrl: null });
     const godfather = await db.prisma.title.findFirstOrThrow({ where: { movielensId: 858 } });
     expect(godfather).toMatchObject({
-      name: 'The Godfather', year: 1972, kind: 'movie',
-      imageUrl: 'https://image.tmdb.org/t/p/w500/godfather.jpg', runtimeMinutes: 175, originalLanguage: 'en',
-      topCast: ['Marlon Brando', 'Al Pacino', 'James Caan', 'Robert Duvall', 'Diane Keaton'], creators: ['Francis Ford Coppola'],
+      name: 'The Godfather',
+      year: 1972,
+      kind: 'movie',
+      imageUrl: 'https://image.tmdb.org/t/p/w500/godfather.jpg',
+      runtimeMinutes: 175,
+      originalLanguage: 'en',
+      topCast: ['Marlon Brando', 'Al Pacino', 'James Caan', 'Robert Duvall', 'Diane Keaton'],
+      creators: ['Francis Ford Coppola'],
       genres: ['Crime', 'Drama'],
     });
     expect(godfather.overview).toMatch(/crime family/);

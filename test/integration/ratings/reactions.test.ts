@@ -24,9 +24,7 @@ beforeAll(async () => {
   prefix = `tbtest-ratings-${randomBytes(4).toString('hex')}`;
   queues = createQueues(REDIS_URL, prefix);
   const created = await Promise.all(
-    ['Heat', 'Alien', 'Up'].map((name, i) =>
-      db.prisma.title.create({ data: { name, year: 1990 + i, genres: i === 1 ? ['Horror', 'Sci-Fi'] : ['Action'], searchName: name.toLowerCase() } }),
-    ),
+    ['Heat', 'Alien', 'Up'].map((name, i) => db.prisma.title.create({ data: { name, year: 1990 + i, genres: i === 1 ? ['Horror', 'Sci-Fi'] : ['Action'], searchName: name.toLowerCase() } })),
   );
   titleIds = created.map((t) => t.id);
   await recordSuggestions(db.prisma, alice, [
@@ -41,13 +39,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-const rating = (discordId: string, titleId: number) =>
-  db.prisma.rating.findFirst({ where: { titleId, user: { externalId: discordId } }, select: { value: true, source: true } });
+const rating = (discordId: string, titleId: number) => db.prisma.rating.findFirst({ where: { titleId, user: { externalId: discordId } }, select: { value: true, source: true } });
 
 describe('reactions on suggestion messages', () => {
   it('👍 rates 4, 😍 then replaces it with 5, removing 😍 falls back to the 👍 still held, removing both deletes it', async () => {
-    const on = (emoji: string, action: 'add' | 'remove') =>
-      applyReaction(db.prisma, { messageId: '900000000000000001', member: bob, emoji: { name: emoji }, action });
+    const on = (emoji: string, action: 'add' | 'remove') => applyReaction(db.prisma, { messageId: '900000000000000001', member: bob, emoji: { name: emoji }, action });
     expect(await on('👍', 'add')).toMatchObject({ kind: 'applied', rating: 4, ratingChanged: true });
     expect(await rating(bob.discordId, titleIds[0]!)).toEqual({ value: 4, source: 'reaction' });
     await new Promise((r) => setTimeout(r, 5));
@@ -60,8 +56,7 @@ describe('reactions on suggestion messages', () => {
   });
 
   it('keycaps give exact stars and 🙈 hides without rating', async () => {
-    const on = (emoji: string, action: 'add' | 'remove') =>
-      applyReaction(db.prisma, { messageId: '900000000000000002', member: alice, emoji: { name: emoji }, action });
+    const on = (emoji: string, action: 'add' | 'remove') => applyReaction(db.prisma, { messageId: '900000000000000002', member: alice, emoji: { name: emoji }, action });
     expect(await on('2\ufe0f\u20e3', 'add')).toMatchObject({ rating: 2 });
     await on('2\ufe0f\u20e3', 'remove');
     expect(await on('🙈', 'add')).toMatchObject({ hidden: true, ratingChanged: false });

@@ -90,7 +90,10 @@ afterAll(async () => {
 describe('/recommend kind:game for members who rated only movies', () => {
   it("offers the games whose text fits each member's movie taste", async () => {
     const { recommender } = await loadActiveRecommender(db.prisma, deserializeModel);
-    for (const [member, genre] of [[sciFiFan, 'Sci-Fi'], [romanceFan, 'Romance']] as const) {
+    for (const [member, genre] of [
+      [sciFiFan, 'Sci-Fi'],
+      [romanceFan, 'Romance'],
+    ] as const) {
       const picks = await recommender.recommend(member, { count: 3, kind: 'game' });
       expect(picks).toHaveLength(3);
       expect(picks.every((p) => p.kind === 'game')).toBe(true);

@@ -11,7 +11,11 @@ import { expectDatabaseMatchesDiscord, inProcessBot, memberList, MIGRATIONS, pri
 const members = memberList(6);
 /** Every suggestion message so far: ratings are checked across all of them (titles repeat). */
 const all: string[] = [];
-const matches = () => expectDatabaseMatchesDiscord(emu, prisma, all).then(() => true, () => false);
+const matches = () =>
+  expectDatabaseMatchesDiscord(emu, prisma, all).then(
+    () => true,
+    () => false,
+  );
 const ids = members.map((m) => m.id);
 let pg: PostgresProcess;
 let redis: RedisProcess;

@@ -44,13 +44,25 @@ describe('Redis unavailable', () => {
     const before = await prisma.outboxEvent.count();
     await reactionBurst(emu, ids, messages, 40, 7);
     const rated = await prisma.user.findMany({ where: { source: 'discord', ratings: { some: {} } }, select: { id: true } });
-    await expect.poll(() => expectDatabaseMatchesDiscord(emu, prisma, messages).then(() => true, () => false), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          expectDatabaseMatchesDiscord(emu, prisma, messages).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     // Held back, not lost: written with the ratings, waiting for Redis.
     await expect.poll(() => prisma.outboxEvent.count({ where: { dispatchedAt: null } }), { timeout: 5_000 }).toBeGreaterThan(0);
     const written = await prisma.outboxEvent.findMany({ where: { id: { gt: BigInt(before) } }, select: { payload: true } });
     const usersNeedingRebuild = new Set(written.map((e) => (e.payload as { userId: number }).userId));
     expect(usersNeedingRebuild.size).toBeGreaterThan(0);
-    expect(rated.map((u) => u.id).filter((id) => !usersNeedingRebuild.has(id)), 'members with ratings but no outbox event').toEqual([]);
+    expect(
+      rated.map((u) => u.id).filter((id) => !usersNeedingRebuild.has(id)),
+      'members with ratings but no outbox event',
+    ).toEqual([]);
 
     // A restarted redis-server starts empty (no persistence): everything must come from the outbox.
     await redis.start();

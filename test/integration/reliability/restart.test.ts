@@ -14,7 +14,11 @@ let emu: DiscordEmulator;
 let env: NodeJS.ProcessEnv;
 let bot: ManagedChild | undefined;
 
-const matches = () => expectDatabaseMatchesDiscord(emu, prisma, all).then(() => true, () => false);
+const matches = () =>
+  expectDatabaseMatchesDiscord(emu, prisma, all).then(
+    () => true,
+    () => false,
+  );
 const pace = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
 
 beforeAll(async () => {

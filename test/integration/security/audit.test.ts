@@ -49,7 +49,10 @@ async function startRegistryStub(answer: 'refuse' | Record<string, Advisory[]>):
         return;
       }
       const name = decodeURIComponent((req.url ?? '/').slice(1));
-      const manifest = await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name: string; version: string; dependencies?: object }, () => undefined);
+      const manifest = await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8').then(
+        (t) => JSON.parse(t) as { name: string; version: string; dependencies?: object },
+        () => undefined,
+      );
       if (req.method !== 'GET' || !manifest) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
         return;
@@ -99,7 +102,9 @@ describe('.ci/audit', () => {
     try {
       const result = await audit([`--registry=${registry.url}`]);
       expect(result.code).toBe(0);
-      expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^audit: could not run, the registry answered 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk; skipped/)]);
+      expect(result.stdout.trim().split('\n')).toEqual([
+        expect.stringMatching(/^audit: could not run, the registry answered 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk; skipped/),
+      ]);
       // It did ask, about the production tree only: tastebud's dependencies, not the test runner.
       expect(Object.keys(registry.asked())).toEqual(expect.arrayContaining(['ws', 'discord.js', 'protobufjs']));
       expect(registry.asked()).not.toHaveProperty('vitest');

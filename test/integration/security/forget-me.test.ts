@@ -51,11 +51,7 @@ async function tracesOf(prisma: PrismaClient, member: { id: string; username: st
       if (c.type === 'integer' && (/(^|_)user_id$/.test(c.column) || (table === 'users' && c.column === 'id'))) conditions.push(`r.${quote(c.column)} = ${id}`);
       if (c.type === 'jsonb' || c.type === 'json') conditions.push(`r.${quote(c.column)}::text ~ '"userId": *${id}([^0-9]|$)'`);
     }
-    const [row] = await prisma.$queryRawUnsafe<{ n: bigint }[]>(
-      `SELECT count(*) AS n FROM ${quote(table)} r WHERE ${conditions.join(' OR ')}`,
-      member.id,
-      member.username,
-    );
+    const [row] = await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM ${quote(table)} r WHERE ${conditions.join(' OR ')}`, member.id, member.username);
     if (row!.n > 0n) found[table] = Number(row!.n);
   }
   return found;

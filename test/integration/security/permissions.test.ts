@@ -124,7 +124,9 @@ describe('a channel the bot cannot see', () => {
     expect(sent).toEqual([GatewayDispatchEvents.ChannelUpdate]);
 
     // Anything that still looks there (a partial fetched, reconciliation of recent suggestions) gets Missing Access.
-    const fetchError = await cached()!.messages.fetch(hiddenIds[0]!).catch((error: unknown) => error);
+    const fetchError = await cached()!
+      .messages.fetch(hiddenIds[0]!)
+      .catch((error: unknown) => error);
     expect(fetchError).toBeInstanceOf(DiscordAPIError);
     expect(fetchError).toMatchObject({ status: 403, code: 50001 });
     const stats = await bot.reconciler.reconcileRecent(14);

@@ -85,7 +85,7 @@ describe('privacy', () => {
     expect((await profileOf(bob.id, bob.id)).text).toContain('Recent ratings');
   });
 
-  it('export prints a member\'s data as JSON; /forget-me removes every row about them and their ratings leave the training dataset', async () => {
+  it("export prints a member's data as JSON; /forget-me removes every row about them and their ratings leave the training dataset", async () => {
     const messages = await recommend(emu, alice.id, 3);
     await reactionBurst(emu, [alice.id], messages, 6, 5);
     await emu.react({ userId: alice.id, messageId: messages[2]!, emoji: '🙈' });

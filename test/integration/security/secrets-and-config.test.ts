@@ -52,7 +52,12 @@ describe('secrets', () => {
     try {
       const messages = await recommend(emu, alice.id, 2);
       await emu.react({ userId: alice.id, messageId: messages[0]!, emoji: '👍' });
-      for (const [name, options] of [['rate', { title: 'nope nothing', score: 3 }], ['rate', { title: 'Title 2', score: 4 }], ['profile', {}], ['search', { query: 'x'.repeat(500) }]] as const) {
+      for (const [name, options] of [
+        ['rate', { title: 'nope nothing', score: 3 }],
+        ['rate', { title: 'Title 2', score: 4 }],
+        ['profile', {}],
+        ['search', { query: 'x'.repeat(500) }],
+      ] as const) {
         const i = await emu.runCommand({ userId: alice.id, name, options });
         await i.settled();
       }
@@ -81,14 +86,23 @@ describe('secrets', () => {
       );
       expect((result as { code: number }).code).toBe(1);
       const stderr = (result as { stderr: string }).stderr;
-      expect(stderr.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')), stderr).toHaveLength(1);
+      expect(
+        stderr.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')),
+        stderr,
+      ).toHaveLength(1);
       expect(scan(stderr)).toEqual([]);
     }
   });
 });
 
 describe('configuration', () => {
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', DISCORD_TOKEN: 'a'.repeat(40), DISCORD_APPLICATION_ID: '123456789012345678' };
+  const base = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x',
+    DISCORD_TOKEN: 'a'.repeat(40),
+    DISCORD_APPLICATION_ID: '123456789012345678',
+  };
   const bad: [string, Record<string, string>, RegExp][] = [
     ['DATABASE_URL', { DATABASE_URL: `mysql://u:${PASSWORD}@h/db` }, /DATABASE_URL must be a URL starting with postgresql:/],
     ['REDIS_URL', { REDIS_URL: 'http://localhost' }, /REDIS_URL/],

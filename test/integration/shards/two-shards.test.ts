@@ -61,7 +61,17 @@ beforeAll(async () => {
     bots.push({ shard, port, child: await startBotProcess(env) });
   }
   for (let w = 0; w < 2; w++) {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: url, REDIS_URL: redis.url, QUEUE_PREFIX: prefix, TF_BACKEND: 'cpu', WORKER_METRICS_PORT: '0' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: url,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      TF_BACKEND: 'cpu',
+      WORKER_METRICS_PORT: '0',
+    };
     const child = spawnManaged(process.execPath, [BIN, 'worker', '--queues', 'retrain', '--no-schedule'], { env, cwd: ROOT });
     workers.push(child);
   }
@@ -82,7 +92,12 @@ afterAll(async () => {
 describe('two bot shard processes and two worker processes', () => {
   it('each process identifies with its own shard, and only the owning shard gets the guild', () => {
     expect(ShardClientUtil.shardIdForGuildId(emu.guildId, SHARD_COUNT)).toBe(1);
-    expect(emu.sessions().map((s) => s.shard).sort()).toEqual([
+    expect(
+      emu
+        .sessions()
+        .map((s) => s.shard)
+        .sort(),
+    ).toEqual([
       [0, 2],
       [1, 2],
     ]);

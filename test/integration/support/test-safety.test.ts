@@ -45,9 +45,30 @@ describe('the test support touches only databases it was given', () => {
     const print = `const { TEST_SETTINGS } = await import(${support('settings.ts')}); console.log(JSON.stringify(TEST_SETTINGS));`;
     const production = { DATABASE_URL: 'postgresql://bot@10.0.0.9:5432/tastebud', REDIS_URL: 'redis://10.0.0.9:6379' };
     const defaults = await child(print, production, dir);
-    expect(JSON.parse(defaults.stdout)).toEqual({ databaseUrl: 'postgresql://postgres@127.0.0.1:5432/postgres', redisUrl: 'redis://127.0.0.1:6379', chromiumPath: '/usr/bin/chromium', movielensSetting: 'TEST_MOVIELENS_DIR' });
-    const given = await child(print, { ...production, TEST_DATABASE_URL: 'postgresql://ci@127.0.0.2:5433/postgres', TEST_REDIS_URL: 'redis://127.0.0.2:6380', TEST_MOVIELENS_DIR: '/data/ml', TEST_CHROMIUM_PATH: '/opt/chrome/chrome' }, dir);
-    expect(JSON.parse(given.stdout)).toEqual({ databaseUrl: 'postgresql://ci@127.0.0.2:5433/postgres', redisUrl: 'redis://127.0.0.2:6380', chromiumPath: '/opt/chrome/chrome', movielensDir: '/data/ml', movielensSetting: 'TEST_MOVIELENS_DIR' });
+    expect(JSON.parse(defaults.stdout)).toEqual({
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/postgres',
+      redisUrl: 'redis://127.0.0.1:6379',
+      chromiumPath: '/usr/bin/chromium',
+      movielensSetting: 'TEST_MOVIELENS_DIR',
+    });
+    const given = await child(
+      print,
+      {
+        ...production,
+        TEST_DATABASE_URL: 'postgresql://ci@127.0.0.2:5433/postgres',
+        TEST_REDIS_URL: 'redis://127.0.0.2:6380',
+        TEST_MOVIELENS_DIR: '/data/ml',
+        TEST_CHROMIUM_PATH: '/opt/chrome/chrome',
+      },
+      dir,
+    );
+    expect(JSON.parse(given.stdout)).toEqual({
+      databaseUrl: 'postgresql://ci@127.0.0.2:5433/postgres',
+      redisUrl: 'redis://127.0.0.2:6380',
+      chromiumPath: '/opt/chrome/chrome',
+      movielensDir: '/data/ml',
+      movielensSetting: 'TEST_MOVIELENS_DIR',
+    });
     // MOVIELENS_DIR, the data path the CLI reads first, serves the tests too when TEST_MOVIELENS_DIR is not set.
     const cliData = await child(print, { ...production, MOVIELENS_DIR: '/srv/ml' }, dir);
     expect(JSON.parse(cliData.stdout)).toMatchObject({ databaseUrl: 'postgresql://postgres@127.0.0.1:5432/postgres', movielensDir: '/srv/ml', movielensSetting: 'MOVIELENS_DIR' });
@@ -73,7 +94,12 @@ describe('MovieLens for the tests', () => {
     expect(error).toBeInstanceOf(MovieLensNotFoundError);
     const message = (error as Error).message;
     expect(message).not.toContain('\n');
-    for (const tried of [`TEST_MOVIELENS_DIR=${join(dir, 'nothing')}`, join(root, 'data', 'movielens', 'ml-latest-small'), join(dir, 'bare', 'shared', 'data', 'movielens', 'ml-latest-small'), 'a download from http://127.0.0.1:1/']) {
+    for (const tried of [
+      `TEST_MOVIELENS_DIR=${join(dir, 'nothing')}`,
+      join(root, 'data', 'movielens', 'ml-latest-small'),
+      join(dir, 'bare', 'shared', 'data', 'movielens', 'ml-latest-small'),
+      'a download from http://127.0.0.1:1/',
+    ]) {
       expect(message).toContain(tried);
     }
     expect(message).toContain("Set TEST_MOVIELENS_DIR to an unpacked ml-latest-small, or run 'npx tastebud data download movielens'");

@@ -69,9 +69,19 @@ beforeAll(async () => {
   // runs at the pty's close (tmux/tmux#311), so now and then the ended process stays an unreaped zombie
   // and "Pane is dead" never shows.
   await tmux(
-    'new-session', '-d', '-s', SESSION, '-x', '110', '-y', '45', '-c', REPO_ROOT,
+    'new-session',
+    '-d',
+    '-s',
+    SESSION,
+    '-x',
+    '110',
+    '-y',
+    '45',
+    '-c',
+    REPO_ROOT,
     ...settings.flatMap((name) => ['-e', `${name}=${env[name]}`]),
-    '-e', 'LANG=C.UTF-8',
+    '-e',
+    'LANG=C.UTF-8',
     `${command}; echo "${EXITED} $?"`,
   );
   // Keeps the screen readable after the shell ends.

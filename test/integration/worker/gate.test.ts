@@ -91,7 +91,10 @@ beforeAll(async () => {
   heldOutTitle = (await db.prisma.title.create({ data: { name: 'Held Out', searchName: 'held out', year: 2001, genres: ['Genre0'], ratingCount: 0, ratingMean: 0 } })).id;
   // Members like the dataset's Genre0 users, each of whose rating of the new title falls in the gate's hold-out.
   const candidates = await db.prisma.user.createManyAndReturn({ data: Array.from({ length: 200 }, (_, m) => ({ source: 'discord' as const, externalId: String(900_000 + m) })), select: { id: true } });
-  raters = candidates.map((u) => u.id).filter((id) => inHashHoldout(id, heldOutTitle, DEFAULT_GATE_HOLDOUT)).slice(0, 4);
+  raters = candidates
+    .map((u) => u.id)
+    .filter((id) => inHashHoldout(id, heldOutTitle, DEFAULT_GATE_HOLDOUT))
+    .slice(0, 4);
   expect(raters).toHaveLength(4);
   const genre0 = catalogue.byGenre.get('Genre0')!;
   await db.prisma.rating.createMany({

@@ -34,8 +34,7 @@ async function ageSuggestion(messageId: string, days: number): Promise<void> {
   await db.prisma.suggestion.update({ where: { messageId }, data: { createdAt: new Date(Date.now() - days * DAY) } });
 }
 
-const bobRating = async () =>
-  (await db.prisma.rating.findFirst({ where: { titleId: titleIds[0]!, user: { externalId: bob.discordId } }, select: { value: true } }))?.value ?? null;
+const bobRating = async () => (await db.prisma.rating.findFirst({ where: { titleId: titleIds[0]!, user: { externalId: bob.discordId } }, select: { value: true } }))?.value ?? null;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -69,9 +68,7 @@ beforeAll(async () => {
   const event = (dispatchedAt: Date | null) => ({ kind: 'user-embedding', payload: { userId: 999 }, createdAt: new Date(Date.now() - 300 * DAY), dispatchedAt });
   await db.prisma.outboxEvent.createMany({ data: [event(new Date(Date.now() - 2 * DAY)), event(new Date(Date.now() - 60_000)), event(null)] });
 
-  runtime = await startWorkerRuntime(
-    testWorkerOptions(db, prefix, { queues: [QUEUE.prune], retention: { suggestionRetentionDays: 180, reconcileWindowDays: 14 }, pruneEveryMs: 300 }),
-  );
+  runtime = await startWorkerRuntime(testWorkerOptions(db, prefix, { queues: [QUEUE.prune], retention: { suggestionRetentionDays: 180, reconcileWindowDays: 14 }, pruneEveryMs: 300 }));
 });
 
 afterAll(async () => {

@@ -142,7 +142,10 @@ export function percentiles(values: readonly number[]): { n: number; p50: number
 /** The machine line every benchmark prints. */
 export async function machine(): Promise<string> {
   const os = await import('node:os');
-  return `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  return `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
 }
 
 /** Everything a loop benchmark needs: a seeded scratch database with an active model, a worker child process, and the bot side. */

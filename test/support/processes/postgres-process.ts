@@ -74,8 +74,22 @@ export async function startPostgresProcess(): Promise<PostgresProcess> {
   const start = async () => {
     if (child && child.process.exitCode === null && child.process.signalCode === null) return;
     const [cmd, args] = asServerUser(join(bin, 'postgres'), [
-      '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=100',
     ]);
     child = spawnManaged(cmd, args);
     const current = child;
@@ -114,7 +128,11 @@ export async function startPostgresProcess(): Promise<PostgresProcess> {
 
 function postmasterPid(data: string): number | undefined {
   try {
-    const pid = Number(execFileSync('head', ['-1', join(data, 'postmaster.pid')]).toString().trim());
+    const pid = Number(
+      execFileSync('head', ['-1', join(data, 'postmaster.pid')])
+        .toString()
+        .trim(),
+    );
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

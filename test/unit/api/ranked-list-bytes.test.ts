@@ -14,7 +14,16 @@ function makeLists(count: number, items: number) {
     personal: true,
     total: 100,
     stamp: `${l}:1733000000000:0::1733000000001`,
-    list: Array.from({ length: items }, (_, i) => ({ titleId: l * items + i, name: names[i % 200]!, year: 1999, genres, kind: 'movie', score: i / items, reason: `because you liked ${names[(i + l) % 200]}`, becauseTitleId: i })),
+    list: Array.from({ length: items }, (_, i) => ({
+      titleId: l * items + i,
+      name: names[i % 200]!,
+      year: 1999,
+      genres,
+      kind: 'movie',
+      score: i / items,
+      reason: `because you liked ${names[(i + l) % 200]}`,
+      becauseTitleId: i,
+    })),
   }));
 }
 

@@ -21,7 +21,10 @@ describe('diffHeld', () => {
   });
 
   it('is empty when both sides agree, whatever the order or duplicates', () => {
-    const a = [{ discordId: 'x', emoji: '😐' }, { discordId: 'y', emoji: '🙈' }];
+    const a = [
+      { discordId: 'x', emoji: '😐' },
+      { discordId: 'y', emoji: '🙈' },
+    ];
     expect(diffHeld(a, [...a].reverse().concat(a))).toEqual({ adds: [], removes: [] });
   });
 });
@@ -42,7 +45,10 @@ function world(messages: Record<string, { reactions: Record<string, string[]>; g
     async reactionUsers(ref, emojiName, after) {
       calls.users += 1;
       const ids = [...(messages[ref.messageId]!.reactions[emojiName] ?? [])].sort();
-      return ids.filter((id) => !after || id > after).slice(0, 100).map((id) => ({ id, bot: id === BOT || id.startsWith('bot'), username: `u${id}`, global_name: null }));
+      return ids
+        .filter((id) => !after || id > after)
+        .slice(0, 100)
+        .map((id) => ({ id, bot: id === BOT || id.startsWith('bot'), username: `u${id}`, global_name: null }));
     },
   };
   const refs: SuggestionRef[] = Object.keys(messages).map((messageId) => ({ messageId, channelId: 'c' }));
@@ -88,7 +94,12 @@ describe('Reconciler', () => {
     w.stored.set('m2', [{ discordId: 'erin', emoji: '😐' }]);
     const first = await w.reconciler.reconcileRecent(14);
     expect(first).toMatchObject({ messages: 2, adds: 2, removes: 1, gone: 0, failed: 0 });
-    expect(w.stored.get('m1')).toEqual(expect.arrayContaining([{ discordId: 'alice', emoji: '👍' }, { discordId: 'bob', emoji: '4\u20e3' }]));
+    expect(w.stored.get('m1')).toEqual(
+      expect.arrayContaining([
+        { discordId: 'alice', emoji: '👍' },
+        { discordId: 'bob', emoji: '4\u20e3' },
+      ]),
+    );
     expect(w.stored.get('m1')).toHaveLength(2);
     expect(w.stored.get('m2')).toEqual([]);
     expect(w.changed()).toBe(1);

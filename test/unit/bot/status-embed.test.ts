@@ -62,17 +62,13 @@ describe('/admin status for a person', () => {
     expect(fields.get('Training')).toContain('Finished 2026-12-02 18:00 UTC, took 28.3 s.');
     expect(fields.get('Training')).toContain('Trained on 100,836 ratings from 610 members, 9,742 titles.');
     expect(fields.get('Training')).toContain('Phases: load 653 ms · train 11.2 s · evaluate 2.1 s · refit 12.1 s · index 900 ms · save 1.4 s · promote 40 ms');
-    expect(fields.get('Replaced')).toBe(
-      'Version 6: nDCG@10 0.310 against its 0.299 on 10,002 held-out ratings neither was trained on.\nWhy: not worse than version 6 (nDCG@10 0.310 vs 0.299).',
-    );
+    expect(fields.get('Replaced')).toBe('Version 6: nDCG@10 0.310 against its 0.299 on 10,002 held-out ratings neither was trained on.\nWhy: not worse than version 6 (nDCG@10 0.310 vs 0.299).');
   });
 
   it('shows queue depths and the last jobs with durations and errors', () => {
     expect(fields.get('Queues')).toContain('**retrain**: 0 waiting, 1 active, 0 delayed, 1 failed, 3 completed');
     expect(fields.get('Queues')).toContain('Outbox: 2 event(s) waiting for Redis.');
-    expect(fields.get('Recent jobs')).toBe(
-      'retrain #12 completed 2026-12-02 18:00 UTC after 28.4 s\nretrain #11 failed 2026-12-02 17:00 UTC after 1.2 s: There are no ratings to train on',
-    );
+    expect(fields.get('Recent jobs')).toBe('retrain #12 completed 2026-12-02 18:00 UTC after 28.4 s\nretrain #11 failed 2026-12-02 17:00 UTC after 1.2 s: There are no ratings to train on');
   });
 
   it('says what is missing for a version saved without the gate', () => {

@@ -59,10 +59,14 @@ describe('withDatabaseRetry', () => {
   it('does not retry other errors', async () => {
     let calls = 0;
     await expect(
-      withDatabaseRetry(async () => {
-        calls++;
-        throw new RangeError('bad score');
-      }, policy, { sleep: async () => {} }),
+      withDatabaseRetry(
+        async () => {
+          calls++;
+          throw new RangeError('bad score');
+        },
+        policy,
+        { sleep: async () => {} },
+      ),
     ).rejects.toThrow(RangeError);
     expect(calls).toBe(1);
   });

@@ -20,7 +20,12 @@ describe('static model files', () => {
 
   it('is a single Gather of a table whose special-token rows are zero', () => {
     type Named = { name: string };
-    type Graph = { node: (Named & { opType: string; input: string[]; attribute: (Named & { type: number; i: number })[] })[]; input: Named[]; output: Named[]; initializer: (Named & { dims: number[]; dataType: number; rawData: Uint8Array })[] };
+    type Graph = {
+      node: (Named & { opType: string; input: string[]; attribute: (Named & { type: number; i: number })[] })[];
+      input: Named[];
+      output: Named[];
+      initializer: (Named & { dims: number[]; dataType: number; rawData: Uint8Array })[];
+    };
     const model = decodeOnnxModel(files.get('onnx/model.onnx')!) as { irVersion: number; opsetImport: { version: number }[]; graph: Graph };
     expect(model.irVersion).toBe(8);
     expect(model.opsetImport.map((o) => o.version)).toEqual([13]);

@@ -74,7 +74,13 @@ describe('learnWordVectors', () => {
   });
 
   it('fills dimensions beyond the vocabulary with zeros and rejects text with no repeated word', () => {
-    const small = learnWordVectors([['a', 'b'], ['a', 'c']], { dimension: 5, minCount: 1 });
+    const small = learnWordVectors(
+      [
+        ['a', 'b'],
+        ['a', 'c'],
+      ],
+      { dimension: 5, minCount: 1 },
+    );
     expect(small.vectors.length).toBe(15);
     expect(() => learnWordVectors([['a'], ['b']], { minCount: 2 })).toThrow(/No word occurs in at least 2 of the 2 documents/);
   });

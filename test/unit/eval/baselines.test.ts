@@ -8,7 +8,7 @@ const train = [r(1, 1), r(1, 2), r(1, 5), r(2, 1), r(2, 2), r(2, 5), r(3, 3), r(
 const titles = [1, 2, 3, 4, 5, 6];
 
 describe('baselines', () => {
-  it('popularity ranks by rating count, ties by id, without the user\'s titles', () => {
+  it("popularity ranks by rating count, ties by id, without the user's titles", () => {
     const pop = popularityRecommender(train, titles);
     expect(pop.recommend([], 3)).toEqual([5, 1, 2]);
     expect(pop.recommend([r(9, 5), r(9, 1)], 3)).toEqual([2, 3, 4]);

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecisionAt,
-  catalogueCoverage,
-  hitAt,
-  intraListDiversity,
-  ndcgAt,
-  precisionAt,
-  recallAt,
-  reciprocalRankAt,
-  summarise,
-  topK,
-} from '../../../src/eval/metrics.ts';
+import { averagePrecisionAt, catalogueCoverage, hitAt, intraListDiversity, ndcgAt, precisionAt, recallAt, reciprocalRankAt, summarise, topK } from '../../../src/eval/metrics.ts';
 
 // Ranked list 10,20,30,40,50 with relevant {20,50,99}: hits at ranks 2 and 5.
 const ranked = [10, 20, 30, 40, 50];
@@ -47,7 +36,16 @@ describe('ranking metrics on a hand-checked list', () => {
   });
 
   it('coverage counts distinct titles in the top k over the catalogue size', () => {
-    expect(catalogueCoverage([[1, 2, 3], [3, 4, 5]], 10, 2)).toBeCloseTo(4 / 10);
+    expect(
+      catalogueCoverage(
+        [
+          [1, 2, 3],
+          [3, 4, 5],
+        ],
+        10,
+        2,
+      ),
+    ).toBeCloseTo(4 / 10);
   });
 
   it('summarise averages over users with relevant titles and scores a missing list as 0', () => {
@@ -77,8 +75,12 @@ describe('topK', () => {
 
   it('agrees with a full sort on random scores', () => {
     let x = 7;
-    const scores = Array.from({ length: 500 }, () => ((x = (x * 48271) % 2147483647) / 2147483647));
-    const expected = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 25).map(([, i]) => i);
+    const scores = Array.from({ length: 500 }, () => (x = (x * 48271) % 2147483647) / 2147483647);
+    const expected = scores
+      .map((s, i) => [s, i] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, 25)
+      .map(([, i]) => i);
     expect(topK(scores, 25)).toEqual(expected);
   });
 });

@@ -36,7 +36,9 @@ describe('stratifiedSplit', () => {
 
   it('is deterministic for a seed, independent of input order, and differs between seeds', () => {
     const a = stratifiedSplit(ratings, { seed: 42 }).test.map(key).sort();
-    const b = stratifiedSplit([...ratings].reverse(), { seed: 42 }).test.map(key).sort();
+    const b = stratifiedSplit([...ratings].reverse(), { seed: 42 })
+      .test.map(key)
+      .sort();
     const c = stratifiedSplit(ratings, { seed: 43 }).test.map(key).sort();
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
@@ -76,7 +78,12 @@ describe('hashHoldoutSplit', () => {
     const after = new Set(hashHoldoutSplit(changed, rule).test.map(key));
     for (const r of changed) if (r.titleId !== 5000) expect(after.has(key(r))).toBe(before.has(key(r)));
     // The stratified split of the same change moves some of user 7's other ratings between train and test.
-    const strat = (list: Rating[]) => new Set(stratifiedSplit(list, { testFraction: 0.1, seed: 42 }).test.filter((r) => r.userId === 7).map(key));
+    const strat = (list: Rating[]) =>
+      new Set(
+        stratifiedSplit(list, { testFraction: 0.1, seed: 42 })
+          .test.filter((r) => r.userId === 7)
+          .map(key),
+      );
     const moved = user.slice(1).filter((r) => strat(ratings).has(key(r)) !== strat(changed).has(key(r)));
     expect(moved.length).toBeGreaterThan(0);
   });

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quoteUserText } from '../../../src/bot/messages.ts';
 import { fitBar, fitLegend, joinNames } from '../../../src/groups/explain.ts';
-import {
-  GroupInputError,
-  memberPercentiles,
-  rankForGroup,
-  type CandidateTitle,
-  type GroupMember,
-  type GroupRankInput,
-} from '../../../src/groups/rank.ts';
+import { GroupInputError, memberPercentiles, rankForGroup, type CandidateTitle, type GroupMember, type GroupRankInput } from '../../../src/groups/rank.ts';
 
 /** Ten titles, ids 1..10, popularity rising with the id. */
 const candidates: CandidateTitle[] = Array.from({ length: 10 }, (_, i) => ({ titleId: i + 1, name: `Title ${i + 1}`, genres: i % 2 ? ['Drama'] : ['Comedy'], popularity: i }));
@@ -113,7 +106,10 @@ describe('rankForGroup members, exclusions and bad input', () => {
   });
 
   it('ranks by popularity when nobody has ratings', () => {
-    const members: GroupMember[] = [{ id: 'a', displayName: 'a', vector: null }, { id: 'b', displayName: 'b', vector: null }];
+    const members: GroupMember[] = [
+      { id: 'a', displayName: 'a', vector: null },
+      { id: 'b', displayName: 'b', vector: null },
+    ];
     const result = rankForGroup({ members, candidates, predict: () => undefined, count: 3, escape: (t) => t });
     expect(ids(result)).toEqual([10, 9, 8]);
     expect(result[0]!.reason).toMatch(/^popular with everyone/);

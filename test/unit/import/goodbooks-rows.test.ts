@@ -10,8 +10,14 @@ describe('Goodbooks rows', () => {
     expect(parseBookRow(splitCsvLine(HUNGER_GAMES) as string[])).toEqual({
       ok: true,
       row: {
-        bookId: 1, goodreadsId: 2767052, isbn: '0439023483', name: 'The Hunger Games (The Hunger Games, #1)', year: 2008, authors: ['Suzanne Collins'],
-        imageUrl: 'https://images.gr-assets.com/books/1447303603m/2767052.jpg', searchName: expect.any(String),
+        bookId: 1,
+        goodreadsId: 2767052,
+        isbn: '0439023483',
+        name: 'The Hunger Games (The Hunger Games, #1)',
+        year: 2008,
+        authors: ['Suzanne Collins'],
+        imageUrl: 'https://images.gr-assets.com/books/1447303603m/2767052.jpg',
+        searchName: expect.any(String),
       },
     });
   });

@@ -67,8 +67,16 @@ describe.each(['mips', 'ip'] as const)('TitleIndex in the %s space', (space) => 
     // A far longer vector than any so far forces the norm bound up; search must still be exact-ranked.
     const long = Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? 50 : 0));
     index.add(99_999, long);
-    expect(index.search(Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? 1 : 0)), 1)[0]!.titleId).toBe(99_999);
-    index.add(99_999, Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? -50 : 0)));
+    expect(
+      index.search(
+        Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? 1 : 0)),
+        1,
+      )[0]!.titleId,
+    ).toBe(99_999);
+    index.add(
+      99_999,
+      Float32Array.from({ length: dimension }, (_, i) => (i === 0 ? -50 : 0)),
+    );
     expect(index.size).toBe(301);
     expect(index.vectorOf(99_999)![0]).toBe(-50);
     // One vector ten times longer than the rest squeezes the others together after the transform,

@@ -45,7 +45,11 @@ describe('windowRows', () => {
 
   it('cuts each timeline into windows of windowLength ratings every half length, the last ending at the latest rating, weighted by sqrt(weight)', () => {
     // Rated in the order 50, 40, 30, 20, 10 (rows 4..0), one minute apart: windows [4,3,2,1] and [2,1,0].
-    const rows = windowRows(titles.map((id, i) => rate(1, id, 10 - i)), rowOf, windows);
+    const rows = windowRows(
+      titles.map((id, i) => rate(1, id, 10 - i)),
+      rowOf,
+      windows,
+    );
     expect(plain(rows)).toEqual([
       { rows: [1, 2, 3, 4], weights: [3, 3, 3, 3] },
       { rows: [0, 1, 2], weights: [3, 3, 3] },
@@ -54,7 +58,10 @@ describe('windowRows', () => {
 
   it('ignores session gaps, keeps users apart in id order, and gives a short history one window', () => {
     const ratings = [rate(2, 10, 0), rate(1, 20, 0), rate(1, 30, 10_000), rate(2, 40, 1)];
-    expect(plain(windowRows(ratings, rowOf, windows)).map((r) => r.rows)).toEqual([[1, 2], [0, 3]]);
+    expect(plain(windowRows(ratings, rowOf, windows)).map((r) => r.rows)).toEqual([
+      [1, 2],
+      [0, 3],
+    ]);
     expect(plain(windowRows([...ratings].reverse(), rowOf, windows))).toEqual(plain(windowRows(ratings, rowOf, windows)));
   });
 

@@ -25,8 +25,18 @@ function rows(count: number, length: () => number, weight: () => number, random:
 
 function fixture() {
   const random = seededRandom(3);
-  const users = rows(120, () => 5 + Math.floor(random() * 40), () => 0.2 + random() * 0.8, random);
-  const sessions = rows(80, () => 2 + Math.floor(random() * 6), () => Math.SQRT2, random);
+  const users = rows(
+    120,
+    () => 5 + Math.floor(random() * 40),
+    () => 0.2 + random() * 0.8,
+    random,
+  );
+  const sessions = rows(
+    80,
+    () => 2 + Math.floor(random() * 6),
+    () => Math.SQRT2,
+    random,
+  );
   const ratedCount = new Int32Array(TITLES);
   for (const u of users) for (const row of u.rows) ratedCount[row]! += 1;
   for (const s of sessions) for (const row of s.rows) ratedCount[row] = Math.max(1, ratedCount[row]!);

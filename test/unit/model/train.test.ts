@@ -27,12 +27,14 @@ function plantedDataset(): { dataset: RatingsDataset; heldOut: Map<number, numbe
     ratings.push({ userId: user, titleId: other * PER_CLUSTER + Math.floor(random() * 19), value: 3, ratedAt: 999 });
   }
   const titleIds = Array.from({ length: 80 }, (_, t) => t);
-  const titleText = new Map(titleIds.map((t) => {
-    const v = new Float32Array(CLUSTERS + 2);
-    v[clusterOf(t)] = 1;
-    v[CLUSTERS + (t % 2)] = 0.3;
-    return [t, v] as const;
-  }));
+  const titleText = new Map(
+    titleIds.map((t) => {
+      const v = new Float32Array(CLUSTERS + 2);
+      v[clusterOf(t)] = 1;
+      v[CLUSTERS + (t % 2)] = 0.3;
+      return [t, v] as const;
+    }),
+  );
   return { dataset: { ratings, titleIds, titleText }, heldOut };
 }
 
@@ -73,7 +75,7 @@ describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on plant
     expect(model.titleVectors).toHaveLength(80 * 17);
   });
 
-  it('ranks the held-out titles of the user\'s cluster above titles of other clusters', () => {
+  it("ranks the held-out titles of the user's cluster above titles of other clusters", () => {
     let hits = 0;
     let total = 0;
     for (const [user, held] of heldOut) {
@@ -93,7 +95,17 @@ describe.each(['spectral', 'linear', 'mult-dae'] as const)('%s training on plant
     const row = model.titleIds.indexOf(COLD_TITLE);
     const mean = (cluster: number) => {
       const users = [...heldOut.keys()].filter((u) => u % CLUSTERS === cluster);
-      return users.reduce((sum, u) => sum + scores(model, dataset.ratings.filter((r) => r.userId === u))[row]!, 0) / users.length;
+      return (
+        users.reduce(
+          (sum, u) =>
+            sum +
+            scores(
+              model,
+              dataset.ratings.filter((r) => r.userId === u),
+            )[row]!,
+          0,
+        ) / users.length
+      );
     };
     const own = mean(clusterOf(COLD_TITLE));
     for (let c = 0; c < CLUSTERS - 1; c++) expect(own).toBeGreaterThan(mean(c));
@@ -163,7 +175,19 @@ describe('spectral (closed-form linear autoencoder)', () => {
     const l2 = 0.05;
     const windowLength = 4;
     // Without the content term (tested in content-term.test.ts), the served product is W itself.
-    const model = await trainModel(dataset, { architecture: 'spectral', dimension: d, epochs: 60, l2, sessionWeight, sessionGapMinutes: 15, windowWeight, windowLength, contentWeight: 0, backend: 'cpu', seed: 3 });
+    const model = await trainModel(dataset, {
+      architecture: 'spectral',
+      dimension: d,
+      epochs: 60,
+      l2,
+      sessionWeight,
+      sessionGapMinutes: 15,
+      windowWeight,
+      windowLength,
+      contentWeight: 0,
+      backend: 'cpu',
+      seed: 3,
+    });
     // Exact reference from the dense Gram matrix of the binary histories (ml-matrix's symmetric eigensolver).
     // Each planted user rates their 10 cluster titles within 10 ms and the other title 16 minutes earlier:
     // two sessions, which add sessionWeight x their own co-occurrences.
@@ -179,13 +203,18 @@ describe('spectral (closed-form linear autoencoder)', () => {
     const rowOf = new Map(dataset.titleIds.map((id, row) => [id, row]));
     const windows = windowRows(dataset.ratings, rowOf, { weighting: 'binary', sessionGapMinutes: 15, sessionWeight, windowLength, windowWeight });
     for (const w of windows) {
-      w.rows.forEach((a, i) => w.rows.forEach((b, j) => {
-        const [ca, cb] = [warm.indexOf(dataset.titleIds[a]!), warm.indexOf(dataset.titleIds[b]!)];
-        gram.set(ca, cb, gram.get(ca, cb) + w.weights[i]! * w.weights[j]!);
-      }));
+      w.rows.forEach((a, i) =>
+        w.rows.forEach((b, j) => {
+          const [ca, cb] = [warm.indexOf(dataset.titleIds[a]!), warm.indexOf(dataset.titleIds[b]!)];
+          gram.set(ca, cb, gram.get(ca, cb) + w.weights[i]! * w.weights[j]!);
+        }),
+      );
     }
     const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
-    const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, d);
+    const order = evd.realEigenvalues
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, d);
     const lambda = l2 * order[0]![0];
     const exact = (i: number, j: number) => order.reduce((sum, [s, c]) => sum + (evd.eigenvectorMatrix.get(i, c) * evd.eigenvectorMatrix.get(j, c) * s) / (s + lambda), 0);
     const { encoderRows, titleVectors } = model.weights;
@@ -212,7 +241,10 @@ describe('spectral (closed-form linear autoencoder)', () => {
   it('trains several (l2, d) variants from one decomposition, each as trainModel would (the tuning search)', async () => {
     const { dataset } = plantedDataset();
     const options = { dimension: 8, epochs: 60, sessionWeight: 2, sessionGapMinutes: 15, contentWeight: 0, backend: 'cpu' as const, seed: 3 };
-    const [wide, narrow] = await trainSpectralModels(dataset, options, [{ l2: 0.2, dimension: 8 }, { l2: 0.05, dimension: 4 }]);
+    const [wide, narrow] = await trainSpectralModels(dataset, options, [
+      { l2: 0.2, dimension: 8 },
+      { l2: 0.05, dimension: 4 },
+    ]);
     // The widest variant is exactly trainModel's model at the same settings.
     const direct = await trainModel(dataset, { ...options, architecture: 'spectral', l2: 0.2 });
     expect(wide!.weights.titleVectors).toEqual(direct.weights.titleVectors);
@@ -257,9 +289,12 @@ describe('spectral (closed-form linear autoencoder)', () => {
 
   it('scales its ridge with the data: a server with a handful of ratings still ranks by co-occurrence', async () => {
     const ratings: Rating[] = [
-      { userId: 1, titleId: 1, value: 5, ratedAt: 0 }, { userId: 1, titleId: 2, value: 5, ratedAt: 0 },
-      { userId: 2, titleId: 3, value: 5, ratedAt: 0 }, { userId: 2, titleId: 4, value: 5, ratedAt: 0 },
-      { userId: 3, titleId: 1, value: 5, ratedAt: 0 }, { userId: 3, titleId: 2, value: 5, ratedAt: 0 },
+      { userId: 1, titleId: 1, value: 5, ratedAt: 0 },
+      { userId: 1, titleId: 2, value: 5, ratedAt: 0 },
+      { userId: 2, titleId: 3, value: 5, ratedAt: 0 },
+      { userId: 2, titleId: 4, value: 5, ratedAt: 0 },
+      { userId: 3, titleId: 1, value: 5, ratedAt: 0 },
+      { userId: 3, titleId: 2, value: 5, ratedAt: 0 },
     ];
     const model = await trainModel({ ratings, titleIds: [1, 2, 3, 4, 5] }, { architecture: 'spectral', dimension: 4, backend: 'cpu' });
     const s = scores(model, [{ userId: 9, titleId: 1, value: 5, ratedAt: 0 }]);
@@ -300,7 +335,16 @@ describe('training input checks', () => {
   it('stops when the abort signal fires', async () => {
     const { dataset } = plantedDataset();
     const controller = new AbortController();
-    const run = trainModel(dataset, { ...quickByArchitecture.linear, epochs: 1000 }, { signal: controller.signal, onEpoch: (epoch) => { if (epoch === 2) controller.abort(new Error('stop requested')); } });
+    const run = trainModel(
+      dataset,
+      { ...quickByArchitecture.linear, epochs: 1000 },
+      {
+        signal: controller.signal,
+        onEpoch: (epoch) => {
+          if (epoch === 2) controller.abort(new Error('stop requested'));
+        },
+      },
+    );
     await expect(run).rejects.toThrow('stop requested');
   });
 });

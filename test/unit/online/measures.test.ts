@@ -47,7 +47,20 @@ describe('measure', () => {
 
   it('nulls, not zeros or NaN, when there is nothing to divide by', () => {
     const row = measure([], { catalogueTitles: 0, ratingUsers: 0 }, null);
-    expect(row).toEqual({ modelVersion: null, shown: 0, rated: 0, accepted: 0, acceptance: null, meanRating: null, hideRate: null, reactionRate: null, coverage: null, novelty: null, latencyP50Ms: null, latencyP95Ms: null });
+    expect(row).toEqual({
+      modelVersion: null,
+      shown: 0,
+      rated: 0,
+      accepted: 0,
+      acceptance: null,
+      meanRating: null,
+      hideRate: null,
+      reactionRate: null,
+      coverage: null,
+      novelty: null,
+      latencyP50Ms: null,
+      latencyP95Ms: null,
+    });
   });
 });
 
@@ -76,8 +89,17 @@ describe('onlineReport', () => {
       shown({ modelVersion: 2, shownAt: at(5) }),
     ];
     const report = onlineReport(data(rows), { since: at(-0.1), until: at(2) }, at(3));
-    expect(report.byVersion.map((r) => [r.modelVersion, r.shown, r.accepted])).toEqual([[null, 1, 1], [1, 1, 0], [2, 2, 1]]);
-    expect(report.byDay.map((r) => [r.day, r.modelVersion, r.shown])).toEqual([['2026-11-01', 1, 1], ['2026-11-01', 2, 1], ['2026-11-02', null, 1], ['2026-11-02', 2, 1]]);
+    expect(report.byVersion.map((r) => [r.modelVersion, r.shown, r.accepted])).toEqual([
+      [null, 1, 1],
+      [1, 1, 0],
+      [2, 2, 1],
+    ]);
+    expect(report.byDay.map((r) => [r.day, r.modelVersion, r.shown])).toEqual([
+      ['2026-11-01', 1, 1],
+      ['2026-11-01', 2, 1],
+      ['2026-11-02', null, 1],
+      ['2026-11-02', 2, 1],
+    ]);
     expect(report).toMatchObject({ since: at(-0.1).toISOString(), until: at(2).toISOString(), generatedAt: at(3).toISOString() });
   });
 

@@ -3,7 +3,13 @@ import { seededRandom } from '../../../src/lib/random.ts';
 import { batchesOf, replay, replayCaveat, type LoggedImpression } from '../../../src/online/replay.ts';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
-const slot = (userId: number, titleId: number, position: number, minutes: number, accepted = false): LoggedImpression => ({ userId, titleId, position, shownAt: new Date(T0 + minutes * 60_000), accepted });
+const slot = (userId: number, titleId: number, position: number, minutes: number, accepted = false): LoggedImpression => ({
+  userId,
+  titleId,
+  position,
+  shownAt: new Date(T0 + minutes * 60_000),
+  accepted,
+});
 
 describe('batchesOf', () => {
   it('a batch per member per position 0, in time order', () => {
@@ -26,7 +32,10 @@ describe('replay', () => {
       return lists[userId]!;
     });
     // The policy is asked once per batch, as of its time, for the batch's length.
-    expect(asked).toEqual([[1, T0, 3], [2, T0 + 600_000, 2]]);
+    expect(asked).toEqual([
+      [1, T0, 3],
+      [2, T0 + 600_000, 2],
+    ]);
     expect(result).toMatchObject({ batches: 2, slots: 5, matched: 1, positives: 3, positivesRanked: 3, uniformLogging: false });
     expect(result.matchRate).toBeCloseTo(1 / 5);
     expect(result.replayAcceptance).toBe(1);
@@ -34,7 +43,7 @@ describe('replay', () => {
     expect(result.rankedHitRate).toBe(1);
   });
 
-  it('is unbiased on uniform-random logs: the estimate recovers the evaluated policy\'s true acceptance', () => {
+  it("is unbiased on uniform-random logs: the estimate recovers the evaluated policy's true acceptance", () => {
     // Five candidates with known acceptance; the logger shows one uniformly at random per event.
     const accept = [0.1, 0.2, 0.3, 0.6, 0.05];
     const random = seededRandom(5);

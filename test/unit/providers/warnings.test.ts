@@ -13,7 +13,11 @@ describe('ProviderWarnings', () => {
     expect(warnings.warn(down)).toBe(false);
     now = 60_000;
     expect(warnings.warn(down)).toBe(true);
-    expect(lines.map(([obj]) => [obj.provider, obj.suppressed])).toEqual([['tmdb', 0], ['rawg', 0], ['tmdb', 2]]);
+    expect(lines.map(([obj]) => [obj.provider, obj.suppressed])).toEqual([
+      ['tmdb', 0],
+      ['rawg', 0],
+      ['tmdb', 2],
+    ]);
     expect(lines[0]![1]).toBe('tmdb is failing (HTTP 500 on search/movie). Answering from the local catalogue.');
   });
 });

@@ -11,9 +11,7 @@ const active = (progress: unknown): JobSnapshot => ({ state: 'active', progress,
 
 describe('describing a job for the /admin reply', () => {
   it('shows a retrain’s phase, epoch, loss and validation nDCG', () => {
-    expect(describeProgress({ phase: 'train', percent: 42, epoch: 3, epochs: 15, loss: 12.3456, validationNdcg: 0.12345 })).toBe(
-      'training, epoch 3/15, loss 12.35, validation nDCG@10 0.123 (42 %)',
-    );
+    expect(describeProgress({ phase: 'train', percent: 42, epoch: 3, epochs: 15, loss: 12.3456, validationNdcg: 0.12345 })).toBe('training, epoch 3/15, loss 12.35, validation nDCG@10 0.123 (42 %)');
     expect(describeProgress({ phase: 'index', percent: 90 })).toBe('building the index (90 %)');
     expect(describeProgress(40)).toBe('40 %');
     expect(describeProgress(0)).toBe('started');
@@ -21,12 +19,8 @@ describe('describing a job for the /admin reply', () => {
 
   it('ends with the new version and whether it was promoted, and why not', () => {
     const base = { versionId: 7, validationNdcg: 0.2, activeVersionId: 6, activeValidationNdcg: 0.25, durationMs: 4200, phaseMs: {} };
-    expect(describeResult('retrain', { ...base, status: 'promoted', reason: 'better' })).toBe(
-      'done in 4.2 s: version 7 is now active (validation nDCG@10 0.200 vs 0.250 for version 6).',
-    );
-    expect(describeResult('retrain', { ...base, status: 'rejected', reason: 'worse than the active version' })).toMatch(
-      /version 7 was not promoted .*: worse than the active version\.$/,
-    );
+    expect(describeResult('retrain', { ...base, status: 'promoted', reason: 'better' })).toBe('done in 4.2 s: version 7 is now active (validation nDCG@10 0.200 vs 0.250 for version 6).');
+    expect(describeResult('retrain', { ...base, status: 'rejected', reason: 'worse than the active version' })).toMatch(/version 7 was not promoted .*: worse than the active version\.$/);
     expect(describeResult('retrain', { status: 'skipped', reason: 'another retrain is already running' })).toBe('skipped: another retrain is already running.');
     expect(describeResult('reindex', { status: 'rebuilt', versionId: 3, titles: 40, bytes: 1 })).toBe('done: the index of version 3 was rebuilt (40 titles).');
   });
@@ -49,7 +43,12 @@ describe('watchJobProgress', () => {
     const polls: JobSnapshot[] = [
       { state: 'waiting', progress: 0, returnValue: null, failedReason: undefined },
       ...Array.from({ length: 8 }, (_, i) => active({ phase: 'train', percent: 10 + i, epoch: i + 1, loss: 10 - i })),
-      { state: 'completed', progress: 100, returnValue: { status: 'promoted', versionId: 2, validationNdcg: 0.3, activeVersionId: null, activeValidationNdcg: null, durationMs: 9000 }, failedReason: undefined },
+      {
+        state: 'completed',
+        progress: 100,
+        returnValue: { status: 'promoted', versionId: 2, validationNdcg: 0.3, activeVersionId: null, activeValidationNdcg: null, durationMs: 9000 },
+        failedReason: undefined,
+      },
     ];
     const edits: { at: number; text: string }[] = [];
     await watchJobProgress({

@@ -22,9 +22,25 @@ describe('reaction scale', () => {
   it('the newest held rating reaction decides; 🙈 hides independently', () => {
     const at = (ms: number) => new Date(1_700_000_000_000 + ms);
     expect(decideFromReactions([])).toEqual({ rating: undefined, hidden: false });
-    expect(decideFromReactions([{ emoji: '👍', createdAt: at(1) }, { emoji: '😍', createdAt: at(2) }])).toEqual({ rating: 5, hidden: false });
-    expect(decideFromReactions([{ emoji: '😍', createdAt: at(1) }, { emoji: '👎', createdAt: at(2) }, { emoji: '🙈', createdAt: at(3) }])).toEqual({ rating: 1, hidden: true });
-    expect(decideFromReactions([{ emoji: '🍕', createdAt: at(5) }, { emoji: '😐', createdAt: at(1) }])).toEqual({ rating: 3, hidden: false });
+    expect(
+      decideFromReactions([
+        { emoji: '👍', createdAt: at(1) },
+        { emoji: '😍', createdAt: at(2) },
+      ]),
+    ).toEqual({ rating: 5, hidden: false });
+    expect(
+      decideFromReactions([
+        { emoji: '😍', createdAt: at(1) },
+        { emoji: '👎', createdAt: at(2) },
+        { emoji: '🙈', createdAt: at(3) },
+      ]),
+    ).toEqual({ rating: 1, hidden: true });
+    expect(
+      decideFromReactions([
+        { emoji: '🍕', createdAt: at(5) },
+        { emoji: '😐', createdAt: at(1) },
+      ]),
+    ).toEqual({ rating: 3, hidden: false });
   });
 
   it('accepts scores 1 to 5 in halves and says what is allowed otherwise', () => {

@@ -10,9 +10,28 @@ const rate: CommandShape = {
     { name: 'score', type: 10, required: true },
   ],
 };
-const search: CommandShape = { name: 'search', options: [{ name: 'query', type: STRING, required: true, autocomplete: true }, { name: 'kind', type: STRING }] };
-const recommend: CommandShape = { name: 'recommend', options: [{ name: 'count', type: INTEGER }, { name: 'genre', type: STRING, autocomplete: true }] };
-const admin: CommandShape = { name: 'admin', options: [{ name: 'retrain', type: 1 }, { name: 'reindex', type: 1 }, { name: 'status', type: 1 }] };
+const search: CommandShape = {
+  name: 'search',
+  options: [
+    { name: 'query', type: STRING, required: true, autocomplete: true },
+    { name: 'kind', type: STRING },
+  ],
+};
+const recommend: CommandShape = {
+  name: 'recommend',
+  options: [
+    { name: 'count', type: INTEGER },
+    { name: 'genre', type: STRING, autocomplete: true },
+  ],
+};
+const admin: CommandShape = {
+  name: 'admin',
+  options: [
+    { name: 'retrain', type: 1 },
+    { name: 'reindex', type: 1 },
+    { name: 'status', type: 1 },
+  ],
+};
 const profile: CommandShape = { name: 'profile', options: [] };
 
 describe('parseLine', () => {

@@ -25,14 +25,7 @@ const suggestion: MessageView = {
 describe('renderMessage', () => {
   it('shows number, author, the embed block and reaction counts with the viewer’s own marked', () => {
     const lines = renderMessage(suggestion, 4, { colour: false, viewerId: ME, names });
-    expect(lines).toEqual([
-      '[4] tastebud',
-      '    ┃ 1. Heat (1995)',
-      '    ┃ Action, Crime',
-      '    ┃ Because you liked Ronin',
-      '    ┃ 1/3 · 😍 5 · 👍 4',
-      '    😍 1 · 👍 2 (you)',
-    ]);
+    expect(lines).toEqual(['[4] tastebud', '    ┃ 1. Heat (1995)', '    ┃ Action, Crime', '    ┃ Because you liked Ronin', '    ┃ 1/3 · 😍 5 · 👍 4', '    😍 1 · 👍 2 (you)']);
   });
 
   it('marks ephemeral and updated messages, renders fields and a pending deferred reply', () => {
@@ -89,9 +82,9 @@ describe('helpers', () => {
     expect(describeProgress(50)).toBe('[##########..........]  50%');
     expect(describeProgress(0)).toBe('starting');
     expect(describeProgress({ note: 'no phase' })).toBe('waiting for a worker');
-    expect(
-      describeRetrainResult({ status: 'promoted', versionId: 3, validationNdcg: 0.3123, activeVersionId: 2, activeValidationNdcg: 0.3, reason: 'better', phaseMs: {}, durationMs: 12_300 }),
-    ).toBe('done in 12.3 s: version 3 is now active (validation nDCG@10 0.312 vs 0.300 for version 2). Suggestions use it from now on.');
+    expect(describeRetrainResult({ status: 'promoted', versionId: 3, validationNdcg: 0.3123, activeVersionId: 2, activeValidationNdcg: 0.3, reason: 'better', phaseMs: {}, durationMs: 12_300 })).toBe(
+      'done in 12.3 s: version 3 is now active (validation nDCG@10 0.312 vs 0.300 for version 2). Suggestions use it from now on.',
+    );
     expect(describeRetrainResult({ status: 'skipped', reason: 'another retrain is already running' })).toBe('skipped: another retrain is already running.');
   });
 });

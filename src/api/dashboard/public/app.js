@@ -53,7 +53,11 @@ async function chart(panelId, spec, empty) {
     height: 220,
     autosize: { type: 'fit', contains: 'padding' },
     background: 'transparent',
-    config: { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, grid: true }, legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 11, ...(narrow() ? { columns: 3 } : {}) } },
+    config: {
+      view: { stroke: null },
+      axis: { labelFontSize: 11, titleFontSize: 11, grid: true },
+      legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 11, ...(narrow() ? { columns: 3 } : {}) },
+    },
     ...spec,
   };
   // ast: vega interprets expressions instead of compiling them with new Function, so the CSP needs no 'unsafe-eval'.
@@ -80,19 +84,21 @@ function renderActive(models) {
 }
 
 function renderVersionsTable(models) {
-  const rows = [...models.versions].reverse().map((v) =>
-    el(
-      'tr',
-      {},
-      el('td', { class: 'num' }, `v${v.id}`),
-      el('td', {}, badge(v.status)),
-      el('td', { class: 'num ndcg' }, fixed(v.validationNdcg10)),
-      el('td', { class: 'num opt' }, v.activeValidationNdcg10 === null ? '–' : `${fixed(v.activeValidationNdcg10)} (v${v.comparedWith})`),
-      el('td', { class: 'num opt' }, v.trainingRatings.toLocaleString()),
-      el('td', { class: 'num opt' }, when(v.createdAt)),
-      el('td', { class: 'why' }, v.statusReason || ''),
-    ),
-  );
+  const rows = [...models.versions]
+    .reverse()
+    .map((v) =>
+      el(
+        'tr',
+        {},
+        el('td', { class: 'num' }, `v${v.id}`),
+        el('td', {}, badge(v.status)),
+        el('td', { class: 'num ndcg' }, fixed(v.validationNdcg10)),
+        el('td', { class: 'num opt' }, v.activeValidationNdcg10 === null ? '–' : `${fixed(v.activeValidationNdcg10)} (v${v.comparedWith})`),
+        el('td', { class: 'num opt' }, v.trainingRatings.toLocaleString()),
+        el('td', { class: 'num opt' }, when(v.createdAt)),
+        el('td', { class: 'why' }, v.statusReason || ''),
+      ),
+    );
   document.querySelector('#versions-table tbody').replaceChildren(...rows);
 }
 
@@ -210,7 +216,8 @@ async function renderActivity() {
     },
     kinds.length === 0 ? 'the catalogue is empty' : undefined,
   );
-  document.getElementById('catalogue-totals').textContent = `${kinds.reduce((s, k) => s + k.titles, 0).toLocaleString()} titles · ${activity.catalogue.members.toLocaleString()} members · ${activity.catalogue.ratings.toLocaleString()} ratings`;
+  document.getElementById('catalogue-totals').textContent =
+    `${kinds.reduce((s, k) => s + k.titles, 0).toLocaleString()} titles · ${activity.catalogue.members.toLocaleString()} members · ${activity.catalogue.ratings.toLocaleString()} ratings`;
 }
 
 async function renderQueues() {
@@ -222,16 +229,32 @@ async function renderQueues() {
     mark: { type: 'bar' },
     encoding: {
       y: { field: 'queue', type: 'nominal', title: null },
-      x: { field: 'jobs', type: 'quantitative', aggregate: 'sum', title: total === 0 ? 'jobs (all queues are empty)' : 'jobs', axis: { tickMinStep: 1 }, scale: { domainMin: 0, domainMax: Math.max(1, ...status.queues.map((q) => ['waiting', 'active', 'delayed', 'failed'].reduce((s, k) => s + (q.counts[k] || 0), 0))) } },
+      x: {
+        field: 'jobs',
+        type: 'quantitative',
+        aggregate: 'sum',
+        title: total === 0 ? 'jobs (all queues are empty)' : 'jobs',
+        axis: { tickMinStep: 1 },
+        scale: { domainMin: 0, domainMax: Math.max(1, ...status.queues.map((q) => ['waiting', 'active', 'delayed', 'failed'].reduce((s, k) => s + (q.counts[k] || 0), 0))) },
+      },
       color: { field: 'state', type: 'nominal', scale: { domain: ['active', 'waiting', 'delayed', 'failed'], range: ['#2f9e44', '#1c7ed6', '#f08c00', '#e03131'] } },
       tooltip: [{ field: 'queue' }, { field: 'state' }, { field: 'jobs', aggregate: 'sum', title: 'jobs' }],
     },
     // autosize 'fit' counts the axis and legend in the height: about 90 px of it are theirs.
     height: 90 + Math.max(2, status.queues.length) * 32,
   });
-  document.getElementById('outbox').textContent = `${status.outboxPending} rating change${status.outboxPending === 1 ? '' : 's'} waiting in the outbox · completed: ${status.queues.map((q) => `${q.name} ${q.counts.completed || 0}`).join(', ')}`;
+  document.getElementById('outbox').textContent =
+    `${status.outboxPending} rating change${status.outboxPending === 1 ? '' : 's'} waiting in the outbox · completed: ${status.queues.map((q) => `${q.name} ${q.counts.completed || 0}`).join(', ')}`;
   const rows = status.recentJobs.map((j) =>
-    el('tr', {}, el('td', {}, j.queue), el('td', { class: 'num opt' }, `${j.name} #${j.id}`), el('td', {}, badge(j.state)), el('td', { class: 'num' }, when(j.finishedAt)), el('td', { class: 'num opt' }, seconds(j.durationMs))),
+    el(
+      'tr',
+      {},
+      el('td', {}, j.queue),
+      el('td', { class: 'num opt' }, `${j.name} #${j.id}`),
+      el('td', {}, badge(j.state)),
+      el('td', { class: 'num' }, when(j.finishedAt)),
+      el('td', { class: 'num opt' }, seconds(j.durationMs)),
+    ),
   );
   document.querySelector('#jobs-table tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'no jobs yet'))]));
 }

@@ -20,7 +20,12 @@ let big: ShapeStatistics;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tastebud-generate-'));
-  for (const [name, shape, scale, seed] of [['small', 'small', 1, 1], ['big', '32m', 0.001, 1], ['again', '32m', 0.001, 1], ['other', '32m', 0.001, 2]] as const) {
+  for (const [name, shape, scale, seed] of [
+    ['small', 'small', 1, 1],
+    ['big', '32m', 0.001, 1],
+    ['again', '32m', 0.001, 1],
+    ['other', '32m', 0.001, 2],
+  ] as const) {
     dirs[name] = join(root, name);
     await generateMovieLens({ shape, scale, seed, out: dirs[name]! });
   }
