@@ -10,10 +10,35 @@ const notFound: RouteAnswer = { status: 404, body: { error: 'notfound', key: '' 
 
 function doc(b: BookFixture, fields: string[] | null): Record<string, unknown> {
   const all: Record<string, unknown> = {
-    key: `/works/${b.id}`, type: 'work', title: b.title, author_name: b.authors, first_publish_year: b.year,
-    ...(b.coverId ? { cover_i: b.coverId } : {}), subject: b.subjects, ...(b.pages ? { number_of_pages_median: b.pages } : {}), edition_count: 3,
+    key: `/works/${b.id}`,
+    type: 'work',
+    title: b.title,
+    author_name: b.authors,
+    first_publish_year: b.year,
+    ...(b.coverId ? { cover_i: b.coverId } : {}),
+    subject: b.subjects,
+    ...(b.pages ? { number_of_pages_median: b.pages } : {}),
+    edition_count: 3,
   };
   return fields ? Object.fromEntries(Object.entries(all).filter(([k]) => fields.includes(k))) : all;
+}
+
+/** GET /works/{id}.json: the work record, or 404 for an id no fixture has. */
+function workAnswer(books: BookFixture[], file: string | undefined): RouteAnswer {
+  const book = books.find((b) => `${b.id}.json` === file);
+  if (!book) return notFound;
+  return {
+    status: 200,
+    body: {
+      key: `/works/${book.id}`,
+      title: book.title,
+      type: { key: '/type/work' },
+      ...(book.description ? { description: book.description } : {}),
+      ...(book.coverId ? { covers: [book.coverId] } : {}),
+      subjects: book.subjects,
+      authors: book.authors.map((_, i) => ({ author: { key: `/authors/OL${i + 1}A` }, type: { key: '/type/author_role' } })),
+    },
+  };
 }
 
 export async function startOpenLibraryEmulator(options: { fixtures?: BookFixture[] } = {}): Promise<ProviderEmulator> {
@@ -32,22 +57,7 @@ export async function startOpenLibraryEmulator(options: { fixtures?: BookFixture
           return { status: 200, body: { numFound: found.length, start: (page - 1) * limit, numFoundExact: true, docs: pageOf(found, page, limit).map((b) => doc(b, fields)), q } };
         },
       },
-      {
-        path: '/works/:file',
-        answer: ({ file }) => {
-          const book = books.find((b) => `${b.id}.json` === file);
-          if (!book) return notFound;
-          return {
-            status: 200,
-            body: {
-              key: `/works/${book.id}`, title: book.title, type: { key: '/type/work' },
-              ...(book.description ? { description: book.description } : {}),
-              ...(book.coverId ? { covers: [book.coverId] } : {}), subjects: book.subjects,
-              authors: book.authors.map((_, i) => ({ author: { key: `/authors/OL${i + 1}A` }, type: { key: '/type/author_role' } })),
-            },
-          };
-        },
-      },
+      { path: '/works/:file', answer: ({ file }) => workAnswer(books, file) },
       {
         path: '/subjects/:file',
         answer: ({ file }, query) => {
@@ -58,10 +68,18 @@ export async function startOpenLibraryEmulator(options: { fixtures?: BookFixture
           return {
             status: 200,
             body: {
-              key: `/subjects/${name}`, name: name.replace(/_/g, ' '), subject_type: 'subject', work_count: works.length,
+              key: `/subjects/${name}`,
+              name: name.replace(/_/g, ' '),
+              subject_type: 'subject',
+              work_count: works.length,
               works: works.slice(offset, offset + limit).map((b) => ({
-                key: `/works/${b.id}`, title: b.title, edition_count: 3, cover_id: b.coverId, first_publish_year: b.year,
-                authors: b.authors.map((a, i) => ({ key: `/authors/OL${i + 1}A`, name: a })), subject: b.subjects,
+                key: `/works/${b.id}`,
+                title: b.title,
+                edition_count: 3,
+                cover_id: b.coverId,
+                first_publish_year: b.year,
+                authors: b.authors.map((a, i) => ({ key: `/authors/OL${i + 1}A`, name: a })),
+                subject: b.subjects,
               })),
             },
           };
@@ -73,7 +91,19 @@ export async function startOpenLibraryEmulator(options: { fixtures?: BookFixture
           if (!/^(now|daily|weekly|monthly|yearly|forever)\.json$/.test(file!)) return notFound;
           const page = Number(query.get('page') ?? '1');
           const limit = Number(query.get('limit') ?? '20');
-          return { status: 200, body: { query: `/trending/${file}`, works: pageOf(books.filter((b) => b.trending), page, limit).map((b) => doc(b, null)), days: 7, hours: 0 } };
+          return {
+            status: 200,
+            body: {
+              query: `/trending/${file}`,
+              works: pageOf(
+                books.filter((b) => b.trending),
+                page,
+                limit,
+              ).map((b) => doc(b, null)),
+              days: 7,
+              hours: 0,
+            },
+          };
         },
       },
     ],
