@@ -99,13 +99,13 @@ const marksIn = (panel: string) => page.locator(`#${panel} .chart svg .role-mark
 describe('dashboard login', () => {
   it('a wrong key gets the login page with an error and no cookie', async () => {
     await logIn('tb_this-key-does-not-exist-000000000');
-    await expect(page.locator('#login-error').textContent()).resolves.toContain('not valid');
+    await expect.poll(() => page.locator('#login-error').textContent(), { timeout: 10_000 }).toContain('not valid');
     expect(await context.cookies()).toEqual([]);
   });
 
   it('a key below the admin scope is refused, with no cookie', async () => {
     await logIn(SECRETS.read);
-    await expect(page.locator('#login-error').textContent()).resolves.toContain('needs an admin key');
+    await expect.poll(() => page.locator('#login-error').textContent(), { timeout: 10_000 }).toContain('needs an admin key');
     expect(await context.cookies()).toEqual([]);
   });
 
@@ -117,7 +117,8 @@ describe('dashboard login', () => {
     expect(cookies[0]).toMatchObject({ name: SESSION_COOKIE, httpOnly: true, sameSite: 'Strict', path: '/dashboard', secure: false });
     expect(cookies[0]!.value).not.toContain(SECRETS.admin);
     expect(decodeURIComponent(cookies[0]!.value)).toMatch(/^[\w-]+\.[\w+/=-]+$/);
-    await expect(page.locator('#who').textContent()).resolves.toContain('admin-env');
+    // The page fills in who is logged in after it loads its panels: wait for it rather than read it once.
+    await expect.poll(() => page.locator('#who').textContent(), { timeout: 10_000 }).toContain('admin-env');
   });
 });
 
