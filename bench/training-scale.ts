@@ -8,13 +8,17 @@
  * (wall), peak RSS of the retrain process, the gate fit's hold-out nDCG@10, and the import time (not in the retrain).
  *
  *   npx tsx bench/training-scale.ts [--sizes 1m,4m,16m,32m] [--seed 1] [--work DIR (default: the OS temp dir)]
- *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)]
+ *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--data-root DIR [--generate-only]]
+ *
+ * `--data-root DIR` keeps each size's generated files in DIR/<size> and reuses them when they are already there
+ * with the same shape, scale and seed (generator.json), so the data can be generated ahead of a quiet window and
+ * the import child then only imports (its peak RSS is the import's own). `--generate-only` stops after generating.
  *
  * Needs TEST_DATABASE_URL (scratch databases are created there and dropped after each size) and disk for the
  * generated files (about 0.9 GB at 32M ratings, deleted after each size).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +38,9 @@ const { values } = parseArgs({
     scale: { type: 'string' },
     dir: { type: 'string' },
     url: { type: 'string' },
+    'data-root': { type: 'string' },
+    'generate-only': { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
   },
 });
 
@@ -72,13 +79,40 @@ const cpuS = () => {
   return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
 };
 
-/** Child: generate the data set at `scale` and import it into the database at `url`. */
-async function setupChild(scale: number, dir: string, url: string, seed: number): Promise<void> {
+interface Generated {
+  counts: { ratings: number; users: number; movies: number };
+  ms: number;
+}
+
+/** The files in `dir` when an earlier run generated them with this scale and seed, else undefined. */
+async function generatedBefore(dir: string, scale: number, seed: number): Promise<Generated | undefined> {
+  const described = await readFile(join(dir, 'generator.json'), 'utf8').then(
+    (text) => JSON.parse(text) as { shape: string; scale: number; seed: number; counts: Generated['counts'] },
+    () => undefined,
+  );
+  if (!described || described.shape !== '32m' || described.scale !== scale || described.seed !== seed) return undefined;
+  return { counts: described.counts, ms: 0 };
+}
+
+/** The data set at `scale` in `dir`: reused when `reuse` and it is already there, else generated. */
+async function generated(scale: number, dir: string, seed: number, reuse: boolean): Promise<Generated> {
+  const before = reuse ? await generatedBefore(dir, scale, seed) : undefined;
+  if (before) {
+    console.log(`reusing the data generated earlier in ${dir}`);
+    return before;
+  }
   const { generateMovieLens } = await import('../src/import/generate/movielens.ts');
+  const made = await generateMovieLens({ shape: '32m', scale, seed, out: dir });
+  console.log(`generated ${made.counts.ratings} ratings, ${made.counts.users} users, ${made.counts.movies} movies in ${(made.ms / 1000).toFixed(1)} s`);
+  return made;
+}
+
+/** Child: generate the data set at `scale` (or reuse it) and import it into the database at `url` (none: generate only). */
+async function setupChild(scale: number, dir: string, url: string | undefined, seed: number, reuse: boolean): Promise<void> {
+  const made = await generated(scale, dir, seed, reuse);
+  if (!url) return report({ counts: made.counts, generateMs: made.ms, importMs: 0, peakRssMb: peakRssMb() });
   const { importCatalogue } = await import('../src/setup/prepare.ts');
   const pg = (await import('pg')).default;
-  const generated = await generateMovieLens({ shape: '32m', scale, seed, out: dir });
-  console.log(`generated ${generated.counts.ratings} ratings, ${generated.counts.users} users, ${generated.counts.movies} movies in ${(generated.ms / 1000).toFixed(1)} s`);
   const started = performance.now();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -87,7 +121,7 @@ async function setupChild(scale: number, dir: string, url: string, seed: number)
   } finally {
     await client.end();
   }
-  report({ counts: generated.counts, generateMs: generated.ms, importMs: performance.now() - started, peakRssMb: peakRssMb() });
+  report({ counts: made.counts, generateMs: made.ms, importMs: performance.now() - started, peakRssMb: peakRssMb() });
 }
 
 /** Child: one retrain with the production defaults on the database at `url`. */
@@ -130,11 +164,41 @@ interface Row {
   users: number;
   titles: number;
   importS: number;
+  /** Peak RSS of the setup child: the import's own when the data was generated earlier (--data-root). */
+  importRssMb: number;
   retrainS: number;
   retrainCpuS: number;
   phasesS: Record<string, number>;
   peakRssMb: number;
   ndcg: number;
+}
+
+/** One size: generate (or reuse) and import in one child, retrain in another; the table row. */
+async function measureSize(size: string, scale: number, setupArgs: string[], url: string): Promise<Row> {
+  console.log(`${size}: generating and importing (scale ${scale.toFixed(4)} of ml-32m) ...`);
+  const setup = await child<{ counts: { ratings: number; users: number; movies: number }; importMs: number; peakRssMb: number }>(setupArgs);
+  console.log(`${size}: imported in ${(setup.importMs / 1000).toFixed(1)} s (setup child peak RSS ${setup.peakRssMb.toFixed(0)} MB); retraining ...`);
+  const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>([
+    '--child',
+    'retrain',
+    '--url',
+    url,
+    ...(values.backend ? ['--backend', values.backend] : []),
+  ]);
+  console.log(`${size}: retrain ${(retrain.wallMs / 1000).toFixed(1)} s (CPU ${retrain.cpuS.toFixed(1)} s), peak RSS ${retrain.peakRssMb.toFixed(0)} MB`);
+  return {
+    size,
+    ratings: setup.counts.ratings,
+    users: setup.counts.users,
+    titles: setup.counts.movies,
+    importS: setup.importMs / 1000,
+    importRssMb: setup.peakRssMb,
+    retrainS: retrain.wallMs / 1000,
+    retrainCpuS: retrain.cpuS,
+    phasesS: Object.fromEntries(Object.entries(retrain.phaseMs).map(([phase, ms]) => [phase, ms / 1000])),
+    peakRssMb: retrain.peakRssMb,
+    ndcg: retrain.ndcg,
+  };
 }
 
 async function main(): Promise<void> {
@@ -144,60 +208,36 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const size of values.sizes.split(',')) {
     const scale = ratingsOf(size) / ML32M_RATINGS;
-    const dir = await mkdtemp(join(values.work ?? tmpdir(), `tastebud-scale-${size}-`));
+    const root = values['data-root'];
+    const dir = root ? join(root, size) : await mkdtemp(join(values.work ?? tmpdir(), `tastebud-scale-${size}-`));
+    if (root) await mkdir(dir, { recursive: true });
+    const setupArgs = ['--child', 'setup', '--scale', String(scale), '--dir', dir, '--seed', values.seed, ...(root ? ['--reuse'] : [])];
+    if (values['generate-only']) {
+      console.log(`${size}: generating into ${dir} (scale ${scale.toFixed(4)} of ml-32m) ...`);
+      await child(setupArgs);
+      continue;
+    }
     const scratch = await createScratchDatabase(`scale_${size}`);
     try {
-      console.log(`${size}: generating and importing (scale ${scale.toFixed(4)} of ml-32m) ...`);
-      const setup = await child<{ counts: { ratings: number; users: number; movies: number }; importMs: number }>([
-        '--child',
-        'setup',
-        '--scale',
-        String(scale),
-        '--dir',
-        dir,
-        '--url',
-        scratch.url,
-        '--seed',
-        values.seed,
-      ]);
-      console.log(`${size}: retraining ...`);
-      const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>([
-        '--child',
-        'retrain',
-        '--url',
-        scratch.url,
-        ...(values.backend ? ['--backend', values.backend] : []),
-      ]);
-      const phasesS = Object.fromEntries(Object.entries(retrain.phaseMs).map(([phase, ms]) => [phase, ms / 1000]));
-      rows.push({
-        size,
-        ratings: setup.counts.ratings,
-        users: setup.counts.users,
-        titles: setup.counts.movies,
-        importS: setup.importMs / 1000,
-        retrainS: retrain.wallMs / 1000,
-        retrainCpuS: retrain.cpuS,
-        phasesS,
-        peakRssMb: retrain.peakRssMb,
-        ndcg: retrain.ndcg,
-      });
-      console.log(`${size}: retrain ${(retrain.wallMs / 1000).toFixed(1)} s (CPU ${retrain.cpuS.toFixed(1)} s), peak RSS ${retrain.peakRssMb.toFixed(0)} MB`);
+      rows.push(await measureSize(size, scale, [...setupArgs, '--url', scratch.url], scratch.url));
     } finally {
       await scratch.drop();
-      await rm(dir, { recursive: true, force: true });
+      if (!root) await rm(dir, { recursive: true, force: true });
     }
   }
-  console.log('\n| ratings | users | titles | retrain (s) | CPU (s) | load | train | evaluate | refit | index | save | promote | peak RSS (MB) | gate nDCG@10 | import (s, not in retrain) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| ratings | users | titles | retrain (s) | CPU (s) | load | train | evaluate | refit | index | save | promote | peak RSS (MB) | gate nDCG@10 | import (s, not in retrain) | import peak RSS (MB) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const p = (phase: string) => (r.phasesS[phase] ?? 0).toFixed(1);
     console.log(
-      `| ${r.ratings.toLocaleString('en')} | ${r.users.toLocaleString('en')} | ${r.titles.toLocaleString('en')} | ${r.retrainS.toFixed(1)} | ${r.retrainCpuS.toFixed(1)} | ${p('load')} | ${p('train')} | ${p('evaluate')} | ${p('refit')} | ${p('index')} | ${p('save')} | ${p('promote')} | ${r.peakRssMb.toFixed(0)} | ${r.ndcg.toFixed(4)} | ${r.importS.toFixed(1)} |`,
+      `| ${r.ratings.toLocaleString('en')} | ${r.users.toLocaleString('en')} | ${r.titles.toLocaleString('en')} | ${r.retrainS.toFixed(1)} | ${r.retrainCpuS.toFixed(1)} | ${p('load')} | ${p('train')} | ${p('evaluate')} | ${p('refit')} | ${p('index')} | ${p('save')} | ${p('promote')} | ${r.peakRssMb.toFixed(0)} | ${r.ndcg.toFixed(4)} | ${r.importS.toFixed(1)} | ${r.importRssMb.toFixed(0)} |`,
     );
   }
   if (values.json) await writeFile(values.json, JSON.stringify({ machine: await machine(), rows }, null, 2));
 }
 
-if (values.child === 'setup') await setupChild(Number(values.scale), values.dir!, values.url!, Number(values.seed));
+if (values.child === 'setup') await setupChild(Number(values.scale), values.dir!, values.url, Number(values.seed), values.reuse);
 else if (values.child === 'retrain') await retrainChild(values.url!, values.backend);
 else await main();
