@@ -18,9 +18,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { TitleIndex, type IndexSpace, type TitleFilter } from '../src/index/title-index.ts';
+import { TitleIndex, type IndexSpace } from '../src/index/title-index.ts';
 import { seededRandom as random } from '../src/lib/random.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
+import { productionFilters, sweep } from './support/recall.ts';
+import { percentile } from './support/timing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +44,6 @@ const { values: args } = parseArgs({
 // Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
 args.movielens ??= await movieLensOrStop();
 
-const EF_VALUES = [10, 20, 50, 100, 200, 400, 800];
 const K = 10;
 
 function gaussian(next: () => number): number {
@@ -73,49 +74,8 @@ function factorVectors(count: number, dimension: number, seed: number, normSprea
   return out;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-}
-
-interface Sweep {
-  ef: number;
-  recall: number;
-  p50: number;
-  p99: number;
-}
-
-/**
- * recall@k over `recallQueries` queries (exact answers computed once, under the same filter) and timing over all
- * queries, per ef. `filters[i]`, when given, is query i's filter, applied inside the graph search as in production.
- */
-function sweep(index: TitleIndex, queries: Float32Array[], recallQueries: number, filters?: TitleFilter[], k = K): Sweep[] {
-  const started = performance.now();
-  const exact = queries.slice(0, recallQueries).map((q, i) => new Set(index.exactSearch(q, k, filters?.[i]).map((m) => m.titleId)));
-  console.log(`  exact top-${k}${filters ? ' (filtered)' : ''} for ${exact.length} queries: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const results: Sweep[] = [];
-  for (const ef of EF_VALUES) {
-    index.ef = ef;
-    for (let i = 0; i < Math.min(50, queries.length); i++) index.search(queries[i]!, k, filters?.[i]);
-    const times: number[] = [];
-    let hits = 0;
-    queries.forEach((q, i) => {
-      const t0 = performance.now();
-      const found = index.search(q, k, filters?.[i]);
-      times.push(performance.now() - t0);
-      if (i < exact.length) hits += found.filter((m) => exact[i]!.has(m.titleId)).length;
-    });
-    times.sort((a, b) => a - b);
-    const row = { ef, recall: hits / (exact.length * k), p50: percentile(times, 50), p99: percentile(times, 99) };
-    results.push(row);
-    console.log(`  ef=${String(ef).padStart(4)}  recall@${k} ${row.recall.toFixed(4)}  p50 ${row.p50.toFixed(3)} ms  p99 ${row.p99.toFixed(3)} ms`);
-  }
-  const enough = results.find((r) => r.recall >= 0.98);
-  console.log(enough ? `  smallest ef with recall@${k} >= 0.98: ${enough.ef}` : `  no ef reached recall@${k} 0.98`);
-  return results;
 }
 
 /** Builds with progress every 100k titles; stops early (and says so) after --max-build-seconds. */
@@ -195,15 +155,6 @@ async function realVectors(): Promise<RealVectors> {
     const queries = Array.from({ length: 1_000 }, (_, i) => next.slice(i * dimension, (i + 1) * dimension));
     return { ids, vectors: factorVectors(ids.length, dimension, 1), dimension, queries, source: `generated 9,742 x ${dimension} factor-shaped vectors` };
   }
-}
-
-/** /recommend's filter per user: rated titles and hidden ones (stand-ins: the 5 best-scored unrated titles). */
-function productionFilters(index: TitleIndex, queries: Float32Array[], rated: Set<number>[]): TitleFilter[] {
-  return queries.map((q, i) => {
-    const excluded = new Set(rated[i]);
-    for (const m of index.exactSearch(q, 5, (id) => !rated[i]!.has(id))) excluded.add(m.titleId);
-    return (id: number) => !excluded.has(id);
-  });
 }
 
 const spaces = args.space.split(',').map((s) => s.trim()) as IndexSpace[];

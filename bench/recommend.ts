@@ -22,6 +22,7 @@ import { Recommender } from '../src/recommend/recommender.ts';
 import type { TitleInfo, UserHistory } from '../src/recommend/types.ts';
 import { seededRandom as random } from '../src/lib/random.ts';
 import { movieLensOrStop } from '../test/support/movielens.ts';
+import { percentile, timeIt } from './support/timing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,10 +44,6 @@ const TOY_STORY = 1;
 const TOY_STORY_2 = 3114;
 /** Finding Nemo (2003): Adventure, Animation, Children, Comedy. */
 const COLD_FILM = 6377;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Vectors near one direction per first genre, plus noise; the user vector is a centred-rating mean. */
 function generatedModel(titles: TitleInfo[], dimension: number): TrainedModel {
@@ -77,27 +74,6 @@ function generatedModel(titles: TitleInfo[], dimension: number): TrainedModel {
     },
     serialize: () => new Map(),
   };
-}
-
-function timeIt(label: string, runs: number, work: (i: number) => unknown): void {
-  for (let i = 0; i < Math.min(200, runs); i++) work(i);
-  const times: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    work(i);
-    times.push(performance.now() - t0);
-    const c1 = process.cpuUsage(c0);
-    cpu.push((c1.user + c1.system) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  // CPU time is shown beside wall time: on a shared machine, waiting for a core inflates wall time only.
-  console.log(
-    `${label.padEnd(40)} n=${runs}  wall p50 ${percentile(times, 50).toFixed(3)} p95 ${percentile(times, 95).toFixed(3)} p99 ${percentile(times, 99).toFixed(3)} ms` +
-      `  | cpu p50 ${percentile(cpu, 50).toFixed(3)} p99 ${percentile(cpu, 99).toFixed(3)} ms`,
-  );
 }
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory; node ${process.version}`);

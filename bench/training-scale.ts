@@ -8,14 +8,19 @@
  * (wall), peak RSS of the retrain process, the gate fit's hold-out nDCG@10, and the import time (not in the retrain).
  *
  *   npx tsx bench/training-scale.ts [--sizes 1m,4m,16m,32m] [--seed 1] [--work DIR (default: the OS temp dir)]
- *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--data-root DIR [--generate-only]]
+ *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--keep] [--data-root DIR [--generate-only]]
  *
  * `--data-root DIR` keeps each size's generated files in DIR/<size> and reuses them when they are already there
  * with the same shape, scale and seed (generator.json), so the data can be generated ahead of a quiet window and
  * the import child then only imports (its peak RSS is the import's own). `--generate-only` stops after generating.
  *
  * Needs TEST_DATABASE_URL (scratch databases are created there and dropped after each size) and disk for the
- * generated files (about 0.9 GB at 32M ratings, deleted after each size).
+ * generated files (about 0.9 GB at 32M ratings, deleted after each size unless --data-root).
+ *
+ * --keep leaves the LAST size's scratch database in place (its URL is printed) for bench/serving-scale.ts: it holds
+ * the imported data and the retrained, promoted model version, whose artifacts (weights, title ids, HNSW graph) the
+ * retrain stores in its model_artifacts table, not on disk; nothing else needs keeping (the generated CSV files are
+ * deleted as usual). Drop it afterwards (the printed command); a test run also drops tbtest_ databases over 6 h old.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     work: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
     scale: { type: 'string' },
     dir: { type: 'string' },
     url: { type: 'string' },
@@ -206,7 +212,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${await machine()}`);
   console.log(`command: npx tsx bench/training-scale.ts ${process.argv.slice(2).join(' ')}`.trim());
   const rows: Row[] = [];
-  for (const size of values.sizes.split(',')) {
+  const sizes = values.sizes.split(',');
+  let kept: string | undefined;
+  for (const [at, size] of sizes.entries()) {
     const scale = ratingsOf(size) / ML32M_RATINGS;
     const root = values['data-root'];
     const dir = root ? join(root, size) : await mkdtemp(join(values.work ?? tmpdir(), `tastebud-scale-${size}-`));
@@ -221,7 +229,9 @@ async function main(): Promise<void> {
     try {
       rows.push(await measureSize(size, scale, [...setupArgs, '--url', scratch.url], scratch.url));
     } finally {
-      await scratch.drop();
+      // Kept only when the size got through: a half-imported database would mislead the serving benchmark.
+      if (values.keep && at === sizes.length - 1 && rows.at(-1)?.size === size) kept = scratch.url;
+      else await scratch.drop();
       if (!root) await rm(dir, { recursive: true, force: true });
     }
   }
@@ -236,6 +246,15 @@ async function main(): Promise<void> {
     );
   }
   if (values.json) await writeFile(values.json, JSON.stringify({ machine: await machine(), rows }, null, 2));
+  if (kept) printKept(kept);
+}
+
+/** Where the kept database is, what to run on it, and how to drop it. */
+function printKept(url: string): void {
+  const name = new URL(url).pathname.slice(1);
+  console.log(`\nkept the ${values.sizes.split(',').at(-1)} database (active model version in it): ${url}`);
+  console.log(`  serve from it:  nice -n 10 npx tsx bench/serving-scale.ts --database-url '${url}'`);
+  console.log(`  drop it after:  psql "$TEST_DATABASE_URL" -c 'DROP DATABASE "${name}" WITH (FORCE)'`);
 }
 
 if (values.child === 'setup') await setupChild(Number(values.scale), values.dir!, values.url, Number(values.seed), values.reuse);
