@@ -38,7 +38,8 @@ export interface ApiDependencies {
   ratingsChanged?: () => void;
   settings: {
     corsOrigins: readonly string[];
-    rateLimit: { max: number; windowSeconds: number };
+    /** `leases` (default true): counted down from shares of the limit leased from Redis (src/api/rate-limit-store.ts); false: a Redis round trip per request. */
+    rateLimit: { max: number; windowSeconds: number; leases?: boolean };
     bodyLimitBytes: number;
     /** Redis key prefix (QUEUE_PREFIX); the rate-limit counters live under `<prefix>:api-rate:`. */
     prefix: string;
