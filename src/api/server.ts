@@ -68,7 +68,11 @@ export async function buildApiServer(deps: ApiDependencies): Promise<FastifyInst
       message: `Rate limit of ${context.max} requests per ${context.after} reached for this key; retry after ${Math.ceil(context.ttl / 1000)} s.`,
     }),
   });
-  const ctx: RouteContext = { ...deps, answers: apiAnswers(deps.prisma, deps.serving, { registry: deps.registry }), onlineReport: deps.onlineReport ?? defaultOnlineReport(deps.prisma) };
+  const ctx: RouteContext = {
+    ...deps,
+    answers: apiAnswers(deps.prisma, deps.serving, { registry: deps.registry, ...(deps.pool ? { pool: deps.pool } : {}) }),
+    onlineReport: deps.onlineReport ?? defaultOnlineReport(deps.prisma),
+  };
   registerHealthRoutes(app, ctx);
   registerRecommendationRoutes(app, ctx);
   registerTitleRoutes(app, ctx);
