@@ -1,6 +1,6 @@
-// The part of autocannon 9's API bench/api-load.ts uses (the package ships no types).
+// The part of autocannon 9's API bench/api-load.ts and bench/load-generator.ts use (the package ships no types).
 declare module 'autocannon' {
-  interface Histogram {
+  export interface Histogram {
     average: number;
     p50: number;
     p90: number;
@@ -9,12 +9,12 @@ declare module 'autocannon' {
     p99_9: number;
     max: number;
   }
-  interface Request {
+  export interface Request {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -23,7 +23,7 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     requests?: { method?: string; path?: string; setupRequest?: (request: Request, context: Record<string, unknown>) => Request }[];
   }
-  interface Result {
+  export interface Result {
     latency: Histogram;
     requests: Histogram & { total: number; sent: number };
     errors: number;

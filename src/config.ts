@@ -129,6 +129,15 @@ const settings = z.object({
   /** Requests per key per API_RATE_WINDOW_SECONDS. */
   API_RATE_LIMIT: int(1, 100_000).default(600),
   API_RATE_WINDOW_SECONDS: int(1, 3600).default(60),
+  /**
+   * `true`: each API process takes 1 % of a key's limit at a time from the shared Redis counter and counts it
+   * down locally (no Redis round trip per request; up to one such share per process may go unused in a window);
+   * `false`: one Redis round trip per request.
+   */
+  API_RATE_LIMIT_LEASES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   API_BODY_LIMIT_BYTES: int(1024, 10_000_000).default(65_536),
   /** `true` behind a reverse proxy: X-Forwarded-Proto/-For are believed (https marks the dashboard cookie Secure). */
   API_TRUST_PROXY: z
@@ -219,7 +228,8 @@ export interface Config {
     host: string;
     keys: ConfiguredApiKey[];
     corsOrigins: string[];
-    rateLimit: { max: number; windowSeconds: number };
+    /** `leases`: API_RATE_LIMIT_LEASES (src/api/rate-limit-store.ts). */
+    rateLimit: { max: number; windowSeconds: number; leases: boolean };
     bodyLimitBytes: number;
     trustProxy: boolean;
     /** DASHBOARD_SESSION_SECRET; undefined: the API process makes a random one and warns. */
@@ -302,7 +312,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
       host: s.API_HOST,
       keys: s.API_KEYS ?? [],
       corsOrigins: s.API_CORS_ORIGINS ?? [],
-      rateLimit: { max: s.API_RATE_LIMIT, windowSeconds: s.API_RATE_WINDOW_SECONDS },
+      rateLimit: { max: s.API_RATE_LIMIT, windowSeconds: s.API_RATE_WINDOW_SECONDS, leases: s.API_RATE_LIMIT_LEASES },
       bodyLimitBytes: s.API_BODY_LIMIT_BYTES,
       trustProxy: s.API_TRUST_PROXY,
       dashboardSessionSecret: s.DASHBOARD_SESSION_SECRET,

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client.ts';
 import type { MemoryCatalog } from '../recommend/catalog.ts';
@@ -76,16 +77,40 @@ interface CachedList extends RankedList {
  * in one aggregate per table, so PostgreSQL reads the member's rows by primary key: a max(updated_at) alone is
  * planned as a backward scan of the global updated_at index, 47 ms for a member whose ratings are old): counts and
  * latest changes of their ratings and hidden titles, and their stored vector's time. Any rating stored, changed
- * or removed, any title hidden or shown again, any vector rebuilt changes it. Undefined for an unknown user.
+ * or removed, any title hidden or shown again, any vector rebuilt changes it. Times come as text, so the stamp
+ * is the same string whichever client reads it. $1: the user id.
  */
-export async function historyStamp(prisma: Pick<PrismaClient, '$queryRaw'>, userId: number): Promise<string | undefined> {
-  const [row] = await prisma.$queryRaw<{ known: boolean; ratings: number; rated: Date | null; hidden: number; hid: Date | null; vector: Date | null }[]>`
-    SELECT EXISTS (SELECT 1 FROM users WHERE id = ${userId}) AS known, r.ratings, r.rated, h.hidden, h.hid,
-           (SELECT updated_at FROM user_vectors WHERE user_id = ${userId}) AS vector
-    FROM (SELECT count(*)::int AS ratings, max(updated_at) AS rated FROM ratings WHERE user_id = ${userId}) r,
-         (SELECT count(*)::int AS hidden, max(created_at) AS hid FROM hidden_titles WHERE user_id = ${userId}) h`;
+const HISTORY_STAMP_SQL = `
+  SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS known, r.ratings, r.rated::text AS rated, h.hidden, h.hid::text AS hid,
+         (SELECT updated_at FROM user_vectors WHERE user_id = $1)::text AS vector
+  FROM (SELECT count(*)::int AS ratings, max(updated_at) AS rated FROM ratings WHERE user_id = $1) r,
+       (SELECT count(*)::int AS hidden, max(created_at) AS hid FROM hidden_titles WHERE user_id = $1) h`;
+
+interface StampRow {
+  known: boolean;
+  ratings: number;
+  rated: string | null;
+  hidden: number;
+  hid: string | null;
+  vector: string | null;
+}
+
+/** Where the API can run its own statements: the node-postgres pool its Prisma client runs over. */
+export type StatementPool = Pick<pg.Pool, 'query'>;
+
+/**
+ * The member's history stamp ({@link HISTORY_STAMP_SQL}); undefined for an unknown user. With `pool`, a named
+ * prepared statement on it: parsed and planned once per connection, and about 4x less client CPU per request than
+ * the same query through Prisma ($queryRaw: 0.59 vs 0.14 ms, 1,500 calls each on ml-latest-small's users); it is
+ * the one database round trip of a cached answer, so it is read on every request (a change made anywhere, by
+ * the bot, an import or another API process, is in the very next answer).
+ */
+export async function historyStamp(prisma: Pick<PrismaClient, '$queryRawUnsafe'>, userId: number, pool?: StatementPool): Promise<string | undefined> {
+  const row = pool
+    ? (await pool.query<StampRow>({ name: 'tastebud-history-stamp', text: HISTORY_STAMP_SQL, values: [userId] })).rows[0]
+    : (await prisma.$queryRawUnsafe<StampRow[]>(HISTORY_STAMP_SQL, userId))[0];
   if (!row?.known) return undefined;
-  return [row.ratings, row.rated?.getTime() ?? '', row.hidden, row.hid?.getTime() ?? '', row.vector?.getTime() ?? ''].join(':');
+  return `${row.ratings}:${row.rated ?? ''}:${row.hidden}:${row.hid ?? ''}:${row.vector ?? ''}`;
 }
 
 const CACHE_METRIC = 'tastebud_api_ranked_list_cache_total';
@@ -97,7 +122,8 @@ function cacheCounter(registry: Registry): Counter<'result'> {
   return new Counter({ name: CACHE_METRIC, help: 'Recommendation requests answered from a kept ranked list (hit) or ranked anew (miss).', labelNames: ['result'], registers: [registry] });
 }
 
-export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry } = {}): ApiAnswers {
+/** `pool`: the history stamp runs on it as a prepared statement ({@link historyStamp}); without it, through Prisma. */
+export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'current'>, options: { cache?: boolean; registry?: Registry; pool?: StatementPool } = {}): ApiAnswers {
   const users = new PrismaUserSource(prisma);
   const text = textSimilarity(prisma);
   const lists =
@@ -137,7 +163,7 @@ export function apiAnswers(prisma: PrismaClient, serving: Pick<ServingModel, 'cu
       const exclude = [...new Set(filter.exclude ?? [])].sort((a, b) => a - b);
       // The ranked list is a pure function of (history, model version, filters): kept per key while the stamp holds.
       const key = snapshot && lists ? `${userId}|${snapshot.versionId}|${filter.kind ?? ''}|${genre ?? ''}|${exclude.join(',')}` : undefined;
-      const stamp = key ? await historyStamp(prisma, userId) : undefined;
+      const stamp = key ? await historyStamp(prisma, userId, options.pool) : undefined;
       if (key && stamp === undefined) throw new NotFoundError('user', userId, `No user with id ${userId}.`);
       const needed = Math.min(RANKED_LIST_LENGTH, page.offset + n);
       const cached = key ? lists!.get(key) : undefined;

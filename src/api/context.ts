@@ -4,7 +4,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { ServingModel } from '../serving/serving-model.ts';
-import type { ApiAnswers } from './answers.ts';
+import type { ApiAnswers, StatementPool } from './answers.ts';
 import type { OnlineReportSource } from './dashboard/online-source.ts';
 import type { KeyDirectory } from './keys.ts';
 
@@ -25,6 +25,8 @@ export interface DashboardSettings {
 /** Everything the API process hands the app; tests pass their own database, Redis and holder. */
 export interface ApiDependencies {
   prisma: PrismaClient;
+  /** The node-postgres pool `prisma` runs over (the API process's); per-request statements run on it prepared. */
+  pool?: StatementPool;
   serving: Pick<ServingModel, 'current'>;
   keys: KeyDirectory;
   /** Retrain requests; the dashboard also reads every queue's depth and recent jobs. */
@@ -38,7 +40,8 @@ export interface ApiDependencies {
   ratingsChanged?: () => void;
   settings: {
     corsOrigins: readonly string[];
-    rateLimit: { max: number; windowSeconds: number };
+    /** `leases` (default true): counted down from shares of the limit leased from Redis (src/api/rate-limit-store.ts); false: a Redis round trip per request. */
+    rateLimit: { max: number; windowSeconds: number; leases?: boolean };
     bodyLimitBytes: number;
     /** Redis key prefix (QUEUE_PREFIX); the rate-limit counters live under `<prefix>:api-rate:`. */
     prefix: string;

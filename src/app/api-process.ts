@@ -37,7 +37,10 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
   const { requireDatabaseUrl } = await import('../config.ts');
   const { createPrisma, describeConnectionError } = await import('../db/client.ts');
   const databaseUrl = requireDatabaseUrl(config);
-  const prisma = createPrisma(databaseUrl);
+  // Prisma runs over this pool; the per-request history stamp runs on it too, as a prepared statement.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const prisma = createPrisma(databaseUrl, pool);
   await prisma.$queryRaw`SELECT 1`.catch(async (error: unknown) => {
     await prisma.$disconnect();
     throw describeConnectionError(error, databaseUrl);
@@ -50,7 +53,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
     opened.length = 0;
   };
   try {
-    const port = await startServing(options, prisma, opened);
+    const port = await startServing(options, { prisma, pool }, opened);
     let stopping: Promise<void> | undefined;
     return { port, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
@@ -60,8 +63,13 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
 }
 
 /** Everything after the database check; each part opened is pushed on `opened`, to be closed in reverse. */
-async function startServing(options: ApiProcessOptions, prisma: import('../db/client.ts').PrismaClient, opened: { name: string; close: () => Promise<unknown> }[]): Promise<number> {
+async function startServing(
+  options: ApiProcessOptions,
+  database: { prisma: import('../db/client.ts').PrismaClient; pool: import('pg').Pool },
+  opened: { name: string; close: () => Promise<unknown> }[],
+): Promise<number> {
   const { config, logger } = options;
+  const { prisma, pool } = database;
   const { Redis } = await import('ioredis');
   const { deserializeModel } = await import('../model/embedding-model.ts'); // not model/index.ts: it pulls in TensorFlow.js (~46 MB) for training only
   const { createLoopMetrics } = await import('../observability/metrics.ts');
@@ -99,6 +107,7 @@ async function startServing(options: ApiProcessOptions, prisma: import('../db/cl
   opened.push({ name: 'the outbox dispatcher', close: () => dispatcher.stop() });
   const app = await buildApiServer({
     prisma,
+    pool,
     serving,
     keys: keyDirectory(prisma, config.api.keys),
     queues,

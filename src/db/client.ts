@@ -1,11 +1,16 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 export type { PrismaClient };
 
-/** A Prisma client over node-postgres (no Rust engine needed). The caller owns it and must `$disconnect()`. */
-export function createPrisma(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+/**
+ * A Prisma client over node-postgres (no Rust engine needed). The caller owns it and must `$disconnect()`, which
+ * also ends `pool` when one is given: the pool to run over, so the caller can send its own statements on the same
+ * connections (the API's per-request history stamp, as a prepared statement).
+ */
+export function createPrisma(databaseUrl: string, pool?: pg.Pool): PrismaClient {
+  return new PrismaClient({ adapter: pool ? new PrismaPg(pool, { disposeExternalPool: true }) : new PrismaPg({ connectionString: databaseUrl }) });
 }
 
 /** Limits of an interactive transaction: a burst queues for the pool, but no transaction holds locks for long. */

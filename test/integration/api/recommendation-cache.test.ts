@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyDirectory } from '../../../src/api/keys.ts';
 import { historyStamp } from '../../../src/api/answers.ts';
@@ -7,6 +8,7 @@ import { buildApiServer } from '../../../src/api/server.ts';
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import { deserializeModel } from '../../../src/model/embedding-model.ts';
 import { promoteModelVersion, saveModelVersion } from '../../../src/model-store/store.ts';
+import { rateTitle } from '../../../src/ratings/store.ts';
 import { createLoopMetrics } from '../../../src/observability/metrics.ts';
 import { createQueues, type Queues } from '../../../src/queue/queues.ts';
 import { createServingModel, type ServingModel } from '../../../src/serving/serving-model.ts';
@@ -30,6 +32,8 @@ let queues: Queues;
 let redis: Redis;
 let api: FastifyInstance;
 let memberId: number;
+/** The API process's way: Prisma and the history stamp's prepared statement over one node-postgres pool. */
+let pool: pg.Pool;
 const headers = { authorization: `Bearer ${WRITE}` };
 const top = async (query = '') => {
   const answer = await api.inject({ method: 'GET', url: `/api/users/discord:${MEMBER}/recommendations?${query.includes('n=') ? query.slice(1) : `n=5${query}`}`, headers });
@@ -53,8 +57,10 @@ beforeAll(async () => {
   await serving.start();
   redis = new Redis(REDIS_URL);
   queues = createQueues(REDIS_URL, prefix);
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
   api = await buildApiServer({
     prisma: db.prisma,
+    pool,
     serving,
     keys: keyDirectory(db.prisma, [{ name: 'writer', scope: 'write', secret: WRITE }]),
     queues,
@@ -69,6 +75,7 @@ afterAll(async () => {
   await serving?.stop();
   await queues?.close();
   redis?.disconnect();
+  await pool?.end();
   await dropPrefix(prefix);
   await db?.drop();
 });
@@ -77,10 +84,13 @@ describe('ranked-list cache', () => {
   it('serves the kept list while the history stamp holds (a change hidden from the stamp is not seen)', async () => {
     const first = await top();
     // A rating written behind the stamp's back (same count, same updated_at) does not reach the answer: it came from the cache.
-    const stamp = await historyStamp(db.prisma, memberId);
+    const stamp = await historyStamp(db.prisma, memberId, pool);
+    // The prepared statement and the same query through Prisma read one stamp.
+    expect(await historyStamp(db.prisma, memberId)).toBe(stamp);
+    expect(stamp).toMatch(/^5:\d{4}-\d\d-\d\d [\d:.]+:0::$/);
     const old = await db.prisma.rating.findFirstOrThrow({ where: { userId: memberId } });
     await db.prisma.$executeRaw`UPDATE ratings SET title_id = ${first[0]!}, updated_at = ${old.updatedAt} WHERE user_id = ${memberId} AND title_id = ${old.titleId}`;
-    expect(await historyStamp(db.prisma, memberId)).toBe(stamp);
+    expect(await historyStamp(db.prisma, memberId, pool)).toBe(stamp);
     expect(await top()).toEqual(first);
     await db.prisma.$executeRaw`UPDATE ratings SET title_id = ${old.titleId}, updated_at = ${old.updatedAt} WHERE user_id = ${memberId} AND title_id = ${first[0]!}`;
   });
@@ -95,12 +105,21 @@ describe('ranked-list cache', () => {
     expect(after).toEqual((await api.inject({ method: 'GET', url: `/api/users/${memberId}/recommendations?n=5&exclude=999998`, headers })).json().items.map((i: { titleId: number }) => i.titleId));
   });
 
+  it('a rating the bot stores (another process: nothing in this API process is told) is in the very next answer', async () => {
+    const before = await top();
+    expect(await top()).toEqual(before);
+    await rateTitle(db.prisma, { discordId: MEMBER }, before[0]!, 5);
+    const after = await top();
+    expect(after).not.toContain(before[0]);
+    expect(after).toEqual((await api.inject({ method: 'GET', url: `/api/users/${memberId}/recommendations?n=5&exclude=999996`, headers })).json().items.map((i: { titleId: number }) => i.titleId));
+  });
+
   it('changing a rating, removing it and hiding a title each change the next answer', async () => {
     const rated = (await db.prisma.rating.findMany({ where: { userId: memberId }, orderBy: { updatedAt: 'desc' } }))[0]!;
-    const stampBefore = await historyStamp(db.prisma, memberId);
+    const stampBefore = await historyStamp(db.prisma, memberId, pool);
     // A changed value may rank differently; the stamp must move so the list is ranked again.
     await api.inject({ method: 'PUT', url: `/api/users/discord:${MEMBER}/ratings/${rated.titleId}`, headers, payload: { value: 1 } });
-    expect(await historyStamp(db.prisma, memberId)).not.toBe(stampBefore);
+    expect(await historyStamp(db.prisma, memberId, pool)).not.toBe(stampBefore);
     const removed = await api.inject({ method: 'DELETE', url: `/api/users/discord:${MEMBER}/ratings/${rated.titleId}`, headers });
     expect(removed.statusCode).toBe(200);
     // Unrated again, the title may be recommended again: the answer is ranked afresh, not the cached one.

@@ -9,12 +9,17 @@ describe('API settings', () => {
       host: '0.0.0.0',
       keys: [],
       corsOrigins: [],
-      rateLimit: { max: 600, windowSeconds: 60 },
+      rateLimit: { max: 600, windowSeconds: 60, leases: true },
       bodyLimitBytes: 65_536,
       trustProxy: false,
       dashboardSessionSecret: undefined,
       dashboardSessionHours: 8,
     });
+  });
+
+  it('read API_RATE_LIMIT_LEASES=false as one Redis round trip per request, and refuse anything but true or false', () => {
+    expect(loadConfig({ API_RATE_LIMIT_LEASES: 'false' }).api.rateLimit.leases).toBe(false);
+    expect(() => loadConfig({ API_RATE_LIMIT_LEASES: 'yes' })).toThrow(ConfigError);
   });
 
   it('read the dashboard settings, and refuse a session secret under 32 characters without echoing it', () => {
