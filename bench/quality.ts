@@ -2,8 +2,8 @@
 // any choice: the default model's raw ranking, the list /recommend serves from it, EASE (bench/ease.py, numpy, same
 // run, same splits), item-kNN and popularity, side by side.
 // Usage: npx tsx bench/quality.ts [--seeds 201,...] [--dir DIR (default: where the tests find MovieLens)]
-//   [--split stratified|temporal] [--session-weight w] [--window-weight w] [--l2 x] (training options other than the
-//   defaults, for comparisons)
+//   [--split stratified|temporal] [--session-weight w] [--window-weight w] [--l2 x] [--dimension d]
+//   [--content-weight w] [--content-rows-share s] (training options other than the defaults, for comparisons)
 //   [--no-ease]
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,9 @@ const { values } = parseArgs({
     'session-weight': { type: 'string' },
     'window-weight': { type: 'string' },
     l2: { type: 'string' },
+    dimension: { type: 'string' },
+    'content-weight': { type: 'string' },
+    'content-rows-share': { type: 'string' },
     'no-ease': { type: 'boolean', default: false },
   },
 });
@@ -39,6 +42,9 @@ const trainOptions: Partial<TrainOptions> = {
   ...(values['session-weight'] !== undefined ? { sessionWeight: Number(values['session-weight']) } : {}),
   ...(values['window-weight'] !== undefined ? { windowWeight: Number(values['window-weight']) } : {}),
   ...(values.l2 !== undefined ? { l2: Number(values.l2) } : {}),
+  ...(values.dimension !== undefined ? { dimension: Number(values.dimension) } : {}),
+  ...(values['content-weight'] !== undefined ? { contentWeight: Number(values['content-weight']) } : {}),
+  ...(values['content-rows-share'] !== undefined ? { contentRowsShare: Number(values['content-rows-share']) } : {}),
 };
 const ratings = await readRatingsCsv(join(values.dir, 'ratings.csv'));
 const movies = await readMoviesCsv(join(values.dir, 'movies.csv'));

@@ -1,6 +1,6 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { textMatrix } from './training-data.ts';
-import type { RatingsDataset } from './types.ts';
+import type { RatingsDataset, SparseRow } from './types.ts';
 
 /** Most components the content term adds to every vector: longer text vectors keep their top principal directions. */
 export const CONTENT_DIMENSIONS = 32;
@@ -131,4 +131,26 @@ export function withContentTerm(
     for (let c = 0; c < parts.d; c++) selfScore += parts.encoderRows[row * parts.d + c]! ** 2 / warm.length;
   }
   return { ...appendContent(parts, content, contentWeight * selfScore), contentDimensions: content.dim };
+}
+
+/**
+ * The content rows as extra rows of the Gram matrix (one row per content component, over the warm titles with
+ * text), scaled so they add `share` x `gramTrace` to its trace: G becomes G + c F F^T before the decomposition, so
+ * titles that read alike share directions of the subspace (and its ridge shrinkage) instead of only gaining the
+ * additive content term afterwards. Entries are titles x components, so the sparse passes still cost ratings x d
+ * plus titles x 32 x d. Empty when the share is 0 or there is no title text.
+ */
+export function contentGramRows(dataset: RatingsDataset, warm: readonly number[], share: number, gramTrace: number): SparseRow[] {
+  if (!(share > 0) || warm.length === 0) return [];
+  const content = contentRows(dataset, warm);
+  if (!content) return [];
+  const { rows, dim } = content;
+  // Content rows have unit length (or are zero), so trace(F F^T) over the warm titles is the count of non-zero ones.
+  const withText = warm.filter((row) => rows.subarray(row * dim, (row + 1) * dim).some((v) => v !== 0));
+  if (withText.length === 0) return [];
+  const root = Math.sqrt((share * gramTrace) / withText.length);
+  return Array.from({ length: dim }, (_, c) => ({
+    rows: Int32Array.from(withText),
+    weights: Float32Array.from(withText, (row) => root * rows[row * dim + c]!),
+  }));
 }

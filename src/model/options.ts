@@ -54,6 +54,12 @@ export interface TrainOptions extends SessionOptions {
    * the member's rise. 0: no content term, vectors of d + 1 components.
    */
   contentWeight: number;
+  /**
+   * `spectral` only: share of the Gram matrix's trace given to the content rows (src/model/content-term.ts,
+   * `contentGramRows`) added to it before the decomposition, so titles that read alike share its directions.
+   * 0: the Gram matrix of ratings, sessions and windows only.
+   */
+  contentRowsShare: number;
 }
 
 /**
@@ -88,6 +94,7 @@ export const defaultTrainOptions: TrainOptions = {
   windowLength: 20,
   windowWeight: 1,
   contentWeight: 0,
+  contentRowsShare: 0,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -130,6 +137,9 @@ export function validateOptions(options: TrainOptions): void {
   }
   if (!(options.windowWeight >= 0 && Number.isFinite(options.windowWeight))) {
     throw new TrainingInputError(`Training option windowWeight must be 0 (windows off) or a positive number (got ${String(options.windowWeight)}).`);
+  }
+  if (!(options.contentRowsShare >= 0 && Number.isFinite(options.contentRowsShare))) {
+    throw new TrainingInputError(`Training option contentRowsShare must be 0 (no content rows) or a positive number (got ${String(options.contentRowsShare)}).`);
   }
   if (!(options.contentWeight >= 0 && Number.isFinite(options.contentWeight))) {
     throw new TrainingInputError(`Training option contentWeight must be 0 (no content term) or a positive number (got ${String(options.contentWeight)}).`);

@@ -1,6 +1,6 @@
 import { seededRandom } from '../lib/random.ts';
 import { initBackend } from './backend.ts';
-import { withContentTerm } from './content-term.ts';
+import { contentGramRows, withContentTerm } from './content-term.ts';
 import { fillColdTitles } from './cold-titles.ts';
 import { EmbeddingModel, SPECTRAL_ARCHITECTURE } from './embedding-model.ts';
 import { resolveTrainOptions, type TrainOptions } from './options.ts';
@@ -9,7 +9,7 @@ import { SparseRowMatrix } from './sparse-rows.ts';
 import { decompose, type Spectrum } from './subspace.ts';
 import { commonWeights, type TrainContext, type TrainHooks, type Trainer } from './trainer.ts';
 import { carveTraining, textMatrix, validate } from './training-data.ts';
-import type { RatingsDataset } from './types.ts';
+import type { RatingsDataset, SparseRow } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
 
 /**
@@ -89,8 +89,16 @@ function gramRows(dataset: RatingsDataset, rowOf: ReadonlyMap<number, number>, o
   const sessions = sessionRows(dataset.ratings, rowOf, opts);
   const windows = windowRows(dataset.ratings, rowOf, opts);
   const columns = new WarmColumns(full.ratedCount);
-  const matrix = SparseRowMatrix.from([full.train, sessions, windows], columns);
+  const content = contentGramRows(dataset, columns.warm, opts.contentRowsShare, squaredSum([full.train, sessions, windows]));
+  const matrix = SparseRowMatrix.from([full.train, sessions, windows, content], columns);
   return { matrix, columns, ratedCount: full.ratedCount, users: full.train.length, sessions: sessions.length, windows: windows.length };
+}
+
+/** trace of the Gram matrix of these rows: the sum of their squared weights. */
+function squaredSum(groups: readonly (readonly SparseRow[])[]): number {
+  let sum = 0;
+  for (const group of groups) for (const row of group) for (const w of row.weights) sum += w * w;
+  return sum;
 }
 
 /** The served model from a spectrum: shrunk rows for the warm titles, text-mapped rows for the cold ones. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendContent, CONTENT_DIMENSIONS, contentRows } from '../../../src/model/content-term.ts';
+import { appendContent, CONTENT_DIMENSIONS, contentGramRows, contentRows } from '../../../src/model/content-term.ts';
 import { trainModel } from '../../../src/model/index.ts';
 import type { Rating, RatingsDataset } from '../../../src/model/types.ts';
 
@@ -33,6 +33,33 @@ describe('contentRows', () => {
     const content = contentRows({ ...base, titleText }, [0, 1, 2, 3, 4, 5])!;
     expect(content.dim).toBe(CONTENT_DIMENSIONS);
     expect(Math.hypot(...content.rows.subarray(0, CONTENT_DIMENSIONS))).toBeCloseTo(1, 5);
+  });
+});
+
+describe('contentGramRows', () => {
+  it('adds share x trace to the Gram matrix as c F F^T over the warm titles with text', () => {
+    const data = dataset();
+    const warm = [0, 1, 2, 3, 4, 5];
+    const rows = contentGramRows(data, warm, 0.25, 12);
+    const content = contentRows(data, warm)!;
+    expect(rows).toHaveLength(content.dim);
+    // (sum over the extra rows of row^T row)[i][j] = c F_i . F_j, with c x trace(F F^T) = 0.25 x 12 (six unit rows).
+    const gram = (i: number, j: number) => rows.reduce((sum, r) => sum + r.weights[r.rows.indexOf(i)]! * r.weights[r.rows.indexOf(j)]!, 0);
+    const c = (0.25 * 12) / warm.length;
+    expect(gram(0, 2)).toBeCloseTo(c * dot(content.rows.subarray(0, 3), content.rows.subarray(6, 9)), 5);
+    expect(gram(0, 1)).toBeCloseTo(c * dot(content.rows.subarray(0, 3), content.rows.subarray(3, 6)), 5);
+    expect(warm.reduce((sum, t) => sum + gram(t, t), 0)).toBeCloseTo(0.25 * 12, 4);
+    expect(contentGramRows(data, warm, 0, 12)).toEqual([]);
+    expect(contentGramRows({ ...data, titleText: new Map() }, warm, 0.25, 12)).toEqual([]);
+  });
+
+  it('changes the spectral model only when asked, and rejects a negative share', async () => {
+    const options = { architecture: 'spectral' as const, dimension: 3, epochs: 30, l2: 0.1, sessionWeight: 0, windowWeight: 0, backend: 'cpu' as const, seed: 2 };
+    const plain = await trainModel(dataset(), options);
+    const shared = await trainModel(dataset(), { ...options, contentRowsShare: 0.5 });
+    expect(shared.dimension).toBe(plain.dimension);
+    expect(Array.from(shared.weights.encoderRows)).not.toEqual(Array.from(plain.weights.encoderRows));
+    await expect(trainModel(dataset(), { contentRowsShare: -1, backend: 'cpu' })).rejects.toThrow(/contentRowsShare must be 0/);
   });
 });
 
