@@ -8,7 +8,11 @@
  * (wall), peak RSS of the retrain process, the gate fit's hold-out nDCG@10, and the import time (not in the retrain).
  *
  *   npx tsx bench/training-scale.ts [--sizes 1m,4m,16m,32m] [--seed 1] [--work DIR (default: the OS temp dir)]
- *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)]
+ *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--memory]
+ *
+ * --memory prints the retrain process's memory at the start of each phase and at the end (RSS, V8 heap used,
+ * array buffers, peak RSS so far), and the same after a full GC (the child runs with --expose-gc): what each
+ * phase keeps alive, to find where the peak comes from. The GCs themselves lower later figures a little.
  *
  * Needs TEST_DATABASE_URL (scratch databases are created there and dropped after each size) and disk for the
  * generated files (about 0.9 GB at 32M ratings, deleted after each size).
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     work: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'string' },
+    memory: { type: 'boolean', default: false },
     scale: { type: 'string' },
     dir: { type: 'string' },
     url: { type: 'string' },
@@ -45,9 +50,9 @@ function ratingsOf(size: string): number {
 }
 
 /** Runs this file again as a child and returns the JSON it reports on its last RESULT line. */
-function child<T>(args: string[]): Promise<T> {
+function child<T>(args: string[], nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let result: T | undefined;
     let buffered = '';
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -72,6 +77,20 @@ const cpuS = () => {
   return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
 };
 
+/** One line of memory figures (MB); with `gc` exposed, also the live figures after a full collection. */
+function memoryLine(label: string): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  const figures = () => {
+    const m = process.memoryUsage();
+    return `rss ${mb(m.rss)} heap ${mb(m.heapUsed)} arrayBuffers ${mb(m.arrayBuffers)}`;
+  };
+  const before = figures();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return `memory ${label}: ${before}, peak rss ${peakRssMb().toFixed(0)}`;
+  gc();
+  return `memory ${label}: ${before}, after gc ${figures()}, peak rss ${peakRssMb().toFixed(0)}`;
+}
+
 /** Child: generate the data set at `scale` and import it into the database at `url`. */
 async function setupChild(scale: number, dir: string, url: string, seed: number): Promise<void> {
   const { generateMovieLens } = await import('../src/import/generate/movielens.ts');
@@ -91,7 +110,7 @@ async function setupChild(scale: number, dir: string, url: string, seed: number)
 }
 
 /** Child: one retrain with the production defaults on the database at `url`. */
-async function retrainChild(url: string, backendFlag: string | undefined): Promise<void> {
+async function retrainChild(url: string, backendFlag: string | undefined, memory: boolean): Promise<void> {
   const { runRetrain } = await import('../jobs/retrain.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { createPrisma } = await import('../src/db/client.ts');
@@ -102,6 +121,7 @@ async function retrainChild(url: string, backendFlag: string | undefined): Promi
   try {
     const started = performance.now();
     const cpuStarted = cpuS();
+    let phase: string | undefined;
     const result = await runRetrain(
       {
         prisma,
@@ -112,12 +132,14 @@ async function retrainChild(url: string, backendFlag: string | undefined): Promi
         hnsw: config.hnsw,
         publish: async () => {},
         progress: async (p) => {
+          if (memory && p.phase !== phase) console.log(memoryLine(`at ${(phase = p.phase)}`));
           if ((p.phase === 'train' || p.phase === 'refit') && p.epoch) console.log(`${p.phase === 'train' ? 'gate fit' : 'refit'} pass ${p.epoch}: loss ${p.loss?.toFixed(2)}`);
         },
       },
       { requestedBy: 'bench' },
     );
     if (result.status === 'skipped') throw new Error(result.reason);
+    if (memory) console.log(memoryLine('at the end'));
     report({ status: result.status, wallMs: performance.now() - started, cpuS: cpuS() - cpuStarted, phaseMs: result.phaseMs, ndcg: result.gate.holdoutNdcg, peakRssMb: peakRssMb() });
   } finally {
     await prisma.$disconnect();
@@ -167,7 +189,8 @@ async function main(): Promise<void> {
         '--url',
         scratch.url,
         ...(values.backend ? ['--backend', values.backend] : []),
-      ]);
+        ...(values.memory ? ['--memory'] : []),
+      ], values.memory ? ['--expose-gc'] : []);
       const phasesS = Object.fromEntries(Object.entries(retrain.phaseMs).map(([phase, ms]) => [phase, ms / 1000]));
       rows.push({
         size,
@@ -199,5 +222,5 @@ async function main(): Promise<void> {
 }
 
 if (values.child === 'setup') await setupChild(Number(values.scale), values.dir!, values.url!, Number(values.seed));
-else if (values.child === 'retrain') await retrainChild(values.url!, values.backend);
+else if (values.child === 'retrain') await retrainChild(values.url!, values.backend, values.memory);
 else await main();
