@@ -1,5 +1,5 @@
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
-import type { Rating } from '../model/types.ts';
+import type { Rating, RatingColumns } from '../model/types.ts';
 
 export interface Split {
   train: Rating[];
@@ -85,6 +85,14 @@ function fmix32(h: number): number {
 }
 
 /**
+ * A uniform number in [0, 1) fixed by `id` and `seed`: sorting ids by it gives a seeded sample that does not
+ * follow id order (ids follow signup order, so "the first n ids" would be the oldest accounts).
+ */
+export function hashUnit(id: number, seed: number): number {
+  return fmix32(Math.imul(id, 0x9e3779b1) ^ fmix32(seed ^ 0x5bd1e995)) / 4294967296;
+}
+
+/**
  * Whether the pair (userId, titleId) is in the hold-out of `rule`: a pure function of the pair and the rule,
  * so a pair's membership never changes as other ratings come and go (unlike {@link stratifiedSplit}, where one
  * new rating reshuffles the user's whole list). For one seed, a larger fraction holds out a superset.
@@ -99,4 +107,29 @@ export function hashHoldoutSplit(ratings: readonly Rating[], rule: HashHoldoutRu
   const split: Split = { train: [], test: [] };
   for (const r of ratings) (inHashHoldout(r.userId, r.titleId, rule) ? split.test : split.train).push(r);
   return split;
+}
+
+/**
+ * {@link hashHoldoutSplit} of rating columns: the training part stays columns (in input order), the held-out part
+ * (a tenth by default, and what the gate filters and groups) becomes objects.
+ */
+export function hashHoldoutColumns(ratings: RatingColumns, rule: HashHoldoutRule): { train: RatingColumns; test: Rating[] } {
+  const held = new Uint8Array(ratings.length);
+  let heldCount = 0;
+  for (let i = 0; i < ratings.length; i++) if ((held[i] = inHashHoldout(ratings.userIds[i]!, ratings.titleIds[i]!, rule) ? 1 : 0)) heldCount++;
+  const size = ratings.length - heldCount;
+  const train = { length: size, userIds: new Int32Array(size), titleIds: new Int32Array(size), values: new Float64Array(size), ratedAt: new Float64Array(size) };
+  const test: Rating[] = [];
+  let at = 0;
+  for (let i = 0; i < ratings.length; i++) {
+    if (held[i]) {
+      test.push({ userId: ratings.userIds[i]!, titleId: ratings.titleIds[i]!, value: ratings.values[i]!, ratedAt: ratings.ratedAt[i]! });
+      continue;
+    }
+    train.userIds[at] = ratings.userIds[i]!;
+    train.titleIds[at] = ratings.titleIds[i]!;
+    train.values[at] = ratings.values[i]!;
+    train.ratedAt[at++] = ratings.ratedAt[i]!;
+  }
+  return { train, test };
 }
