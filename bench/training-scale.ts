@@ -183,14 +183,10 @@ async function main(): Promise<void> {
         values.seed,
       ]);
       console.log(`${size}: retraining ...`);
-      const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>([
-        '--child',
-        'retrain',
-        '--url',
-        scratch.url,
-        ...(values.backend ? ['--backend', values.backend] : []),
-        ...(values.memory ? ['--memory'] : []),
-      ], values.memory ? ['--expose-gc'] : []);
+      const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>(
+        ['--child', 'retrain', '--url', scratch.url, ...(values.backend ? ['--backend', values.backend] : []), ...(values.memory ? ['--memory'] : [])],
+        values.memory ? ['--expose-gc'] : [],
+      );
       const phasesS = Object.fromEntries(Object.entries(retrain.phaseMs).map(([phase, ms]) => [phase, ms / 1000]));
       rows.push({
         size,
