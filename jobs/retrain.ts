@@ -2,7 +2,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PrismaClient } from '../src/db/client.ts';
 import { loadTitleEmbeddings } from '../src/embeddings/store.ts';
-import { hashHoldoutColumns, type HashHoldoutRule } from '../src/eval/split.ts';
+import { partitionHashHoldout, type HashHoldoutRule } from '../src/eval/split.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
 import type { RecordedGateMetrics } from '../src/model-store/metrics.ts';
@@ -114,7 +114,7 @@ async function loadInput(deps: RetrainDeps, data: RetrainJobData): Promise<Retra
   if (titleIds.length === 0) throw new RetrainInputError('There are no titles to train on; import a catalogue first (tastebud import movielens).');
   if (ratings.length === 0) throw new RetrainInputError('There are no ratings to train on; import ratings or rate some titles first.');
   const rule: HashHoldoutRule = { fraction: data.validationFraction ?? DEFAULT_GATE_HOLDOUT.fraction, seed: data.seed ?? DEFAULT_GATE_HOLDOUT.seed };
-  return { ratings, dataset: (subset) => ({ ratings: subset, titleIds, ...(titleText ? { titleText } : {}) }), cutoff, rule, split: hashHoldoutColumns(ratings, rule) };
+  return { ratings, dataset: (subset) => ({ ratings: subset, titleIds, ...(titleText ? { titleText } : {}) }), cutoff, rule, split: partitionHashHoldout(ratings, rule) };
 }
 
 async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainResult> {

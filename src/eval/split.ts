@@ -110,26 +110,32 @@ export function hashHoldoutSplit(ratings: readonly Rating[], rule: HashHoldoutRu
 }
 
 /**
- * {@link hashHoldoutSplit} of rating columns: the training part stays columns (in input order), the held-out part
- * (a tenth by default, and what the gate filters and groups) becomes objects.
+ * {@link hashHoldoutSplit} of rating columns, without a copy: reorders `ratings` in place so the training rows come
+ * first (each part in input order; order does not change what a model learns, see src/model/history.ts), and
+ * returns views of that first part as `train` and the held-out rows (a tenth by default, what the gate filters
+ * and groups) as objects. `ratings` still holds every rating: the retrain's refit reads it whole.
  */
-export function hashHoldoutColumns(ratings: RatingColumns, rule: HashHoldoutRule): { train: RatingColumns; test: Rating[] } {
-  const held = new Uint8Array(ratings.length);
-  let heldCount = 0;
-  for (let i = 0; i < ratings.length; i++) if ((held[i] = inHashHoldout(ratings.userIds[i]!, ratings.titleIds[i]!, rule) ? 1 : 0)) heldCount++;
-  const size = ratings.length - heldCount;
-  const train = { length: size, userIds: new Int32Array(size), titleIds: new Int32Array(size), values: new Float64Array(size), ratedAt: new Float64Array(size) };
+export function partitionHashHoldout(ratings: RatingColumns, rule: HashHoldoutRule): { train: RatingColumns; test: Rating[] } {
+  const { userIds, titleIds, values, ratedAt } = ratings;
   const test: Rating[] = [];
   let at = 0;
   for (let i = 0; i < ratings.length; i++) {
-    if (held[i]) {
-      test.push({ userId: ratings.userIds[i]!, titleId: ratings.titleIds[i]!, value: ratings.values[i]!, ratedAt: ratings.ratedAt[i]! });
+    if (inHashHoldout(userIds[i]!, titleIds[i]!, rule)) {
+      test.push({ userId: userIds[i]!, titleId: titleIds[i]!, value: values[i]!, ratedAt: ratedAt[i]! });
       continue;
     }
-    train.userIds[at] = ratings.userIds[i]!;
-    train.titleIds[at] = ratings.titleIds[i]!;
-    train.values[at] = ratings.values[i]!;
-    train.ratedAt[at++] = ratings.ratedAt[i]!;
+    // at <= i: a training row only ever moves towards the front, over rows already read.
+    userIds[at] = userIds[i]!;
+    titleIds[at] = titleIds[i]!;
+    values[at] = values[i]!;
+    ratedAt[at++] = ratedAt[i]!;
   }
+  test.forEach((r, j) => {
+    userIds[at + j] = r.userId;
+    titleIds[at + j] = r.titleId;
+    values[at + j] = r.value;
+    ratedAt[at + j] = r.ratedAt;
+  });
+  const train = { length: at, userIds: userIds.subarray(0, at), titleIds: titleIds.subarray(0, at), values: values.subarray(0, at), ratedAt: ratedAt.subarray(0, at) };
   return { train, test };
 }
