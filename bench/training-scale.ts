@@ -8,11 +8,15 @@
  * (wall), peak RSS of the retrain process, the gate fit's hold-out nDCG@10, and the import time (not in the retrain).
  *
  *   npx tsx bench/training-scale.ts [--sizes 1m,4m,16m,32m] [--seed 1] [--work DIR (default: the OS temp dir)]
- *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--keep] [--data-root DIR [--generate-only]]
+ *     [--backend <TF_BACKEND>] [--json FILE (also write the rows as JSON)] [--keep] [--memory] [--data-root DIR [--generate-only]]
  *
  * `--data-root DIR` keeps each size's generated files in DIR/<size> and reuses them when they are already there
  * with the same shape, scale and seed (generator.json), so the data can be generated ahead of a quiet window and
  * the import child then only imports (its peak RSS is the import's own). `--generate-only` stops after generating.
+ *
+ * --memory prints the retrain process's memory at the start of each phase and at the end (RSS, V8 heap used,
+ * array buffers, peak RSS so far), and the same after a full GC (the child runs with --expose-gc): what each
+ * phase keeps alive, to find where the peak comes from. The GCs themselves lower later figures a little.
  *
  * Needs TEST_DATABASE_URL (scratch databases are created there and dropped after each size) and disk for the
  * generated files (about 0.9 GB at 32M ratings, deleted after each size unless --data-root).
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
     scale: { type: 'string' },
     dir: { type: 'string' },
     url: { type: 'string' },
@@ -58,9 +63,9 @@ function ratingsOf(size: string): number {
 }
 
 /** Runs this file again as a child and returns the JSON it reports on its last RESULT line. */
-function child<T>(args: string[]): Promise<T> {
+function child<T>(args: string[], nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let result: T | undefined;
     let buffered = '';
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -84,6 +89,20 @@ const cpuS = () => {
   const usage = process.resourceUsage();
   return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
 };
+
+/** One line of memory figures (MB); with `gc` exposed, also the live figures after a full collection. */
+function memoryLine(label: string): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  const figures = () => {
+    const m = process.memoryUsage();
+    return `rss ${mb(m.rss)} heap ${mb(m.heapUsed)} arrayBuffers ${mb(m.arrayBuffers)}`;
+  };
+  const before = figures();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return `memory ${label}: ${before}, peak rss ${peakRssMb().toFixed(0)}`;
+  gc();
+  return `memory ${label}: ${before}, after gc ${figures()}, peak rss ${peakRssMb().toFixed(0)}`;
+}
 
 interface Generated {
   counts: { ratings: number; users: number; movies: number };
@@ -131,7 +150,7 @@ async function setupChild(scale: number, dir: string, url: string | undefined, s
 }
 
 /** Child: one retrain with the production defaults on the database at `url`. */
-async function retrainChild(url: string, backendFlag: string | undefined): Promise<void> {
+async function retrainChild(url: string, backendFlag: string | undefined, memory: boolean): Promise<void> {
   const { runRetrain } = await import('../jobs/retrain.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { createPrisma } = await import('../src/db/client.ts');
@@ -142,6 +161,7 @@ async function retrainChild(url: string, backendFlag: string | undefined): Promi
   try {
     const started = performance.now();
     const cpuStarted = cpuS();
+    let phase: string | undefined;
     const result = await runRetrain(
       {
         prisma,
@@ -152,12 +172,14 @@ async function retrainChild(url: string, backendFlag: string | undefined): Promi
         hnsw: config.hnsw,
         publish: async () => {},
         progress: async (p) => {
+          if (memory && p.phase !== phase) console.log(memoryLine(`at ${(phase = p.phase)}`));
           if ((p.phase === 'train' || p.phase === 'refit') && p.epoch) console.log(`${p.phase === 'train' ? 'gate fit' : 'refit'} pass ${p.epoch}: loss ${p.loss?.toFixed(2)}`);
         },
       },
       { requestedBy: 'bench' },
     );
     if (result.status === 'skipped') throw new Error(result.reason);
+    if (memory) console.log(memoryLine('at the end'));
     report({ status: result.status, wallMs: performance.now() - started, cpuS: cpuS() - cpuStarted, phaseMs: result.phaseMs, ndcg: result.gate.holdoutNdcg, peakRssMb: peakRssMb() });
   } finally {
     await prisma.$disconnect();
@@ -184,13 +206,10 @@ async function measureSize(size: string, scale: number, setupArgs: string[], url
   console.log(`${size}: generating and importing (scale ${scale.toFixed(4)} of ml-32m) ...`);
   const setup = await child<{ counts: { ratings: number; users: number; movies: number }; importMs: number; peakRssMb: number }>(setupArgs);
   console.log(`${size}: imported in ${(setup.importMs / 1000).toFixed(1)} s (setup child peak RSS ${setup.peakRssMb.toFixed(0)} MB); retraining ...`);
-  const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>([
-    '--child',
-    'retrain',
-    '--url',
-    url,
-    ...(values.backend ? ['--backend', values.backend] : []),
-  ]);
+  const retrain = await child<{ wallMs: number; cpuS: number; phaseMs: Record<string, number>; peakRssMb: number; ndcg: number }>(
+    ['--child', 'retrain', '--url', url, ...(values.backend ? ['--backend', values.backend] : []), ...(values.memory ? ['--memory'] : [])],
+    values.memory ? ['--expose-gc'] : [],
+  );
   console.log(`${size}: retrain ${(retrain.wallMs / 1000).toFixed(1)} s (CPU ${retrain.cpuS.toFixed(1)} s), peak RSS ${retrain.peakRssMb.toFixed(0)} MB`);
   return {
     size,
@@ -258,5 +277,5 @@ function printKept(url: string): void {
 }
 
 if (values.child === 'setup') await setupChild(Number(values.scale), values.dir!, values.url, Number(values.seed), values.reuse);
-else if (values.child === 'retrain') await retrainChild(values.url!, values.backend);
+else if (values.child === 'retrain') await retrainChild(values.url!, values.backend, values.memory);
 else await main();

@@ -1,6 +1,8 @@
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { PrismaClient } from '../src/db/client.ts';
 import { loadTitleEmbeddings } from '../src/embeddings/store.ts';
-import { hashHoldoutSplit, type HashHoldoutRule, type Split } from '../src/eval/split.ts';
+import { partitionHashHoldout, type HashHoldoutRule } from '../src/eval/split.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
 import type { RecordedGateMetrics } from '../src/model-store/metrics.ts';
@@ -8,7 +10,7 @@ import { promoteModelVersion, saveModelVersion, setModelStatus, type Deserialize
 import type { BackendPreference } from '../src/model/backend.ts';
 import { resolveTrainOptions, type TrainOptions } from '../src/model/options.ts';
 import type { TrainHooks } from '../src/model/trainer.ts';
-import type { Rating, RatingsDataset, TrainedModel } from '../src/model/types.ts';
+import type { Rating, RatingColumns, RatingsDataset, TrainedModel } from '../src/model/types.ts';
 import { RETRAIN_LOCK_KEY, tryAdvisoryLock, type HeldLock } from '../src/db/advisory-lock.ts';
 import { promotionDecision, validationNdcg, type ValidationResult } from '../src/promotion/evaluate.ts';
 import { compareWithActive, type ActiveComparison } from '../src/promotion/gate.ts';
@@ -94,11 +96,11 @@ function phaseClock(deps: RetrainDeps) {
 
 /** What the load phase reads: every rating and title, the ratings cut-off, and the gate's hold-out split. */
 interface RetrainInput {
-  ratings: Rating[];
-  dataset(ratings: Rating[]): RatingsDataset;
+  ratings: RatingColumns;
+  dataset(ratings: RatingColumns): RatingsDataset;
   cutoff: Date;
   rule: HashHoldoutRule;
-  split: Split;
+  split: { train: RatingColumns; test: Rating[] };
 }
 
 async function loadInput(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainInput> {
@@ -106,13 +108,13 @@ async function loadInput(deps: RetrainDeps, data: RetrainJobData): Promise<Retra
   // We hold the training lock, so a version still 'training' was left by a worker that died mid-save.
   const stale = await prisma.modelVersion.updateMany({ where: { status: 'training' }, data: { status: 'failed', statusReason: 'the worker stopped before the version was complete' } });
   if (stale.count > 0) logger?.warn({ versions: stale.count }, 'marked unfinished versions as failed');
-  const { ratings, titleIds, titleText } = await loadDataset(prisma);
+  const { ratings, titleIds, titleText } = await loadDataset(prisma, deps.databaseUrl);
   // Read after the ratings: every rating this retrain saw was created before it.
   const cutoff = await databaseNow(prisma);
   if (titleIds.length === 0) throw new RetrainInputError('There are no titles to train on; import a catalogue first (tastebud import movielens).');
   if (ratings.length === 0) throw new RetrainInputError('There are no ratings to train on; import ratings or rate some titles first.');
   const rule: HashHoldoutRule = { fraction: data.validationFraction ?? DEFAULT_GATE_HOLDOUT.fraction, seed: data.seed ?? DEFAULT_GATE_HOLDOUT.seed };
-  return { ratings, dataset: (subset) => ({ ratings: subset, titleIds, ...(titleText ? { titleText } : {}) }), cutoff, rule, split: hashHoldoutSplit(ratings, rule) };
+  return { ratings, dataset: (subset) => ({ ratings: subset, titleIds, ...(titleText ? { titleText } : {}) }), cutoff, rule, split: partitionHashHoldout(ratings, rule) };
 }
 
 async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<RetrainResult> {
@@ -161,7 +163,7 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
     params: { ...trainOptions, requestedBy: data.requestedBy },
     lossHistory: lossHistoryOf(model),
     trainingRatings: served.length,
-    trainingUsers: new Set(served.map((r) => r.userId)).size,
+    trainingUsers: new Set(served.userIds).size,
     trainingTitles: model.titleIds.length,
     durationMs: clock.elapsed(),
   });
@@ -264,19 +266,130 @@ function lossHistoryOf(model: { weights?: { training?: Record<string, unknown> }
 
 /**
  * Every rating and title, plus the text embeddings of the encoder that embedded the most titles
- * (vectors of different encoders do not share a space).
+ * (vectors of different encoders do not share a space). The ratings are read by COPY on a connection of
+ * their own and parsed straight into {@link Rating}s: a findMany / $queryRaw result of every row (Prisma's rows
+ * and its driver's, about 450 bytes a rating at their peak) was the retrain's largest allocation.
  */
-export async function loadDataset(prisma: PrismaClient): Promise<RatingsDataset & { ratings: Rating[] }> {
-  const [rows, titles, encoders] = await Promise.all([
-    prisma.$queryRaw<{ user_id: number; title_id: number; value: number; rated_at: number }[]>`
-      SELECT user_id, title_id, value::float8 AS value, (extract(epoch FROM updated_at) * 1000)::float8 AS rated_at FROM ratings`,
+export async function loadDataset(prisma: PrismaClient, databaseUrl: string): Promise<RatingsDataset & { ratings: RatingColumns }> {
+  const [ratings, titles, encoders] = await Promise.all([
+    readRatings(databaseUrl),
     prisma.title.findMany({ select: { id: true }, orderBy: { id: 'asc' } }),
     prisma.titleEmbedding.groupBy({ by: ['model'], _count: { _all: true } }),
   ]);
-  const ratings: Rating[] = rows.map((r) => ({ userId: r.user_id, titleId: r.title_id, value: r.value, ratedAt: r.rated_at }));
   const dominant = encoders.sort((a, b) => b._count._all - a._count._all)[0]?.model;
   const titleText = dominant === undefined ? undefined : await loadTitleEmbeddings(prisma, { model: dominant });
   return { ratings, titleIds: titles.map((t) => t.id), ...(titleText && titleText.size > 0 ? { titleText } : {}) };
+}
+
+/** Every rating row as COPY text: user id, title id, stars and the update time in epoch milliseconds. */
+const RATINGS_COPY = 'COPY (SELECT user_id, title_id, value::float8, (extract(epoch FROM updated_at) * 1000)::float8 FROM ratings) TO STDOUT';
+
+async function readRatings(databaseUrl: string): Promise<RatingColumns> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Sized by a count first so the columns are not grown (and copied) 32M ratings at a time; rows added since grow them.
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM ratings');
+    const parser = new RatingLines(Number(rows[0]!.n));
+    for await (const chunk of client.query(copyTo(RATINGS_COPY)) as AsyncIterable<Buffer>) parser.push(chunk);
+    return parser.end();
+  } finally {
+    await client.end();
+  }
+}
+
+const TAB = 9;
+const NEWLINE = 10;
+
+/**
+ * Parses COPY text lines `user<TAB>title<TAB>value<TAB>ratedAt` into rating columns, chunk by chunk (a line may
+ * span chunks), reading the numbers from the bytes: no string per field, no object per rating.
+ */
+export class RatingLines {
+  private carry: Buffer | undefined;
+  private readonly fields: number[] = [0, 0, 0, 0];
+  private columns: RatingColumns;
+  private length = 0;
+
+  constructor(expected = 1024) {
+    this.columns = emptyColumns(Math.max(1, expected));
+  }
+
+  push(chunk: Buffer): void {
+    const bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE, start); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+      this.line(bytes, start, end);
+      start = end + 1;
+    }
+    this.carry = start < bytes.length ? Buffer.from(bytes.subarray(start)) : undefined;
+  }
+
+  /** The ratings parsed (views of the columns, exactly as many as there were lines). */
+  end(): RatingColumns {
+    if (this.carry) this.line(this.carry, 0, this.carry.length);
+    this.carry = undefined;
+    const { userIds, titleIds, values, ratedAt } = this.columns;
+    const n = this.length;
+    return { length: n, userIds: userIds.subarray(0, n), titleIds: titleIds.subarray(0, n), values: values.subarray(0, n), ratedAt: ratedAt.subarray(0, n) };
+  }
+
+  private line(bytes: Buffer, start: number, end: number): void {
+    let field = 0;
+    let from = start;
+    for (let i = start; i <= end; i++) {
+      if (i < end && bytes[i] !== TAB) continue;
+      if (field > 3) throw new Error(`Unexpected rating row from COPY: ${bytes.toString('latin1', start, end)}`);
+      this.fields[field++] = decimal(bytes, from, i);
+      from = i + 1;
+    }
+    if (field !== 4) throw new Error(`Unexpected rating row from COPY: ${bytes.toString('latin1', start, end)}`);
+    if (this.length === this.columns.length) this.columns = grown(this.columns, this.length * 2);
+    const at = this.length++;
+    const c = this.columns;
+    [c.userIds[at], c.titleIds[at], c.values[at], c.ratedAt[at]] = this.fields as [number, number, number, number];
+  }
+}
+
+function emptyColumns(capacity: number): RatingColumns {
+  return { length: capacity, userIds: new Int32Array(capacity), titleIds: new Int32Array(capacity), values: new Float64Array(capacity), ratedAt: new Float64Array(capacity) };
+}
+
+function grown(columns: RatingColumns, capacity: number): RatingColumns {
+  const out = emptyColumns(capacity);
+  out.userIds.set(columns.userIds);
+  out.titleIds.set(columns.titleIds);
+  out.values.set(columns.values);
+  out.ratedAt.set(columns.ratedAt);
+  return out;
+}
+
+/**
+ * The number written in bytes[from, to): `[-]digits[.digits]` exactly as Number() reads it (the digits as one
+ * integer below 2^53 divided by a power of ten: both exact, so the quotient is the correctly rounded value), and
+ * anything else (an exponent, NaN, more digits) by Number() itself.
+ */
+function decimal(bytes: Buffer, from: number, to: number): number {
+  let i = from;
+  const negative = bytes[i] === 45;
+  if (negative) i++;
+  let mantissa = 0;
+  let scale = 1;
+  let fraction = false;
+  let digits = 0;
+  for (; i < to; i++) {
+    const c = bytes[i]!;
+    if (c === 46 && !fraction) {
+      fraction = true;
+      continue;
+    }
+    if (c < 48 || c > 57 || ++digits > 15) return Number(bytes.toString('latin1', from, to));
+    mantissa = mantissa * 10 + (c - 48);
+    if (fraction) scale *= 10;
+  }
+  if (digits === 0) return Number(bytes.toString('latin1', from, to));
+  const value = mantissa / scale;
+  return negative ? -value : value;
 }
 
 /**

@@ -5,7 +5,8 @@ import { catalogueTitles, servedRecommender } from './served.ts';
 import { genreVectors } from './title-features.ts';
 import type { TrainHooks } from '../model/trainer.ts';
 import type { TrainOptions } from '../model/options.ts';
-import type { Rating, RatingsDataset, TrainedModel } from '../model/types.ts';
+import { isColumns, ratingAt } from '../model/history.ts';
+import type { Rating, RatingList, RatingsDataset, TrainedModel } from '../model/types.ts';
 
 /** What {@link evaluate} needs; no files, no database. */
 export interface EvaluationInput {
@@ -53,13 +54,21 @@ export interface EvaluationReport {
   training: Record<string, unknown>;
 }
 
-/** Ratings grouped by user id, in their original order. */
-export function groupByUser(ratings: readonly Rating[]): Map<number, Rating[]> {
+/**
+ * Ratings grouped by user id, in their original order; with `only`, just those users' ratings (from columns,
+ * only theirs become objects).
+ */
+export function groupByUser(ratings: RatingList, only?: ReadonlySet<number>): Map<number, Rating[]> {
   const out = new Map<number, Rating[]>();
-  for (const r of ratings) {
+  const add = (r: Rating) => {
     let list = out.get(r.userId);
     if (!list) out.set(r.userId, (list = []));
     list.push(r);
+  };
+  if (isColumns(ratings)) {
+    for (let i = 0; i < ratings.length; i++) if (!only || only.has(ratings.userIds[i]!)) add(ratingAt(ratings, i));
+  } else {
+    for (const r of ratings) if (!only || only.has(r.userId)) add(r);
   }
   return out;
 }

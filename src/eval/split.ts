@@ -1,5 +1,5 @@
 import { seededRandom, shuffleInPlace } from '../lib/random.ts';
-import type { Rating } from '../model/types.ts';
+import type { Rating, RatingColumns } from '../model/types.ts';
 
 export interface Split {
   train: Rating[];
@@ -85,6 +85,14 @@ function fmix32(h: number): number {
 }
 
 /**
+ * A uniform number in [0, 1) fixed by `id` and `seed`: sorting ids by it gives a seeded sample that does not
+ * follow id order (ids follow signup order, so "the first n ids" would be the oldest accounts).
+ */
+export function hashUnit(id: number, seed: number): number {
+  return fmix32(Math.imul(id, 0x9e3779b1) ^ fmix32(seed ^ 0x5bd1e995)) / 4294967296;
+}
+
+/**
  * Whether the pair (userId, titleId) is in the hold-out of `rule`: a pure function of the pair and the rule,
  * so a pair's membership never changes as other ratings come and go (unlike {@link stratifiedSplit}, where one
  * new rating reshuffles the user's whole list). For one seed, a larger fraction holds out a superset.
@@ -99,4 +107,35 @@ export function hashHoldoutSplit(ratings: readonly Rating[], rule: HashHoldoutRu
   const split: Split = { train: [], test: [] };
   for (const r of ratings) (inHashHoldout(r.userId, r.titleId, rule) ? split.test : split.train).push(r);
   return split;
+}
+
+/**
+ * {@link hashHoldoutSplit} of rating columns, without a copy: reorders `ratings` in place so the training rows come
+ * first (each part in input order; order does not change what a model learns, see src/model/history.ts), and
+ * returns views of that first part as `train` and the held-out rows (a tenth by default, what the gate filters
+ * and groups) as objects. `ratings` still holds every rating: the retrain's refit reads it whole.
+ */
+export function partitionHashHoldout(ratings: RatingColumns, rule: HashHoldoutRule): { train: RatingColumns; test: Rating[] } {
+  const { userIds, titleIds, values, ratedAt } = ratings;
+  const test: Rating[] = [];
+  let at = 0;
+  for (let i = 0; i < ratings.length; i++) {
+    if (inHashHoldout(userIds[i]!, titleIds[i]!, rule)) {
+      test.push({ userId: userIds[i]!, titleId: titleIds[i]!, value: values[i]!, ratedAt: ratedAt[i]! });
+      continue;
+    }
+    // at <= i: a training row only ever moves towards the front, over rows already read.
+    userIds[at] = userIds[i]!;
+    titleIds[at] = titleIds[i]!;
+    values[at] = values[i]!;
+    ratedAt[at++] = ratedAt[i]!;
+  }
+  test.forEach((r, j) => {
+    userIds[at + j] = r.userId;
+    titleIds[at + j] = r.titleId;
+    values[at + j] = r.value;
+    ratedAt[at + j] = r.ratedAt;
+  });
+  const train = { length: at, userIds: userIds.subarray(0, at), titleIds: titleIds.subarray(0, at), values: values.subarray(0, at), ratedAt: ratedAt.subarray(0, at) };
+  return { train, test };
 }

@@ -1,4 +1,4 @@
-import type { Rating } from './types.ts';
+import type { Rating, RatingColumns, RatingList } from './types.ts';
 
 /** How a user's ratings become the encoder's input weights. */
 export interface HistoryWeighting {
@@ -19,6 +19,58 @@ export function ratingsByUser<R extends Pick<Rating, 'userId'>>(ratings: readonl
     list.push(r);
   }
   return new Map([...byUser].sort(([a], [b]) => a - b));
+}
+
+/** Whether a rating list is held as columns. */
+export function isColumns(ratings: RatingList): ratings is RatingColumns {
+  return !Array.isArray(ratings);
+}
+
+/** Row i of rating columns as a fresh object. */
+export function ratingAt(columns: RatingColumns, i: number): Rating {
+  return { userId: columns.userIds[i]!, titleId: columns.titleIds[i]!, value: columns.values[i]!, ratedAt: columns.ratedAt[i]! };
+}
+
+/** Every rating of a list as an object (fresh ones for columns: hold only the few you keep). */
+export function* eachRating(ratings: RatingList): Generator<Rating> {
+  if (!isColumns(ratings)) {
+    yield* ratings;
+    return;
+  }
+  for (let i = 0; i < ratings.length; i++) yield ratingAt(ratings, i);
+}
+
+/**
+ * Each user's ratings, users in ascending id order, each user's in input order (as {@link ratingsByUser}). From
+ * columns only one user's objects exist at a time: grouping 32M ratings as objects would cost ~4 GB of heap.
+ */
+export function* userHistories(ratings: RatingList): Generator<Rating[]> {
+  if (!isColumns(ratings)) {
+    yield* ratingsByUser(ratings).values();
+    return;
+  }
+  const counts = new Map<number, number>();
+  for (const user of ratings.userIds) counts.set(user, (counts.get(user) ?? 0) + 1);
+  const users = [...counts.keys()].sort((a, b) => a - b);
+  // A counting sort of the row indices by user, stable, so each user's rows stay in input order.
+  const next = new Map<number, number>();
+  const starts = new Int32Array(users.length + 1);
+  users.forEach((user, u) => {
+    next.set(user, starts[u]!);
+    starts[u + 1] = starts[u]! + counts.get(user)!;
+  });
+  const order = new Int32Array(ratings.length);
+  for (let i = 0; i < ratings.length; i++) {
+    const user = ratings.userIds[i]!;
+    const at = next.get(user)!;
+    order[at] = i;
+    next.set(user, at + 1);
+  }
+  for (let u = 0; u < users.length; u++) {
+    const history: Rating[] = [];
+    for (let at = starts[u]!; at < starts[u + 1]!; at++) history.push(ratingAt(ratings, order[at]!));
+    yield history;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { shuffleInPlace } from '../lib/random.ts';
-import { historyWeights, ratingsByUser } from './history.ts';
+import { historyWeights, isColumns, userHistories } from './history.ts';
 import { TrainingInputError, validateOptions, type TrainOptions } from './options.ts';
 import type { TextMatrix } from './text-map.ts';
 import type { RatingsDataset, SparseRow } from './types.ts';
@@ -17,10 +17,13 @@ export function validate(dataset: RatingsDataset, options: TrainOptions): Map<nu
     if (rowOf.has(id)) throw new TrainingInputError(`Title id ${id} appears twice in dataset.titleIds.`);
     rowOf.set(id, row);
   });
-  for (const r of dataset.ratings) {
-    if (!rowOf.has(r.titleId)) throw new TrainingInputError(`A rating by user ${r.userId} refers to title ${r.titleId}, which is not in dataset.titleIds.`);
-    if (!(r.value >= 0.5 && r.value <= 5)) throw new TrainingInputError(`A rating by user ${r.userId} of title ${r.titleId} is ${r.value}; ratings must be 0.5 to 5.`);
-  }
+  const check = (userId: number, titleId: number, value: number) => {
+    if (!rowOf.has(titleId)) throw new TrainingInputError(`A rating by user ${userId} refers to title ${titleId}, which is not in dataset.titleIds.`);
+    if (!(value >= 0.5 && value <= 5)) throw new TrainingInputError(`A rating by user ${userId} of title ${titleId} is ${value}; ratings must be 0.5 to 5.`);
+  };
+  const { ratings } = dataset;
+  if (isColumns(ratings)) for (let i = 0; i < ratings.length; i++) check(ratings.userIds[i]!, ratings.titleIds[i]!, ratings.values[i]!);
+  else for (const r of ratings) check(r.userId, r.titleId, r.value);
   validateOptions(options);
   return rowOf;
 }
@@ -64,7 +67,7 @@ export function carveTraining(dataset: RatingsDataset, rowOf: ReadonlyMap<number
   const train: SparseRow[] = [];
   const validation: ValidationUser[] = [];
   const ratedCount = new Int32Array(n);
-  for (const history of ratingsByUser(dataset.ratings).values()) {
+  for (const history of userHistories(dataset.ratings)) {
     const weights = historyWeights(history, rowOf, opts);
     const rows = [...weights.keys()].sort((a, b) => a - b);
     let heldOut = new Set<number>();

@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../db/client.ts';
-import { inHashHoldout, type HashHoldoutRule, type Split } from '../eval/split.ts';
+import { inHashHoldout, type HashHoldoutRule } from '../eval/split.ts';
 import type { Logger } from '../log.ts';
 import { activeModelVersion, loadGateModel, loadModelVersion, type DeserializeModel, type ModelVersion } from '../model-store/store.ts';
-import type { Rating, TrainedModel } from '../model/types.ts';
+import type { Rating, RatingList, TrainedModel } from '../model/types.ts';
 import { validationNdcg, type ValidationResult } from './evaluate.ts';
 
 /** Which model of the active version the gate scored: its gate fit, or (versions saved without one) its served model. */
@@ -21,6 +21,12 @@ export interface ActiveComparison {
   unavailable?: string;
   /** What the figures were measured on, for the decision's reason. */
   scope?: string;
+}
+
+/** The gate's hold-out split: the gate fit's training ratings (objects or columns) and the held-out ratings. */
+export interface GateSplit {
+  train: RatingList;
+  test: readonly Rating[];
 }
 
 export interface GateDeps {
@@ -43,7 +49,7 @@ interface Judge {
  * active version's ratings cut-off. Held-out ratings outside the comparison are dropped from both rankings.
  * A broken active version must not block its own replacement: it yields no figure, and a reason.
  */
-export async function compareWithActive(deps: GateDeps, candidate: TrainedModel, split: Split, onHoldout: ValidationResult): Promise<ActiveComparison> {
+export async function compareWithActive(deps: GateDeps, candidate: TrainedModel, split: GateSplit, onHoldout: ValidationResult): Promise<ActiveComparison> {
   const active = await activeModelVersion(deps.prisma);
   if (!active) return {};
   let judge: Judge;

@@ -6,6 +6,7 @@ import { hashHoldoutSplit, inHashHoldout, stratifiedSplit } from '../../../src/e
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { deserializeModel } from '../../../src/model/embedding-model.ts';
+import { eachRating } from '../../../src/model/history.ts';
 import { trainModel } from '../../../src/model/train.ts';
 import type { TrainOptions } from '../../../src/model/options.ts';
 import type { Rating, RatingsDataset, TrainedModel } from '../../../src/model/types.ts';
@@ -60,13 +61,15 @@ const vectorOf = (model: TrainedModel, titleId: number) => {
  * was trained on it looks perfect; on ratings it never saw it knows nothing.
  */
 const memorise: Trainer = async (dataset: RatingsDataset) => {
-  const users = [...new Set(dataset.ratings.map((r) => r.userId))];
+  // The retrain passes its ratings as columns.
+  const ratings = [...eachRating(dataset.ratings)];
+  const users = [...new Set(ratings.map((r) => r.userId))];
   const column = new Map(users.map((u, i) => [u, i]));
   const d = users.length;
   const titleIds = dataset.titleIds;
   const rowOf = new Map(titleIds.map((id, row) => [id, row]));
   const titleVectors = new Float32Array(titleIds.length * d);
-  for (const r of dataset.ratings) titleVectors[rowOf.get(r.titleId)! * d + column.get(r.userId)!] = 1;
+  for (const r of ratings) titleVectors[rowOf.get(r.titleId)! * d + column.get(r.userId)!] = 1;
   return {
     architecture: 'memoriser',
     backend: 'test',

@@ -13,7 +13,7 @@ const PER_CLUSTER = 20;
 const clusterOf = (title: number) => Math.floor(title / PER_CLUSTER);
 const COLD_TITLE = 79;
 
-function plantedDataset(): { dataset: RatingsDataset; heldOut: Map<number, number[]> } {
+function plantedDataset(): { dataset: RatingsDataset & { ratings: Rating[] }; heldOut: Map<number, number[]> } {
   const random = seededRandom(11);
   const ratings: Rating[] = [];
   const heldOut = new Map<number, number[]>();

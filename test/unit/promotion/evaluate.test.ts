@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { groupByUser, modelRecommender } from '../../../src/eval/protocol.ts';
+import { ndcgAt } from '../../../src/eval/metrics.ts';
+import { hashHoldoutSplit } from '../../../src/eval/split.ts';
+import { seededRandom } from '../../../src/lib/random.ts';
+import { EmbeddingModel } from '../../../src/model/embedding-model.ts';
 import type { Rating } from '../../../src/model/types.ts';
 import { promotionDecision, validationNdcg } from '../../../src/promotion/evaluate.ts';
 
@@ -56,6 +61,102 @@ describe('validationNdcg', () => {
     // Only title 2 is left in genre A for user 1; with k=1 it must come first, not title 1.
     const result = await validationNdcg(genreModel(), [rating(1, 1), rating(1, 3), rating(1, 4)], [rating(1, 2)], { k: 1 });
     expect(result.ndcg).toBe(1);
+  });
+});
+
+/** A model with random weights over `titles` titles and random ratings of `users` users (each 5 to 40 titles). */
+function randomCase(seed: number, users: number, titles: number) {
+  const random = seededRandom(seed);
+  const hidden = 12;
+  const titleIds = Array.from({ length: titles }, (_, i) => 100 + i * 3);
+  const values = (length: number) => Float32Array.from({ length }, () => random() * 2 - 1);
+  const model = new EmbeddingModel({
+    backend: 'test-random',
+    hidden,
+    titleIds,
+    titleVectors: values(titles * (hidden + 1)),
+    encoderRows: values(titles * hidden),
+    encoderBias: values(hidden),
+    weighting: { weighting: 'binary' },
+    encoding: 'linear',
+    training: {},
+  });
+  const ratings: Rating[] = [];
+  for (let u = 1; u <= users; u++) {
+    const picked = new Set<number>();
+    const count = 5 + Math.floor(random() * 36);
+    while (picked.size < count) picked.add(titleIds[Math.floor(random() * titles)]!);
+    // A few ratings of a title the model does not know: never ranked, a miss when held out.
+    if (u % 7 === 0) picked.add(5);
+    for (const titleId of picked) ratings.push({ userId: u * 11, titleId, value: 4, ratedAt: u });
+  }
+  return { model, ...hashHoldoutSplit(ratings, { fraction: 0.3, seed }) };
+}
+
+/** What validationNdcg computed before the batched path: one user at a time, every title scored in float64, the first users by id. */
+function perUserNdcg(model: EmbeddingModel, train: readonly Rating[], heldOut: readonly Rating[], k: number, ignore: readonly Rating[] = []): { ndcg: number; users: number } {
+  const recommender = modelRecommender(model);
+  const trainByUser = groupByUser(train);
+  const testByUser = groupByUser(heldOut);
+  const ignoreByUser = groupByUser(ignore);
+  const users = [...testByUser.keys()].filter((u) => trainByUser.has(u));
+  let total = 0;
+  for (const userId of users) {
+    const ignored = new Set((ignoreByUser.get(userId) ?? []).map((r) => r.titleId));
+    const ranked = recommender
+      .recommend(trainByUser.get(userId)!, k + ignored.size)
+      .filter((t) => !ignored.has(t))
+      .slice(0, k);
+    total += ndcgAt(ranked, new Set(testByUser.get(userId)!.map((r) => r.titleId)), k);
+  }
+  return { ndcg: total / users.length, users: users.length };
+}
+
+describe('validationNdcg in batches', () => {
+  it('gives the figure of the per-user path, for any batch size and with ignored titles', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { model, train, test } = randomCase(seed, 150, 400);
+      const ignore = test.filter((_, i) => i % 4 === 0);
+      const compared = test.filter((_, i) => i % 4 !== 0);
+      const reference = perUserNdcg(model, train, test, 10);
+      const referenceIgnoring = perUserNdcg(model, train, compared, 10, ignore);
+      expect(reference.ndcg).toBeGreaterThan(0);
+      for (const batchUsers of [1, 7, 64, 1000]) {
+        expect(await validationNdcg(model, train, test, { k: 10, batchUsers })).toEqual({ ndcg: reference.ndcg, users: reference.users, k: 10 });
+        expect(await validationNdcg(model, train, compared, { k: 10, batchUsers, ignore })).toEqual({ ndcg: referenceIgnoring.ndcg, users: referenceIgnoring.users, k: 10 });
+      }
+    }
+  });
+
+  it('samples users by a seeded hash of their id when capped, not the lowest ids', async () => {
+    const { model, train, test } = randomCase(4, 300, 200);
+    const all = perUserNdcg(model, train, test, 10);
+    const capped = await validationNdcg(model, train, test, { k: 10, maxUsers: 50 });
+    const again = await validationNdcg(model, train, test, { k: 10, maxUsers: 50, batchUsers: 9 });
+    const otherSeed = await validationNdcg(model, train, test, { k: 10, maxUsers: 50, sampleSeed: 7 });
+    expect(capped.users).toBe(50);
+    expect(again).toEqual(capped);
+    expect(otherSeed.ndcg).not.toBe(capped.ndcg);
+    // The 50 lowest ids (users 11 .. 550) would give the per-user path's figure on them.
+    const lowest = new Set([...new Set(test.map((r) => r.userId))].sort((a, b) => a - b).slice(0, 50));
+    const firstIds = perUserNdcg(
+      model,
+      train.filter((r) => lowest.has(r.userId)),
+      test.filter((r) => lowest.has(r.userId)),
+      10,
+    );
+    expect(capped.ndcg).not.toBe(firstIds.ndcg);
+    expect(all.users).toBeGreaterThan(50);
+  });
+
+  it('yields to the event loop between batches', async () => {
+    const { model, train, test } = randomCase(5, 40, 50);
+    let done = false;
+    const running = validationNdcg(model, train, test, { batchUsers: 4 }).then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    await running;
+    expect(done).toBe(true);
   });
 });
 
