@@ -54,6 +54,12 @@ export interface TrainOptions extends SessionOptions {
    * the member's rise. 0: no content term, vectors of d + 1 components.
    */
   contentWeight: number;
+  /**
+   * `spectral` only: threads the sparse passes run on (src/model/parallel-gram.ts; small data stays in one). Not a
+   * model setting: the result is the same up to float64 rounding. 1 by default; the worker passes the machine's
+   * cores (`TRAIN_THREADS`), since this folder reads no settings.
+   */
+  trainThreads: number;
 }
 
 /**
@@ -88,6 +94,7 @@ export const defaultTrainOptions: TrainOptions = {
   windowLength: 20,
   windowWeight: 1,
   contentWeight: 0,
+  trainThreads: 1,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -133,6 +140,9 @@ export function validateOptions(options: TrainOptions): void {
   }
   if (!(options.contentWeight >= 0 && Number.isFinite(options.contentWeight))) {
     throw new TrainingInputError(`Training option contentWeight must be 0 (no content term) or a positive number (got ${String(options.contentWeight)}).`);
+  }
+  if (!(Number.isInteger(options.trainThreads) && options.trainThreads >= 1)) {
+    throw new TrainingInputError(`Training option trainThreads must be a whole number of threads, at least 1 (got ${String(options.trainThreads)}).`);
   }
   if (!(options.validationFraction >= 0 && options.validationFraction < 0.5)) {
     throw new TrainingInputError(`Training option validationFraction must be in [0, 0.5) (got ${options.validationFraction}).`);
