@@ -167,8 +167,15 @@ async function retrainChild(url: string, backendFlag: string | undefined, memory
         prisma,
         databaseUrl: url,
         deserialize: deserializeModel,
-        train: trainModel,
+        // Says how each fit ran: the pass count, the threads the sparse passes used, whether it was warm-started.
+        train: async (dataset, options, hooks) => {
+          const model = await trainModel(dataset, options, hooks);
+          const t = model.weights.training;
+          console.log(`fit: ${(t.lossHistory as number[]).length} passes on ${String(t.passThreads)} thread(s), ${String(t.warmStarted)} warm-started basis rows`);
+          return model;
+        },
         backend: (backendFlag ?? config.tfBackend) as typeof config.tfBackend,
+        trainThreads: config.trainThreads,
         hnsw: config.hnsw,
         publish: async () => {},
         progress: async (p) => {

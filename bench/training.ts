@@ -2,8 +2,9 @@
 // process CPU, which is less disturbed by other jobs on a shared machine) and total time per training run.
 // Usage: npx tsx bench/training.ts [--backend auto|wasm|cpu] [--architecture spectral|linear|mult-dae] [--epochs N] [--runs 3]
 //   [--window-weight w] (0: the model before sequence windows, for a before/after comparison) [--dimension d] (384: the
-//   default before the content term). No title text is given, so the content term (which needs it) is not timed here.
-import { cpus, totalmem, platform, release } from 'node:os';
+//   default before the content term) [--threads n] (threads for the sparse passes, default the cores available; data this
+//   small stays in one thread, and the output says how many ran). No title text is given, so the content term (which needs it) is not timed here.
+import { availableParallelism, cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRatingsCsv } from '../src/eval/movielens.ts';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'window-weight': { type: 'string' },
     dimension: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 // Default: where the tests find it (TEST_MOVIELENS_DIR, data/movielens/, ../shared beside the repository, or a download).
@@ -33,8 +35,14 @@ const runWall: number[] = [];
 const runCpu: number[] = [];
 const runEpochs: number[] = [];
 let backend = '';
+let passThreads: unknown;
 for (let run = 0; run < Number(values.runs); run++) {
-  const options: Partial<TrainOptions> = { backend: values.backend as BackendPreference, architecture: values.architecture as TrainOptions['architecture'], seed: run + 1 };
+  const options: Partial<TrainOptions> = {
+    backend: values.backend as BackendPreference,
+    architecture: values.architecture as TrainOptions['architecture'],
+    seed: run + 1,
+    trainThreads: Number(values.threads ?? availableParallelism()),
+  };
   // With --epochs, run exactly that many (no early stop) to time epochs; without, the production run with early stopping.
   if (values.epochs) Object.assign(options, { epochs: Number(values.epochs), patience: 1000 });
   if (values['window-weight'] !== undefined) Object.assign(options, { windowWeight: Number(values['window-weight']) });
@@ -57,6 +65,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   runCpu.push((cpu.user + cpu.system) / 1e6);
   runEpochs.push(epochs);
   backend = model.backend;
+  passThreads = model.weights.training.passThreads;
 }
 const pct = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -64,7 +73,7 @@ const pct = (xs: number[], p: number) => {
 };
 console.log(`machine: ${cpus()[0]?.model} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}`);
 console.log(
-  `backend ${backend}, architecture ${values.architecture}; ${ratings.length} ratings, ${titleIds.length} titles; ${epochWall.length} epochs over ${values.runs} runs (epochs per run: ${runEpochs.join(', ')})`,
+  `backend ${backend}, architecture ${values.architecture}; ${ratings.length} ratings, ${titleIds.length} titles; sparse passes on ${String(passThreads ?? '-')} thread(s) (asked ${values.threads ?? availableParallelism()}); ${epochWall.length} epochs over ${values.runs} runs (epochs per run: ${runEpochs.join(', ')})`,
 );
 console.log(`seconds per epoch (incl. validation), wall: median ${pct(epochWall, 50).toFixed(2)}, p95 ${pct(epochWall, 95).toFixed(2)}, p99 ${pct(epochWall, 99).toFixed(2)}`);
 console.log(`seconds per epoch, process CPU: median ${pct(epochCpu, 50).toFixed(2)}, p95 ${pct(epochCpu, 95).toFixed(2)}, p99 ${pct(epochCpu, 99).toFixed(2)}`);

@@ -18,7 +18,11 @@ import { PHASE_SPAN, phasePercent, type GateFigures, type RetrainPhase, type Ret
 import type { RetrainJobData } from '../src/queue/names.ts';
 
 /** Trains a model; the real one is src/model/train.ts trainModel, injected so tests can pass a different trainer. */
-export type Trainer = (dataset: RatingsDataset, options: Partial<TrainOptions>, hooks: TrainHooks) => Promise<TrainedModel & { weights?: { training?: Record<string, unknown> } }>;
+export type Trainer = (
+  dataset: RatingsDataset,
+  options: Partial<TrainOptions>,
+  hooks: TrainHooks,
+) => Promise<TrainedModel & { weights?: { training?: Record<string, unknown>; encoderRows?: Float32Array; hidden?: number } }>;
 
 export interface RetrainDeps {
   prisma: PrismaClient;
@@ -27,6 +31,8 @@ export interface RetrainDeps {
   deserialize: DeserializeModel;
   train: Trainer;
   backend: BackendPreference;
+  /** Threads for the sparse passes of the default model (TRAIN_THREADS; default 1). */
+  trainThreads?: number;
   hnsw: TitleIndexOptions;
   /** Announces a promotion to every bot (publishModelChange). */
   publish(versionId: number): Promise<void>;
@@ -122,7 +128,7 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
   await clock.enter('load');
   const input = await loadInput(deps, data);
   const { ratings, split } = input;
-  const trainOptions: Partial<TrainOptions> = { ...data.train, backend: deps.backend };
+  const trainOptions: Partial<TrainOptions> = { ...data.train, backend: deps.backend, ...(deps.trainThreads === undefined ? {} : { trainThreads: deps.trainThreads }) };
 
   await clock.enter('train');
   const gateModel = await fit(deps, 'train', input.dataset(split.train), trainOptions);
@@ -138,7 +144,8 @@ async function retrainLocked(deps: RetrainDeps, data: RetrainJobData): Promise<R
   let model = gateModel;
   if (decision.promote) {
     await clock.enter('refit');
-    model = await fit(deps, 'refit', input.dataset(ratings), trainOptions);
+    // Warm-started from the gate fit: the two data sets differ by the hold-out, so the refit needs fewer passes.
+    model = await fit(deps, 'refit', input.dataset(ratings), trainOptions, gateModel);
   }
   const refitted = model !== gateModel;
 
@@ -216,11 +223,12 @@ function trainingMetrics(model: { weights?: { training?: Record<string, unknown>
 }
 
 /** One training run (the gate fit in phase 'train', the refit in 'refit'), reporting each epoch within its phase. */
-async function fit(deps: RetrainDeps, phase: 'train' | 'refit', dataset: RatingsDataset, options: Partial<TrainOptions>): ReturnType<Trainer> {
+async function fit(deps: RetrainDeps, phase: 'train' | 'refit', dataset: RatingsDataset, options: Partial<TrainOptions>, warmStart?: TrainHooks['warmStart']): ReturnType<Trainer> {
   // An upper bound: early stopping or convergence may end training sooner.
   const epochs = resolveTrainOptions(options).epochs;
   return deps.train(dataset, options, {
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(warmStart ? { warmStart } : {}),
     onEpoch: async (epoch, loss, metrics) => {
       await deps.progress({
         phase,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
@@ -62,6 +63,8 @@ const settings = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   TF_BACKEND: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  /** Threads a retrain's sparse passes run on (src/model/parallel-gram.ts); default: every core this process may use. */
+  TRAIN_THREADS: int(1, 256).optional(),
   HNSW_M: int(4, 128).default(16),
   HNSW_EF_CONSTRUCTION: int(10, 2000).default(200),
   HNSW_EF: int(10, 5000).default(100),
@@ -209,6 +212,8 @@ export interface Config {
   };
   embeddings: { model: string; modelsDir: string; allowRemoteModels: boolean };
   tfBackend: Settings['TF_BACKEND'];
+  /** TRAIN_THREADS, or the cores available to this process. */
+  trainThreads: number;
   hnsw: { m: number; efConstruction: number; ef: number };
   retrainCron: string;
   /** TRENDING_REFRESH_CRON (null: off) and TRENDING_REFRESH_PAGES. */
@@ -283,6 +288,7 @@ export function loadConfig(env?: Record<string, string | undefined>, envFile: st
     },
     embeddings: { model: s.EMBEDDING_MODEL, modelsDir: s.MODELS_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS },
     tfBackend: s.TF_BACKEND,
+    trainThreads: s.TRAIN_THREADS ?? availableParallelism(),
     hnsw: { m: s.HNSW_M, efConstruction: s.HNSW_EF_CONSTRUCTION, ef: s.HNSW_EF },
     retrainCron: s.RETRAIN_CRON,
     trendingRefresh: { cron: s.TRENDING_REFRESH_CRON, pages: s.TRENDING_REFRESH_PAGES },

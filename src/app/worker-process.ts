@@ -43,6 +43,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     deserialize: deserializeModel,
     train: trainModel,
     backend: config.tfBackend,
+    trainThreads: config.trainThreads,
     hnsw: config.hnsw,
     retrainCron: config.retrainCron,
     providers: createProviders(config.providers, { cache: new PostgresResponseCache(prisma) }),

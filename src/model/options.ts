@@ -60,6 +60,12 @@ export interface TrainOptions extends SessionOptions {
    * 0: the Gram matrix of ratings, sessions and windows only.
    */
   contentRowsShare: number;
+  /**
+   * `spectral` only: threads the sparse passes run on (src/model/parallel-gram.ts; small data stays in one). Not a
+   * model setting: the result is the same up to float64 rounding. 1 by default; the worker passes the machine's
+   * cores (`TRAIN_THREADS`), since this folder reads no settings.
+   */
+  trainThreads: number;
 }
 
 /**
@@ -95,6 +101,7 @@ export const defaultTrainOptions: TrainOptions = {
   windowWeight: 1,
   contentWeight: 0,
   contentRowsShare: 0,
+  trainThreads: 1,
 };
 
 /** What each architecture changes in {@link defaultTrainOptions} (values tuned for it on ml-latest-small). */
@@ -143,6 +150,9 @@ export function validateOptions(options: TrainOptions): void {
   }
   if (!(options.contentWeight >= 0 && Number.isFinite(options.contentWeight))) {
     throw new TrainingInputError(`Training option contentWeight must be 0 (no content term) or a positive number (got ${String(options.contentWeight)}).`);
+  }
+  if (!(Number.isInteger(options.trainThreads) && options.trainThreads >= 1)) {
+    throw new TrainingInputError(`Training option trainThreads must be a whole number of threads, at least 1 (got ${String(options.trainThreads)}).`);
   }
   if (!(options.validationFraction >= 0 && options.validationFraction < 0.5)) {
     throw new TrainingInputError(`Training option validationFraction must be in [0, 0.5) (got ${options.validationFraction}).`);

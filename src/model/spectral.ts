@@ -6,8 +6,8 @@ import { EmbeddingModel, SPECTRAL_ARCHITECTURE } from './embedding-model.ts';
 import { resolveTrainOptions, type TrainOptions } from './options.ts';
 import { sessionRows, windowRows } from './sessions.ts';
 import { SparseRowMatrix } from './sparse-rows.ts';
-import { decompose, type Spectrum } from './subspace.ts';
-import { commonWeights, type TrainContext, type TrainHooks, type Trainer } from './trainer.ts';
+import { decompose, type Spectrum, type WarmBasis } from './subspace.ts';
+import { commonWeights, type TrainContext, type TrainHooks, type Trainer, type WarmStart } from './trainer.ts';
 import { carveTraining, textMatrix, validate } from './training-data.ts';
 import type { RatingsDataset, SparseRow } from './types.ts';
 import { WarmColumns } from './warm-columns.ts';
@@ -59,7 +59,8 @@ async function trainSpectralVariants(
 ): Promise<EmbeddingModel[]> {
   const widest = Math.max(...variants.map((v) => Math.round(v.dimension)));
   const rows = gramRows(dataset, rowOf, opts);
-  const spectrum = await decompose(rows.matrix, rows.users, rows.columns, widest, opts, hooks);
+  const start = warmStartRows(hooks.warmStart, dataset.titleIds, rows.columns, widest);
+  const spectrum = await decompose(rows.matrix, rows.users, rows.columns, widest, opts, hooks, start);
   return variants.map((variant) => {
     const d = Math.round(variant.dimension);
     const kept = Math.min(d, spectrum.values.length);
@@ -67,6 +68,37 @@ async function trainSpectralVariants(
     const truncated = { ...spectrum, values: spectrum.values.slice(0, kept), vectors: spectrum.vectors.slice(0, kept * m) };
     return assemble(dataset, { ...opts, l2: variant.l2, dimension: d }, rows, truncated, backend);
   });
+}
+
+/**
+ * The first `d` encoder components of a warm-start model as unit rows over these warm columns (d x columns,
+ * row-major): eigenvectors scaled per component, so they span the earlier fit's eigenspace. A title the earlier
+ * model does not know gets 0 (the passes fill it in). The tolerance is the movement that fit stopped at (a model
+ * stored before it was recorded: 0, i.e. the cold rule). Undefined without a usable spectral model.
+ */
+function warmStartRows(model: WarmStart | undefined, titleIds: readonly number[], columns: WarmColumns, d: number): WarmBasis | undefined {
+  const encoderRows = model?.weights?.encoderRows;
+  const hidden = model?.weights?.hidden ?? 0;
+  if (!model || model.architecture !== SPECTRAL_ARCHITECTURE || !encoderRows || hidden <= 0) return undefined;
+  const reached = model.weights?.training?.finalMovement;
+  const m = columns.size;
+  const rowOf = new Map(model.titleIds.map((id, row) => [id, row]));
+  const from = Int32Array.from(columns.warm, (row) => rowOf.get(titleIds[row]!) ?? -1);
+  const out = new Float32Array(Math.min(d, hidden) * m);
+  let kept = 0;
+  for (let j = 0; j < Math.min(d, hidden); j++) {
+    let norm = 0;
+    for (let c = 0; c < m; c++) {
+      const v = from[c]! < 0 ? 0 : encoderRows[from[c]! * hidden + j]!;
+      out[kept * m + c] = v;
+      norm += v * v;
+    }
+    if (!(norm > 0)) continue;
+    const scale = 1 / Math.sqrt(norm);
+    for (let c = 0; c < m; c++) out[kept * m + c]! *= scale;
+    kept += 1;
+  }
+  return kept > 0 ? { rows: out.subarray(0, kept * m), tolerance: typeof reached === 'number' && Number.isFinite(reached) ? reached : 0 } : undefined;
 }
 
 /** Every row of the Gram matrix in one sparse matrix, and what the training record says about them. */
@@ -143,6 +175,10 @@ function assemble(dataset: RatingsDataset, opts: TrainOptions, gram: GramRows, s
       bestEpoch: spectrum.lossHistory.length,
       epochSeconds: spectrum.epochSeconds,
       epochCpuSeconds: spectrum.epochCpuSeconds,
+      passThreads: spectrum.threads,
+      warmStarted: spectrum.warmStarted,
+      // null, not NaN, after a single pass: the record is stored as JSON.
+      finalMovement: Number.isFinite(spectrum.movement) ? spectrum.movement : null,
     },
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { TrainOptions } from './options.ts';
+import { GramPasses } from './parallel-gram.ts';
 import type { SparseRowMatrix } from './sparse-rows.ts';
 import { throwIfAborted, type TrainHooks } from './trainer.ts';
 import type { WarmColumns } from './warm-columns.ts';
@@ -21,45 +22,77 @@ export interface Spectrum {
   lossHistory: number[];
   epochSeconds: number[];
   epochCpuSeconds: number[];
+  /** Threads the sparse passes ran on (1: in the main thread only). */
+  threads: number;
+  /** Rows of the first basis taken from a warm start (0: a cold, random start). */
+  warmStarted: number;
+  /**
+   * How far the kept eigenvalues moved in the last pass, as a share of the largest (NaN after one pass): the
+   * tolerance this fit reached, which a refit warm-started from it stops at ({@link WarmBasis}).
+   */
+  movement: number;
+}
+
+/**
+ * A warm start: basis rows over the warm columns (row-major, at most k rows; the rest of the basis is random) and
+ * the movement the earlier fit had reached when it stopped. The warm-started fit stops once its eigenvalues move
+ * by no more than that (or {@link CONVERGED}, if larger), so it ends as converged as the earlier fit, not more:
+ * with the default 6-pass cap a cold fit stops at the cap, well above 1e-6, and so would every refit.
+ */
+export interface WarmBasis {
+  rows: Float32Array;
+  tolerance: number;
 }
 
 /**
  * Randomised subspace iteration for the top eigenpairs of G = X^T X + S^T S (`matrix`: the first `users` rows are
  * the users' X, the rest the session and window rows S) without forming G: each pass computes Z = G Q as sparse products over the rows (cost ratings x k;
- * src/model/sparse-rows.ts), then re-orthonormalises through the eigen-decomposition of the small Z^T Z. The
- * Rayleigh-Ritz step on the last basis gives the eigenpairs. Dense memory is the k x titles basis and Z only.
+ * src/model/sparse-rows.ts, on `opts.trainThreads` threads: src/model/parallel-gram.ts), then re-orthonormalises
+ * through the small Z^T Z. The Rayleigh-Ritz step on the last basis gives the eigenpairs. Dense memory is the
+ * k x titles basis and Z only. A `start` ({@link WarmBasis}) seeds the basis: a refit starting from its gate fit's
+ * eigenvectors reaches the gate fit's tolerance in fewer passes. Stops when no kept eigenvalue moves by more than
+ * the tolerance x the largest, or after `opts.epochs` passes.
  */
-export async function decompose(matrix: SparseRowMatrix, users: number, columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks): Promise<Spectrum> {
+export async function decompose(matrix: SparseRowMatrix, users: number, columns: WarmColumns, d: number, opts: TrainOptions, hooks: TrainHooks, start?: WarmBasis): Promise<Spectrum> {
   const m = columns.size;
   const kept = Math.min(d, m);
   const k = Math.min(kept + OVERSAMPLE, m);
   const traceG = matrix.squaredSum();
-  const start = tf.randomNormal([k, m], 0, 1, 'float32', opts.seed >>> 0) as tf.Tensor2D;
-  let basis = orthonormalRows(start);
-  start.dispose();
-  const record: Pick<Spectrum, 'lossHistory' | 'epochSeconds' | 'epochCpuSeconds'> = { lossHistory: [], epochSeconds: [], epochCpuSeconds: [] };
+  let basis = startingBasis(k, m, opts.seed, start?.rows);
+  const tolerance = Math.max(CONVERGED, start?.tolerance ?? 0);
+  const passes = GramPasses.open(matrix, k, opts.trainThreads);
+  const record: Pick<Spectrum, 'lossHistory' | 'epochSeconds' | 'epochCpuSeconds' | 'threads' | 'warmStarted' | 'movement'> = {
+    lossHistory: [],
+    epochSeconds: [],
+    epochCpuSeconds: [],
+    threads: passes.threads,
+    warmStarted: Math.min(k, Math.floor((start?.rows.length ?? 0) / m)),
+    movement: Number.NaN,
+  };
   let ritz: { values: Float64Array; rotation: Matrix } | undefined;
   let previous: Float64Array | undefined;
   try {
-    const passes = Math.max(1, Math.round(opts.epochs));
-    for (let pass = 1; pass <= passes; pass++) {
+    const most = Math.max(1, Math.round(opts.epochs));
+    for (let pass = 1; pass <= most; pass++) {
       throwIfAborted(hooks);
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
-      const zt = gramTimesBasis(matrix, basis);
+      const zt = await gramTimesBasis(passes, basis);
       // Rayleigh quotient of the current basis: Q^T G Q = Q^T Z.
       ritz = symmetricEigen(smallProduct(basis, zt), k);
       const loss = ridgeLoss(ritz.values, kept, opts.l2, traceG, users);
       record.lossHistory.push(loss);
-      const converged = previous !== undefined && settled(previous, ritz.values, kept);
+      record.movement = previous === undefined ? Number.NaN : movement(previous, ritz.values, kept);
+      const converged = record.movement <= tolerance;
       previous = ritz.values;
-      const last = converged || pass === passes;
+      const last = converged || pass === most;
       if (!last) {
         basis.dispose();
         basis = orthonormalRows(zt);
       }
       zt.dispose();
       record.epochSeconds.push((performance.now() - started) / 1000);
+      // Process-wide: the worker threads' CPU time is included.
       const cpu = process.cpuUsage(cpuStarted);
       record.epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
       await hooks.onEpoch?.(pass, loss, { seconds: record.epochSeconds.at(-1)! });
@@ -74,17 +107,39 @@ export async function decompose(matrix: SparseRowMatrix, users: number, columns:
     return { columns, values: ritz!.values.slice(0, kept).map((s) => Math.max(0, s)), vectors: values, ...record };
   } finally {
     basis.dispose();
+    await passes.close();
   }
 }
 
+/**
+ * The first orthonormal k x m basis: `start`'s rows (a warm start) and seeded Gaussian rows for the rest, or all
+ * Gaussian. The Gaussian rows are drawn as before whatever the start, so a cold start is unchanged.
+ */
+function startingBasis(k: number, m: number, seed: number, start: Float32Array | undefined): tf.Tensor2D {
+  const random = tf.randomNormal([k, m], 0, 1, 'float32', seed >>> 0) as tf.Tensor2D;
+  const seeded = Math.min(k, Math.floor((start?.length ?? 0) / m));
+  if (seeded === 0) {
+    const basis = orthonormalRows(random);
+    random.dispose();
+    return basis;
+  }
+  // Random rows scaled to about unit length like the start's, so the Gram matrix the orthonormalisation factors is
+  // well scaled (Cholesky-QR keeps the span of the leading rows, the start's, whatever the scale).
+  const initial = tf.tidy(() => tf.concat([tf.tensor2d(start!.subarray(0, seeded * m), [seeded, m]), tf.mul(random.slice([seeded, 0], [k - seeded, m]), 1 / Math.sqrt(m))]) as tf.Tensor2D);
+  random.dispose();
+  const basis = orthonormalRows(initial);
+  initial.dispose();
+  return basis;
+}
+
 /** Z^T = (G Q)^T as a k x titles tensor for the basis rows Q^T (k x titles): one sparse pass over every Gram row. */
-export function gramTimesBasis(matrix: SparseRowMatrix, basis: tf.Tensor2D): tf.Tensor2D {
+export async function gramTimesBasis(passes: GramPasses, basis: tf.Tensor2D): Promise<tf.Tensor2D> {
   const [k, m] = basis.shape;
   const q = tf.transpose(basis);
   const qValues = q.dataSync() as Float32Array;
   q.dispose();
-  const z = matrix.gramTimes(qValues, k);
-  return tf.tidy(() => tf.transpose(tf.tensor2d(new Float32Array(z), [m, k])) as tf.Tensor2D);
+  const z = await passes.times(qValues);
+  return tf.tidy(() => tf.transpose(tf.tensor2d(z, [m, k])) as tf.Tensor2D);
 }
 
 /** The ridge objective at this pass, per user: (trace(G) - sum over kept s of s^2 / (s + lambda)) / users. */
@@ -98,11 +153,12 @@ function ridgeLoss(ritzValues: Float64Array, kept: number, l2: number, traceG: n
   return (traceG - explained) / Math.max(1, users);
 }
 
-/** Whether the kept Ritz values moved by less than {@link CONVERGED} of the largest since the last pass. */
-function settled(before: Float64Array, after: Float64Array, kept: number): boolean {
+/** The largest move of a kept Ritz value since the last pass, as a share of the largest value. */
+function movement(before: Float64Array, after: Float64Array, kept: number): number {
   const scale = Math.abs(after[0] ?? 0) || 1;
-  for (let j = 0; j < kept; j++) if (Math.abs(after[j]! - before[j]!) > CONVERGED * scale) return false;
-  return true;
+  let most = 0;
+  for (let j = 0; j < kept; j++) most = Math.max(most, Math.abs(after[j]! - before[j]!));
+  return most / scale;
 }
 
 /** A (k x m) times B (k x m) transposed, as a small k x k matrix (plain matMul on B^T). */

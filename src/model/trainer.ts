@@ -11,6 +11,19 @@ export interface EpochMetrics {
 export interface TrainHooks {
   onEpoch?(epoch: number, loss: number, metrics?: EpochMetrics): void | Promise<void>;
   signal?: AbortSignal;
+  /**
+   * `spectral` only: an earlier model of that architecture (the retrain's gate fit, for its refit) whose encoder
+   * rows seed the subspace iteration, so it settles in fewer passes; the other architectures ignore it. The answer
+   * does not depend on it beyond the iteration's tolerance (test/unit/model/warm-start.test.ts).
+   */
+  warmStart?: WarmStart;
+}
+
+/** What a warm start reads of an earlier model: its title ids and encoder rows (an `EmbeddingModel` has both). */
+export interface WarmStart {
+  readonly architecture: string;
+  readonly titleIds: readonly number[];
+  readonly weights?: { readonly encoderRows?: Float32Array; readonly hidden?: number; readonly training?: Readonly<Record<string, unknown>> };
 }
 
 /** What the dispatcher has already prepared for a trainer: checked title rows, the live backend, the caller's hooks. */

@@ -33,6 +33,8 @@ export interface WorkerRuntimeOptions {
   deserialize: DeserializeModel;
   train: Trainer;
   backend: BackendPreference;
+  /** TRAIN_THREADS: threads for the retrain's sparse passes (default 1). */
+  trainThreads?: number;
   hnsw: TitleIndexOptions;
   /** RETRAIN_CRON; null leaves the schedule as it is (tests). */
   retrainCron: string | null;
@@ -163,6 +165,7 @@ function jobProcessors(options: WorkerRuntimeOptions, serving: ServingModel, red
           deserialize: options.deserialize,
           train: options.train,
           backend: options.backend,
+          ...(options.trainThreads === undefined ? {} : { trainThreads: options.trainThreads }),
           hnsw: options.hnsw,
           publish: (versionId) => publish(versionId, 'promote'),
           progress: (progress) => job.updateProgress(progress),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactUrl, requireDatabaseUrl, requireDiscord } from '../../src/config.ts';
 import { scrubSecrets } from '../../src/log.ts';
@@ -28,10 +29,16 @@ describe('loadConfig', () => {
     [{ DISCORD_GUILD_ID: '12ab' }, 'DISCORD_GUILD_ID'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TF_BACKEND: 'gpu' }, 'TF_BACKEND'],
+    [{ TRAIN_THREADS: '0' }, 'TRAIN_THREADS'],
     [{ MOVIELENS_RELEASE: '40m' }, 'MOVIELENS_RELEASE'],
   ])('rejects %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('trains on every available core unless TRAIN_THREADS says otherwise', () => {
+    expect(loadConfig({}).trainThreads).toBe(availableParallelism());
+    expect(loadConfig({ TRAIN_THREADS: '3' }).trainThreads).toBe(3);
   });
 
   it('reads the trending refresh schedule: daily by default, "off" for never, a cron expression otherwise', () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/lib/random.ts';
 import { initBackend } from '../../../src/model/backend.ts';
 import { SparseRowMatrix } from '../../../src/model/sparse-rows.ts';
+import { GramPasses, rowRanges } from '../../../src/model/parallel-gram.ts';
 import { gramTimesBasis } from '../../../src/model/subspace.ts';
 import type { SparseRow } from '../../../src/model/types.ts';
 import { WarmColumns } from '../../../src/model/warm-columns.ts';
@@ -73,12 +74,12 @@ describe('sparse Gram products', () => {
     expect(matrix.squaredSum()).toBeCloseTo(squares, 9);
   });
 
-  it('sparse pass equals dense pass on small data: one subspace-iteration pass matches dense user batches to 1e-4', () => {
+  it('sparse pass equals dense pass on small data: one subspace-iteration pass matches dense user batches to 1e-4', async () => {
     const { users, sessions, columns } = fixture();
     const m = columns.size;
     const k = 12;
     const basis = tf.randomNormal([k, m], 0, 1, 'float32', 9) as tf.Tensor2D;
-    const sparse = gramTimesBasis(SparseRowMatrix.from([users, sessions], columns), basis);
+    const sparse = await gramTimesBasis(GramPasses.open(SparseRowMatrix.from([users, sessions], columns), k, 1), basis);
     // The pass as it was computed before: dense batches of user rows, sum_b (X_b Q)^T X_b, in TensorFlow.js.
     const dense = tf.tidy(() => {
       const q = tf.transpose(basis);
@@ -106,5 +107,51 @@ describe('sparse Gram products', () => {
     expect(matrix.cols.length).toBe(entries);
     expect(matrix.values.length).toBe(entries);
     expect(entries).toBeLessThan(((users.length + sessions.length) * columns.size) / 5);
+  });
+
+  it('a pass split over worker threads equals the one-thread pass, and really runs on those threads', async () => {
+    const { users, sessions, columns } = fixture();
+    const matrix = SparseRowMatrix.from([users, sessions], columns);
+    const k = 9;
+    const random = seededRandom(11);
+    const q = Float32Array.from({ length: columns.size * k }, () => random() - 0.5);
+    const single = Float32Array.from(matrix.gramTimes(q, k));
+    const scale = Math.max(...single.map(Math.abs));
+    for (const threads of [2, 3]) {
+      const passes = GramPasses.open(matrix, k, threads, 0);
+      try {
+        expect(passes.threads).toBe(threads);
+        // Twice: the workers are reused and their partial sums start from zero each pass.
+        for (let pass = 0; pass < 2; pass++) {
+          const parallel = await passes.times(q);
+          let worst = 0;
+          for (let i = 0; i < single.length; i++) worst = Math.max(worst, Math.abs(parallel[i]! - single[i]!));
+          expect(worst).toBeLessThan(1e-6 * scale);
+        }
+      } finally {
+        await passes.close();
+      }
+    }
+  });
+
+  it('stays in one thread for one thread or little data', () => {
+    const { users, sessions, columns } = fixture();
+    const matrix = SparseRowMatrix.from([users, sessions], columns);
+    expect(GramPasses.open(matrix, 4, 1, 0).threads).toBe(1);
+    expect(GramPasses.open(matrix, 4, 2).threads).toBe(1);
+  });
+
+  it('splits rows into ranges of about equal entries', () => {
+    // Rows of 1, 1, 1, 1, 8, 1, 1, 2 entries (16 in all).
+    const offsets = Int32Array.from([0, 1, 2, 3, 4, 12, 13, 14, 16]);
+    expect(rowRanges(offsets, 2)).toEqual([
+      [0, 5],
+      [5, 8],
+    ]);
+    expect(rowRanges(offsets, 1)).toEqual([[0, 8]]);
+    const four = rowRanges(offsets, 4);
+    expect(four[0]![0]).toBe(0);
+    expect(four.at(-1)![1]).toBe(8);
+    for (let i = 1; i < four.length; i++) expect(four[i]![0]).toBe(four[i - 1]![1]);
   });
 });
