@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import type { PrismaClient } from '../db/client.ts';
 import type { ModelStatus, ModelVersion, Prisma } from '../generated/prisma/client.ts';
 import { TitleIndex, type TitleIndexOptions } from '../index/title-index.ts';
@@ -73,7 +74,6 @@ export async function saveModelVersion(prisma: PrismaClient, input: NewModelVers
   if (model.titleVectors.length !== model.titleIds.length * model.dimension) {
     throw new ModelStoreError(`Model has ${model.titleIds.length} titles but ${model.titleVectors.length} vector values (dimension ${model.dimension}).`);
   }
-  const parts = model.serialize();
   return prisma.$transaction(async (tx) => {
     const version = await tx.modelVersion.create({
       data: {
@@ -91,20 +91,57 @@ export async function saveModelVersion(prisma: PrismaClient, input: NewModelVers
         durationMs: input.durationMs === undefined ? null : Math.round(input.durationMs),
       },
     });
-    const artifacts = new Map<string, Uint8Array>();
-    for (const [name, data] of parts) artifacts.set(ARTIFACT.modelPrefix + name, data);
-    for (const [name, data] of input.gateModel?.serialize() ?? []) artifacts.set(ARTIFACT.gateModelPrefix + name, data);
-    artifacts.set(ARTIFACT.titleIds, int32Bytes(model.titleIds));
-    artifacts.set(ARTIFACT.titleVectors, float32Bytes(model.titleVectors));
-    artifacts.set(ARTIFACT.index, index.toBytes(version.id));
-    // One row at a time: a single multi-row insert of every artifact would build one huge bind message.
-    for (const [name, data] of artifacts) {
-      const bytes = new Uint8Array(data);
-      await tx.modelArtifact.create({ data: { versionId: version.id, name, sha256: sha256(bytes), size: bytes.byteLength, data: bytes } });
-    }
+    // One part at a time, each serialised only when its turn comes and dropped once written: serialising every
+    // part of both models up front made the save the peak of the whole retrain.
+    await writeParts(tx, version.id, ARTIFACT.modelPrefix, model.serialize());
+    if (input.gateModel) await writeParts(tx, version.id, ARTIFACT.gateModelPrefix, input.gateModel.serialize());
+    await writeArtifact(tx, version.id, ARTIFACT.titleIds, int32Bytes(model.titleIds));
+    await writeArtifact(tx, version.id, ARTIFACT.titleVectors, float32Bytes(model.titleVectors));
+    await writeArtifact(tx, version.id, ARTIFACT.index, index.toBytes(version.id));
     index.versionId = version.id;
     return version.id;
   }, TRANSACTION);
+}
+
+/**
+ * Bytes sent per statement when saving: Prisma passes a bytes parameter as base64 and again as a Buffer, so a
+ * statement costs a few times its chunk in transient memory, however large the artifact.
+ */
+export const ARTIFACT_CHUNK_BYTES = 4 << 20;
+
+type Transaction = Prisma.TransactionClient;
+
+/** Writes a model's serialised parts under `prefix`, letting each go once written (the map holds the only reference). */
+async function writeParts(tx: Transaction, versionId: number, prefix: string, parts: Map<string, Uint8Array>): Promise<void> {
+  for (const [name, data] of parts) {
+    await writeArtifact(tx, versionId, prefix + name, data);
+    parts.delete(name);
+  }
+}
+
+/**
+ * Inserts one artifact row with its sha256 and size. An artifact larger than one chunk is sent in chunks (views of
+ * `data`, never copies of the whole) to a transaction-scoped temporary table and joined into the row by the server:
+ * appending to the row itself would rewrite the whole value once per chunk.
+ */
+async function writeArtifact(tx: Transaction, versionId: number, name: string, data: Uint8Array): Promise<void> {
+  const hash = createHash('sha256');
+  if (data.byteLength <= ARTIFACT_CHUNK_BYTES) {
+    const digest = hash.update(data).digest('hex');
+    await tx.$executeRaw`INSERT INTO model_artifacts (version_id, name, sha256, size, data) VALUES (${versionId}::int, ${name}, ${digest}, ${data.byteLength}::int, ${data})`;
+    return;
+  }
+  // ON COMMIT DROP: the table lives and dies with this transaction, so a killed save leaves nothing behind.
+  await tx.$executeRawUnsafe('CREATE TEMP TABLE IF NOT EXISTS model_artifact_chunks (seq int PRIMARY KEY, data bytea NOT NULL) ON COMMIT DROP');
+  for (let at = 0, seq = 0; at < data.byteLength; at += ARTIFACT_CHUNK_BYTES, seq++) {
+    const chunk = data.subarray(at, at + ARTIFACT_CHUNK_BYTES);
+    hash.update(chunk);
+    await tx.$executeRaw`INSERT INTO model_artifact_chunks (seq, data) VALUES (${seq}::int, ${chunk})`;
+  }
+  await tx.$executeRaw`
+    INSERT INTO model_artifacts (version_id, name, sha256, size, data)
+    SELECT ${versionId}::int, ${name}, ${hash.digest('hex')}, ${data.byteLength}::int, string_agg(data, ''::bytea ORDER BY seq) FROM model_artifact_chunks`;
+  await tx.$executeRawUnsafe('TRUNCATE model_artifact_chunks');
 }
 
 /**
@@ -209,13 +246,11 @@ function deserializeParts(artifacts: Map<string, Uint8Array>, prefix: string, de
 
 /** The stored title ids and vectors of a version, without deserialising the model (no TF.js needed). */
 export async function loadTitleVectors(prisma: PrismaClient, versionId: number): Promise<{ titleIds: number[]; vectors: Float32Array }> {
-  const rows = await prisma.modelArtifact.findMany({ where: { versionId, name: { in: [ARTIFACT.titleIds, ARTIFACT.titleVectors] } } });
-  const byName = new Map(rows.map((row) => [row.name, row]));
+  // Read in slices like every other artifact: a whole-row read of the vectors costs several copies of them at once.
+  const artifacts = await readArtifacts(prisma, versionId, { name: { in: [ARTIFACT.titleIds, ARTIFACT.titleVectors] } });
   const read = (name: string) => {
-    const row = byName.get(name);
-    if (!row) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact.`);
-    const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
-    if (data.byteLength !== row.size || sha256(data) !== row.sha256) throw new ArtifactIntegrityError(`Artifact "${name}" of model version ${versionId} is corrupt (checksum or size mismatch).`);
+    const data = artifacts.get(name);
+    if (!data) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact.`);
     return data;
   };
   return { titleIds: Array.from(readInt32(read(ARTIFACT.titleIds))), vectors: readFloat32(read(ARTIFACT.titleVectors)) };
@@ -292,7 +327,11 @@ function int32Bytes(values: readonly number[]): Uint8Array {
   return bytes;
 }
 
+/** Artifacts are little-endian: on such a host (every supported one) vectors are stored from views, without a copy. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function float32Bytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setFloat32(i * 4, v, true));
@@ -307,6 +346,8 @@ function readInt32(bytes: Uint8Array): Int32Array {
 
 function readFloat32(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0) throw new ArtifactIntegrityError(`A float32 artifact must be a multiple of 4 bytes, got ${bytes.byteLength}.`);
+  // A view of the bytes read (aligned: sliced reads fill one fresh array), not a second copy of every vector.
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
