@@ -104,6 +104,18 @@ export async function saveModelVersion(prisma: PrismaClient, input: NewModelVers
 }
 
 /**
+ * Replaces one artifact of a stored version (bytes, sha256 and size), written in chunks like a save and in one
+ * transaction, so readers see the old artifact or the new one, never a mix.
+ */
+export async function replaceArtifact(prisma: PrismaClient, versionId: number, name: string, data: Uint8Array): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const { count } = await tx.modelArtifact.deleteMany({ where: { versionId, name } });
+    if (count === 0) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact to replace.`);
+    await writeArtifact(tx, versionId, name, data);
+  }, TRANSACTION);
+}
+
+/**
  * Bytes sent per statement when saving: Prisma passes a bytes parameter as base64 and again as a Buffer, so a
  * statement costs a few times its chunk in transient memory, however large the artifact.
  */

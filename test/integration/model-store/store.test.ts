@@ -11,6 +11,7 @@ import {
   loadTitleVectors,
   ModelStoreError,
   promoteModelVersion,
+  replaceArtifact,
   rollbackModelVersion,
   saveModelVersion,
   setModelStatus,
@@ -121,6 +122,12 @@ describe('model store', () => {
     expect(Buffer.from(seen!.get('gate-big.bin')!).equals(Buffer.from(gateBig))).toBe(true);
     const row = await db.prisma.modelArtifact.findUniqueOrThrow({ where: { versionId_name: { versionId: id, name: 'model/big.bin' } }, select: { size: true, sha256: true } });
     expect(row).toEqual({ size, sha256: createHash('sha256').update(big).digest('hex') });
+
+    // Replacing an artifact (what reindex does with the graph) goes through the same chunked write.
+    await replaceArtifact(db.prisma, id, 'model/big.bin', gateBig);
+    await loadModelVersion(db.prisma, id, capture);
+    expect(Buffer.from(seen!.get('big.bin')!).equals(Buffer.from(gateBig))).toBe(true);
+    await expect(replaceArtifact(db.prisma, id, 'model/none.bin', gateBig)).rejects.toThrow(/has no "model\/none.bin" artifact to replace/);
   });
 
   it('detects an artifact whose bytes no longer match the checksum', async () => {
