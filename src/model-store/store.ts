@@ -109,9 +109,13 @@ export async function saveModelVersion(prisma: PrismaClient, input: NewModelVers
  */
 export async function replaceArtifact(prisma: PrismaClient, versionId: number, name: string, data: Uint8Array): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    const { count } = await tx.modelArtifact.deleteMany({ where: { versionId, name } });
-    if (count === 0) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact to replace.`);
+    const where = { versionId_name: { versionId, name } };
+    const found = await tx.modelArtifact.findUnique({ where, select: { createdAt: true } });
+    if (!found) throw new ModelStoreError(`Model version ${versionId} has no "${name}" artifact to replace.`);
+    await tx.modelArtifact.delete({ where });
     await writeArtifact(tx, versionId, name, data);
+    // The row keeps the time its version was saved, as an update in place would.
+    await tx.modelArtifact.update({ where, data: { createdAt: found.createdAt } });
   }, TRANSACTION);
 }
 
