@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../src/db/client.ts';
 import { TitleIndex, type TitleIndexOptions } from '../src/index/title-index.ts';
 import type { Logger } from '../src/log.ts';
-import { activeModelVersion, ARTIFACT, loadTitleVectors } from '../src/model-store/store.ts';
+import { activeModelVersion, ARTIFACT, loadTitleVectors, replaceArtifact } from '../src/model-store/store.ts';
 import type { ReindexResult } from '../src/queue/job-progress.ts';
 
 export interface ReindexDeps {
@@ -28,13 +27,9 @@ export async function rebuildActiveIndex(deps: ReindexDeps): Promise<ReindexResu
   await deps.progress?.(30);
   const index = TitleIndex.build(titleIds, vectors, active.dimension, deps.hnsw);
   await deps.progress?.(80);
-  const bytes = index.toBytes(active.id);
-  const data = new Uint8Array(bytes);
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  await deps.prisma.modelArtifact.update({
-    where: { versionId_name: { versionId: active.id, name: ARTIFACT.index } },
-    data: { data, sha256, size: data.byteLength },
-  });
+  // Chunked like a save: a whole-row update would hold the graph several times over (base64 and Buffer copies).
+  const data = index.toBytes(active.id);
+  await replaceArtifact(deps.prisma, active.id, ARTIFACT.index, data);
   await deps.publish(active.id);
   await deps.progress?.(100);
   deps.logger?.info({ versionId: active.id, titles: titleIds.length, bytes: data.byteLength }, 'index rebuilt');

@@ -305,7 +305,8 @@ export class TitleIndex {
     const prefix = Buffer.alloc(MAGIC.length + 4);
     prefix.write(MAGIC, 0, 'latin1');
     prefix.writeUInt32LE(headerBytes.length, MAGIC.length);
-    return new Uint8Array(Buffer.concat([prefix, headerBytes, idBytes, graph]));
+    // The Buffer itself (a Uint8Array): wrapping it in a new Uint8Array would copy the whole graph once more.
+    return Buffer.concat([prefix, headerBytes, idBytes, graph]);
   }
 
   /**

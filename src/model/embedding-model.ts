@@ -114,7 +114,9 @@ interface Meta {
   checksums: Record<string, number>;
 }
 
-const bytesOf = (array: Float32Array | Int32Array): Uint8Array => new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength));
+// Views, not copies: the store writes parts one at a time while the model lives on, and a copy of every matrix of
+// both models at once made saving the peak of a retrain. The weights are never written to after training.
+const bytesOf = (array: Float32Array | Int32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 
 function fnv1a(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;

@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TitleIndex } from '../../../src/index/title-index.ts';
 import type { TrainedModel } from '../../../src/model/types.ts';
 import {
   activeModelVersion,
+  ARTIFACT_CHUNK_BYTES,
   ArtifactIntegrityError,
+  loadGateModel,
   loadModelVersion,
   loadTitleVectors,
   ModelStoreError,
   promoteModelVersion,
+  replaceArtifact,
   rollbackModelVersion,
   saveModelVersion,
   setModelStatus,
@@ -96,6 +100,34 @@ describe('model store', () => {
       expect(loaded.model.titleVectors).toEqual(model.titleVectors);
       expect(loaded.index.vectorOf(10 + 59_999)).toEqual(model.titleVectors.subarray(59_999 * dimension));
     }
+  });
+
+  it('writes parts larger than one write chunk in chunks and reads them back byte-identical', async () => {
+    // Three chunks and an odd tail, so a lost, repeated or reordered chunk changes the bytes or the size.
+    const size = 2 * ARTIFACT_CHUNK_BYTES + 12_345;
+    let s = 99;
+    const big = Uint8Array.from({ length: size }, () => (s = (s * 16807) % 2147483647) & 0xff);
+    const { model, index } = randomModel(300, 13);
+    const withBig = (base: TrainedModel, name: string, bytes: Uint8Array): TrainedModel => ({ ...base, serialize: () => new Map([...base.serialize(), [name, bytes]]) });
+    // The gate fit carries a second, differently sized big part: chunks of one artifact must not leak into the next.
+    const gateBig = big.subarray(7, ARTIFACT_CHUNK_BYTES + 9);
+    const id = await saveModelVersion(db.prisma, { model: withBig(model, 'big.bin', big), index, gateModel: withBig(model, 'gate-big.bin', gateBig) });
+
+    let seen: Map<string, Uint8Array> | undefined;
+    const capture = (parts: Map<string, Uint8Array>) => ((seen = new Map(parts)), deserialize(parts));
+    await loadModelVersion(db.prisma, id, capture);
+    expect(seen!.get('big.bin')!.byteLength).toBe(size);
+    expect(Buffer.from(seen!.get('big.bin')!).equals(Buffer.from(big))).toBe(true);
+    await loadGateModel(db.prisma, id, capture);
+    expect(Buffer.from(seen!.get('gate-big.bin')!).equals(Buffer.from(gateBig))).toBe(true);
+    const row = await db.prisma.modelArtifact.findUniqueOrThrow({ where: { versionId_name: { versionId: id, name: 'model/big.bin' } }, select: { size: true, sha256: true } });
+    expect(row).toEqual({ size, sha256: createHash('sha256').update(big).digest('hex') });
+
+    // Replacing an artifact (what reindex does with the graph) goes through the same chunked write.
+    await replaceArtifact(db.prisma, id, 'model/big.bin', gateBig);
+    await loadModelVersion(db.prisma, id, capture);
+    expect(Buffer.from(seen!.get('big.bin')!).equals(Buffer.from(gateBig))).toBe(true);
+    await expect(replaceArtifact(db.prisma, id, 'model/none.bin', gateBig)).rejects.toThrow(/has no "model\/none.bin" artifact to replace/);
   });
 
   it('detects an artifact whose bytes no longer match the checksum', async () => {
