@@ -35,7 +35,6 @@ export async function statusChartData(prisma: PrismaClient, limit = 30): Promise
  * resvg, so no native canvas is needed. Empty inputs still render, with a note instead of lines.
  */
 export async function renderStatusChart(data: StatusChartData, options: { width?: number; height?: number } = {}): Promise<Buffer> {
-  const [{ compile }, vega, { Resvg }] = await Promise.all([import('vega-lite'), import('vega'), import('@resvg/resvg-js')]);
   const width = options.width ?? 320;
   const height = options.height ?? 200;
   const loss = data.lossHistory.map((value, i) => ({ epoch: i + 1, loss: value }));
@@ -76,6 +75,12 @@ export async function renderStatusChart(data: StatusChartData, options: { width?
           },
     ],
   };
+  return vegaLitePng(spec);
+}
+
+/** A vega-lite spec drawn as a PNG: vega-lite -> vega -> SVG -> PNG through resvg (no native canvas). */
+export async function vegaLitePng(spec: object): Promise<Buffer> {
+  const [{ compile }, vega, { Resvg }] = await Promise.all([import('vega-lite'), import('vega'), import('@resvg/resvg-js')]);
   const compiled = compile(spec as Parameters<typeof compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
