@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RatingLines } from '../../../jobs/retrain.ts';
+import { RatingLines } from '../../../src/ratings/training-ratings.ts';
 
 describe('RatingLines (the retrain reading ratings from COPY)', () => {
   it('reads every line into columns whatever the chunk boundaries, numbers exactly as Number() reads them', () => {
